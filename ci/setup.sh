@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# ci/setup.sh: install, from Debian's archive only, everything this project
+# needs on a fresh Debian bookworm machine, and fetch the pinned jemalloc
+# source tarball.
+#
+# Idempotent: a second run installs nothing new and re-verifies the tarball.
+# Must run as root, or as a user who can use sudo without a password.
+#
+#   ci/setup.sh            # install packages + fetch jemalloc source
+#   ci/setup.sh --check    # only report what is missing, change nothing
+set -euo pipefail
+
+readonly ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Debian packages, and why each is here.
+readonly PACKAGES=(
+  # Build system: Debian's Bazel 4.2.3 and the rule sets it would otherwise
+  # download (see bazel/README.md for the redirections).
+  bazel-bootstrap bazel-rules-cc bazel-rules-java bazel-platforms bazel-skylib
+  # Toolchains: C/C++ compiler, make for jemalloc's configure/make, bzip2 to
+  # unpack its tarball, the JDK for the Java workloads.
+  build-essential make bzip2 openjdk-17-jdk-headless
+  # Test and benchmark libraries.
+  googletest libgtest-dev libbenchmark-dev
+  # jemalloc --enable-prof-libunwind: walks through JIT frames.
+  libunwind-dev
+  # Reference profile reader (jeprof) used to cross-check our own parser.
+  libjemalloc-dev
+  # jeprof shells out to these (addr2line, nm, objdump) and perl.
+  binutils perl
+)
+
+# The pinned jemalloc source: Debian's copy of the upstream 5.3.0 release.
+# Keep in sync with bazel/jemalloc.bzl (JEMALLOC_SHA256).
+readonly JEMALLOC_TARBALL="jemalloc_5.3.0.orig.tar.bz2"
+readonly JEMALLOC_SHA256="2db82d1e7119df3e71b7640219b6dfe84789bc0537983c3b7ac4f7189aecfeaa"
+readonly DISTDIR="${JLEAK_DISTDIR:-${ROOT}/third_party/distfiles}"
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+check_only=0
+case "${1:-}" in
+  --check) check_only=1 ;;
+  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  "") ;;
+  *) die "unknown argument '$1' (try --help)" ;;
+esac
+
+command -v apt-get >/dev/null 2>&1 ||
+  die "apt-get not found: this script supports Debian bookworm only"
+command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found"
+
+SUDO=()
+if [[ "$(id -u)" -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO=(sudo -n)
+  elif [[ "${check_only}" -eq 0 ]]; then
+    die "must run as root or with password-less sudo (uid $(id -u))"
+  fi
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null |
+      grep -q 'install ok installed'; then
+    missing+=("${pkg}")
+  fi
+done
+
+tarball_ok() {
+  [[ -f "${DISTDIR}/${JEMALLOC_TARBALL}" ]] &&
+    echo "${JEMALLOC_SHA256}  ${DISTDIR}/${JEMALLOC_TARBALL}" |
+      sha256sum --check --status -
+}
+
+if [[ "${check_only}" -eq 1 ]]; then
+  status=0
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    log "missing packages: ${missing[*]}"; status=1
+  else
+    log "all ${#PACKAGES[@]} packages installed"
+  fi
+  if tarball_ok; then log "jemalloc source OK: ${DISTDIR}/${JEMALLOC_TARBALL}"
+  else log "jemalloc source missing or wrong: ${DISTDIR}/${JEMALLOC_TARBALL}"; status=1; fi
+  exit "${status}"
+fi
+
+# deb-src is needed for `apt-get source jemalloc`.
+readonly SRC_LIST=/etc/apt/sources.list.d/jleak-deb-src.sources
+need_update=0
+if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
+   ! grep -qs '^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/*.list; then
+  [[ -f /etc/apt/sources.list.d/debian.sources ]] ||
+    die "no /etc/apt/sources.list.d/debian.sources to derive a deb-src entry from"
+  log "adding deb-src entry ${SRC_LIST}"
+  sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+    "${SUDO[@]}" tee "${SRC_LIST}" >/dev/null
+  need_update=1
+fi
+
+if [[ ${#missing[@]} -gt 0 || ${need_update} -eq 1 ]] || ! tarball_ok; then
+  log "apt-get update"
+  "${SUDO[@]}" apt-get update -qq || die "apt-get update failed (is Debian's archive reachable?)"
+fi
+
+if [[ ${#missing[@]} -gt 0 ]]; then
+  log "installing: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null ||
+    die "apt-get install failed for: ${missing[*]}"
+else
+  log "all ${#PACKAGES[@]} packages already installed"
+fi
+
+if tarball_ok; then
+  log "jemalloc source already present and verified"
+else
+  log "fetching jemalloc source package into ${DISTDIR}"
+  mkdir -p "${DISTDIR}"
+  tmp="$(mktemp -d)"
+  chmod 755 "${tmp}"  # lets apt fetch as its _apt user
+  trap 'rm -rf "${tmp}"' EXIT
+  # Only the orig tarball is used; --download-only skips unpacking.
+  (cd "${tmp}" && apt-get source --download-only -qq jemalloc >/dev/null) ||
+    die "apt-get source jemalloc failed"
+  [[ -f "${tmp}/${JEMALLOC_TARBALL}" ]] ||
+    die "Debian's jemalloc source package has no ${JEMALLOC_TARBALL} (got: $(ls "${tmp}"))"
+  got="$(sha256sum "${tmp}/${JEMALLOC_TARBALL}" | cut -d' ' -f1)"
+  [[ "${got}" == "${JEMALLOC_SHA256}" ]] ||
+    die "${JEMALLOC_TARBALL}: sha256 ${got}, expected ${JEMALLOC_SHA256}"
+  mv "${tmp}/${JEMALLOC_TARBALL}" "${DISTDIR}/"
+  log "jemalloc source verified: ${DISTDIR}/${JEMALLOC_TARBALL}"
+fi
+
+log "done"
