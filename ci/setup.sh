@@ -24,6 +24,16 @@ readonly PACKAGES=(
   googletest libgtest-dev libbenchmark-dev
   # jemalloc --enable-prof-libunwind: walks through JIT frames.
   libunwind-dev
+  # Libraries of our own C++ code: abseil (Status/StatusOr, strings, flags),
+  # elfutils libdw (ELF/DWARF symbolization), nlohmann-json (manifests,
+  # reports), zlib (gzipped pprof output), protobuf (pprof profile.proto),
+  # pkg-config to find their link flags.
+  libabsl-dev libdw-dev libelf-dev nlohmann-json3-dev zlib1g-dev
+  libprotobuf-dev protobuf-compiler pkg-config
+  # CLI11: subcommands and --help for the jleak command line.
+  libcli11-dev
+  # clang + its runtimes for the libFuzzer target of the profile parser.
+  clang-14 libclang-rt-14-dev
   # Reference profile reader (jeprof) used to cross-check our own parser.
   libjemalloc-dev
   # jeprof shells out to these (addr2line, nm, objdump) and perl.
