@@ -28,7 +28,7 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -84,8 +84,8 @@ struct HeapProfile {
 //   "x.heap:3: expected 't<thread>: <objects>: <bytes> [...]', got '...'".
 // A gperftools profile ("heap profile: ...") is recognised and rejected
 // with a message saying so.
-absl::StatusOr<HeapProfile> ParseHeapProfile(std::string_view text,
-                                             std::string_view source_name);
+absl::StatusOr<HeapProfile> ParseHeapProfile(absl::string_view text,
+                                             absl::string_view source_name);
 
 // Unsample estimates the true counts behind one sampled record.
 //

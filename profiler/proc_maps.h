@@ -11,7 +11,7 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,12 +34,12 @@ struct Mapping {
 
 // ParseMapsLine parses one maps line. Errors name the problem; the caller
 // adds file and line.
-absl::StatusOr<Mapping> ParseMapsLine(std::string_view line);
+absl::StatusOr<Mapping> ParseMapsLine(absl::string_view line);
 
 // ParseMaps parses a whole maps text, one mapping per non-empty line.
 // `source_name` and `first_line` (1-based) label error messages.
-absl::StatusOr<std::vector<Mapping>> ParseMaps(std::string_view text,
-                                               std::string_view source_name,
+absl::StatusOr<std::vector<Mapping>> ParseMaps(absl::string_view text,
+                                               absl::string_view source_name,
                                                int first_line = 1);
 
 // FindMapping returns the mapping containing `address`, or nullptr.

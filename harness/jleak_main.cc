@@ -1,0 +1,40 @@
+// File: jleak_main.cc
+//
+// `jleak`: the command line of the native-memory leak harness.
+//
+//   jleak profile [--base OLD] [--format text|collapsed|pprof] PROFILE
+//   jleak run [options] -- <command> [args...]
+//   jleak analyze [options] DIR_OR_FILES...
+//
+// Each subcommand lives in its own file (see subcommand.h); this file only
+// dispatches and maps command-line errors to exit code 2.
+
+#include <cstdio>
+
+#include "CLI/CLI.hpp"
+#include "harness/commands.h"
+#include "harness/subcommand.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "jleak: find native memory leaks in JVMs (and other programs) with "
+      "jemalloc heap profiles.\n"
+      "Exit codes: 0 ok/clean, 1 leak found, 2 bad input, harness error or "
+      "inconclusive."};
+  app.name("jleak");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "jleak 0.1.0");
+
+  int exit_code = jleak::kExitOk;
+  jleak::AddAllCommands(app, &exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return jleak::kExitTrouble;
+  }
+  return exit_code;
+}
