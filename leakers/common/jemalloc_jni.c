@@ -1,0 +1,61 @@
+// File: jemalloc_jni.c - the JNI half of jleak.leakers.Jemalloc.
+//
+// A stop-gap measuring hook for the leakers' --dump-every option: finds
+// jemalloc's mallctl with dlsym(RTLD_DEFAULT, "mallctl") (so it works only
+// when jemalloc is LD_PRELOADed, and does nothing otherwise), reads
+// stats.allocated and asks for a heap profile with prof.dump. A later issue
+// replaces this with a JVMTI agent; keep it small and isolated until then.
+#include <dlfcn.h>
+#include <errno.h>
+#include <jni.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef int (*MallctlFn)(const char*, void*, size_t*, void*, size_t);
+
+// FindMallctl returns jemalloc's mallctl, or NULL when jemalloc is absent.
+static MallctlFn FindMallctl(void) {
+  return (MallctlFn)dlsym(RTLD_DEFAULT, "mallctl");
+}
+
+JNIEXPORT jboolean JNICALL Java_jleak_leakers_Jemalloc_present(JNIEnv* env,
+                                                               jclass cls) {
+  return FindMallctl() != NULL ? JNI_TRUE : JNI_FALSE;
+}
+
+// Returns true when jemalloc was started with prof:true.
+JNIEXPORT jboolean JNICALL Java_jleak_leakers_Jemalloc_profiling(JNIEnv* env,
+                                                                 jclass cls) {
+  MallctlFn mallctl = FindMallctl();
+  if (mallctl == NULL) return JNI_FALSE;
+  bool prof = false;
+  size_t len = sizeof(prof);
+  if (mallctl("opt.prof", &prof, &len, NULL, 0) != 0) return JNI_FALSE;
+  return prof ? JNI_TRUE : JNI_FALSE;
+}
+
+// Returns jemalloc's stats.allocated (bytes in live allocations, exact, not
+// sampled) after refreshing the statistics epoch, or -1 without jemalloc.
+JNIEXPORT jlong JNICALL Java_jleak_leakers_Jemalloc_allocated(JNIEnv* env,
+                                                              jclass cls) {
+  MallctlFn mallctl = FindMallctl();
+  if (mallctl == NULL) return -1;
+  uint64_t epoch = 1;
+  size_t len = sizeof(epoch);
+  if (mallctl("epoch", &epoch, &len, &epoch, len) != 0) return -1;
+  size_t allocated = 0;
+  len = sizeof(allocated);
+  if (mallctl("stats.allocated", &allocated, &len, NULL, 0) != 0) return -1;
+  return (jlong)allocated;
+}
+
+// Writes <prof_prefix>.<pid>.<seq>.m<n>.heap. Returns 0 on success, else the
+// errno mallctl returned (ENOENT when profiling is off), or ENOSYS without
+// jemalloc.
+JNIEXPORT jint JNICALL Java_jleak_leakers_Jemalloc_dump(JNIEnv* env,
+                                                        jclass cls) {
+  MallctlFn mallctl = FindMallctl();
+  if (mallctl == NULL) return ENOSYS;
+  return mallctl("prof.dump", NULL, NULL, NULL, 0);
+}

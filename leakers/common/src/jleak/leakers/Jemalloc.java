@@ -1,0 +1,27 @@
+// The Java half of libjleak_jemalloc_jni.so: jemalloc's statistics and
+// prof.dump, reached through mallctl when jemalloc is LD_PRELOADed.
+//
+// Used only by Workload's --dump-every checkpoints. It is a stop-gap: a later
+// issue's JVMTI agent takes over forced-GC heap dumps. Nothing here is loaded
+// unless --dump-every is given.
+package jleak.leakers;
+
+public final class Jemalloc {
+  private Jemalloc() {}
+
+  static {
+    System.loadLibrary("jleak_jemalloc_jni");
+  }
+
+  /** True when jemalloc's mallctl is in the process (LD_PRELOAD). */
+  public static native boolean present();
+
+  /** True when jemalloc runs with prof:true. */
+  public static native boolean profiling();
+
+  /** jemalloc's stats.allocated: exact live bytes, or -1 without jemalloc. */
+  public static native long allocated();
+
+  /** mallctl("prof.dump"): 0 on success, else an errno value. */
+  public static native int dump();
+}

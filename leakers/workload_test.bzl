@@ -1,0 +1,87 @@
+"""workload_test: a cheap test that runs one leaker or control for real.
+
+The workload runs under the Bazel-built jemalloc (LD_PRELOAD, profiling off)
+with forced-GC checkpoints, and the test asserts what it printed: summary
+lines, the exact malloc growth over the last 75% of the run (jemalloc's
+stats.allocated after a forced GC), and that bad input makes the native code
+throw a Java exception (exit 2, no JVM crash). Example:
+
+    workload_test(
+        name = "jni_malloc_test",
+        workload = ":jni_malloc",
+        main_class = "jleak.leakers.JniMalloc",
+        jni = [":libjni_malloc.so"],
+        args = ["--rate", "20000000", "--duration", "2", "--dump-every", "0.5"],
+        expect = ["leaked 19 blocks of 2097143 bytes"],
+        growth = (24000000, 36000000),
+        bad_inputs = {"--block-bytes 3": "IllegalArgumentException"},
+    )
+"""
+
+_COMMON_JARS = [
+    "//leakers/common:workload",
+    "//leakers/common:args",
+]
+
+_COMMON_LIBS = ["//leakers/common:libjleak_jemalloc_jni.so"]
+
+def _quote(s):
+    """Quotes s for the shell-like tokenization Bazel applies to test args."""
+    return "'" + s.replace("'", "'\\''") + "'"
+
+def workload_test(
+        name,
+        workload,
+        main_class,
+        args,
+        jni = [],
+        expect = [],
+        growth = None,
+        bad_inputs = {},
+        jvm_flags = [],
+        **kwargs):
+    """Declares an sh_test running `workload` once, plus once per bad input.
+
+    Args:
+      name: test name.
+      workload: the java_jar target of the workload.
+      main_class: its main class.
+      args: the workload's arguments (include --dump-every for `growth`).
+      jni: the workload's JNI libraries (cc_binary linkshared targets).
+      expect: regexes (grep -E) each of which must match a line of stdout;
+        write "$$" for "$" (args undergo make-variable expansion).
+      growth: (min, max) bytes for the jleak-growth line, or None.
+      bad_inputs: {"extra args": "regex"}: with these args appended, the run
+        must exit 2 and print a line matching regex (the Java exception).
+      jvm_flags: extra JVM flags.
+      **kwargs: common test attributes (size defaults to "small").
+    """
+    if not args:
+        fail("workload_test needs args (at least --duration)", "args")
+    kwargs.setdefault("size", "small")
+    test_args = [
+        "--java=$(rootpath @local_jdk//:bin/java)",
+        "--jemalloc=$(rootpath //profiler:jemalloc)",
+        "--main=" + main_class,
+        "--jar=$(rootpath %s)" % workload,
+    ]
+    test_args += ["--jar=$(rootpath %s)" % j for j in _COMMON_JARS]
+    test_args += ["--lib=$(rootpath %s)" % l for l in jni + _COMMON_LIBS]
+    test_args += ["--jvm-flag=" + f for f in jvm_flags]
+    test_args += [_quote("--expect=" + e) for e in expect]
+    if growth != None:
+        test_args += ["--growth-min=%d" % growth[0], "--growth-max=%d" % growth[1]]
+    for bad, regex in bad_inputs.items():
+        test_args += [_quote("--bad=" + bad), _quote("--bad-expect=" + regex)]
+    native.sh_test(
+        name = name,
+        srcs = ["//leakers:workload_test.sh"],
+        args = test_args + ["--"] + args,
+        data = [
+            workload,
+            "//profiler:jemalloc",
+            "@local_jdk//:bin/java",
+            "@local_jdk//:jdk",
+        ] + _COMMON_JARS + jni + _COMMON_LIBS,
+        **kwargs
+    )
