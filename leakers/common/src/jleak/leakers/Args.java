@@ -38,6 +38,10 @@ public final class Args {
     return args;
   }
 
+  public String getString(String name, String defaultValue) {
+    return values.getOrDefault(name, defaultValue);
+  }
+
   public long getLong(String name, long defaultValue) {
     String v = values.get(name);
     if (v == null) {

@@ -19,8 +19,14 @@ public final class Jemalloc {
   /** True when jemalloc runs with prof:true. */
   public static native boolean profiling();
 
-  /** jemalloc's stats.allocated: exact live bytes, or -1 without jemalloc. */
+  /**
+   * Exact live bytes the program allocated: stats.allocated minus jemalloc's internal allocations
+   * (per-thread tcache arrays), or -1 without jemalloc.
+   */
   public static native long allocated();
+
+  /** jemalloc's internal allocations (stats.arenas.all.internal), or -1 without jemalloc. */
+  public static native long internal();
 
   /** mallctl("prof.dump"): 0 on success, else an errno value. */
   public static native int dump();

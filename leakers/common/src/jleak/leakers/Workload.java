@@ -8,7 +8,11 @@
 // when jemalloc is LD_PRELOADed, reads stats.allocated and, with prof:true,
 // writes a heap profile with prof.dump. It prints one line per checkpoint:
 //
-//   jleak-checkpoint n=3 t=7.501 units=750 allocated=123456789 dump=m3
+//   jleak-checkpoint n=3 t=7.501 units=750 allocated=123456789 internal=2621440 dump=m3
+//
+// where allocated is jemalloc's stats.allocated minus its internal
+// allocations (exact bytes the program holds), internal those internal
+// allocations (per-thread caches, about 80 KB per thread).
 //
 // and at exit the exact malloc growth between the first checkpoint at or
 // after 25% of the run and the last one:
@@ -163,8 +167,8 @@ public final class Workload {
     }
     checkpoints.add(new double[] {t, units, allocated});
     System.out.printf(
-        "jleak-checkpoint n=%d t=%.3f units=%d allocated=%d dump=%s%n",
-        checkpoints.size() - 1, t, units, allocated, dump);
+        "jleak-checkpoint n=%d t=%.3f units=%d allocated=%d internal=%d dump=%s%n",
+        checkpoints.size() - 1, t, units, allocated, Jemalloc.internal(), dump);
   }
 
   /**
