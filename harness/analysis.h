@@ -99,6 +99,11 @@ struct Budgets {
   double max_total_rate = 0;
   // And when its total fitted growth over the analyzed window exceeds it.
   double max_total_growth = 0;
+  // Resident memory (timeline RSS) growth that malloc sites do not
+  // explain: growth outside malloc or allocator retention. Larger than the
+  // malloc budgets because the Java heap's committed pages, the code cache
+  // and metaspace legitimately settle for a while after warm-up.
+  double max_rss_rate = 0;
 };
 
 struct Analysis {
