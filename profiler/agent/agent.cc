@@ -1,0 +1,570 @@
+// File: agent.cc
+//
+// libjleak_agent.so: the in-process half of `jleak run`.
+//
+//   JVM:     java -agentpath:libjleak_agent.so=out=DIR,interval=5 ...
+//            (with the profiling libjemalloc.so.2 in LD_PRELOAD)
+//   native:  JLEAK_AGENT_OPTIONS=out=DIR,interval=5
+//            LD_PRELOAD=libjemalloc.so.2:libjleak_agent.so ./program
+//
+// One thread takes a snapshot (snapshotter.h) at start, every `interval`
+// seconds, when `DIR/final.request` appears (the launcher's graceful stop),
+// and at VM death / exit. In a JVM each snapshot follows a forced full GC
+// and a bounded wait for reference processing, and JIT code is written to
+// DIR/perf-<pid>.map. DIR/agent.json says what the agent found (JVM and
+// jemalloc versions, whether profiling works).
+//
+// The agent must never take the JVM down: every failure is reported once on
+// stderr and in agent.json ("status": "inconclusive"), and the run goes on.
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <jvmti.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "profiler/agent/agent_options.h"
+#include "profiler/agent/malloc_control.h"
+#include "profiler/agent/perf_map.h"
+#include "profiler/agent/snapshotter.h"
+
+namespace jleak::agent {
+namespace {
+
+constexpr char kFinalRequest[] = "final.request";
+// The loop checks for the stop flag and the final request this often, so a
+// graceful stop costs at most this much latency.
+constexpr int kPollMs = 200;
+
+struct AgentState {
+  AgentOptions options;
+  std::string mode;  // "jvm" or "native"
+  std::unique_ptr<MallocControl> jemalloc;
+  JemallocInfo jemalloc_info;
+  std::string inconclusive;  // why the run cannot give a verdict, or empty
+  PerfMap perf_map;
+  std::unique_ptr<Snapshotter> snapshotter;
+  nlohmann::ordered_json vm_info = nlohmann::ordered_json::object();
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  std::thread native_thread;
+
+  // JVM mode.
+  jvmtiEnv* jvmti = nullptr;
+  jclass reference_class = nullptr;  // java.lang.ref.Reference (global)
+  jmethodID wait_for_references = nullptr;
+  jclass runtime_class = nullptr;  // java.lang.Runtime (global)
+  jmethodID get_runtime = nullptr, total_memory = nullptr,
+            free_memory = nullptr;
+  jclass bits_class = nullptr;  // java.nio.Bits (global)
+  jfieldID bits_count = nullptr, bits_capacity = nullptr;
+  jmethodID atomic_long_get = nullptr;
+};
+
+AgentState* g_state = nullptr;
+
+void Say(const std::string& message) {
+  std::fprintf(stderr, "jleak agent: %s\n", message.c_str());
+}
+
+// WriteAgentReport (re)writes DIR/agent.json atomically.
+void WriteAgentReport(AgentState& s, bool finished) {
+  nlohmann::ordered_json j;
+  j["pid"] = getpid();
+  j["mode"] = s.mode;
+  j["status"] = s.inconclusive.empty() ? "ok" : "inconclusive";
+  if (!s.inconclusive.empty()) j["reason"] = s.inconclusive;
+  j["options"] = FormatAgentOptions(s.options);
+  j["jemalloc"] = {{"version", s.jemalloc_info.version},
+                   {"config_prof", s.jemalloc_info.config_prof},
+                   {"opt_prof", s.jemalloc_info.opt_prof},
+                   {"prof_active", s.jemalloc_info.prof_active},
+                   {"lg_prof_sample", s.jemalloc_info.lg_prof_sample}};
+  if (!s.vm_info.empty()) j["vm"] = s.vm_info;
+  j["perf_map"] = s.options.perf_map && s.mode == "jvm"
+                      ? absl::StrCat("perf-", getpid(), ".map")
+                      : "";
+  j["snapshots_written"] =
+      s.snapshotter ? s.snapshotter->snapshots_written() : 0;
+  j["finished"] = finished;
+  const std::string path = s.options.out_dir + "/agent.json";
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "we");
+  if (f == nullptr) {
+    Say(absl::StrCat("cannot write ", tmp, ": ", std::strerror(errno)));
+    return;
+  }
+  std::string text =
+      j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+  std::rename(tmp.c_str(), path.c_str());
+}
+
+// Claim makes this process the one profiled process of the run: LD_PRELOAD
+// and JDK_JAVA_OPTIONS are inherited by children (a JVM starting a JVM, a
+// script starting a program), and two agents writing snapshot-<seq>.heap
+// into one directory would corrupt the run.
+bool Claim(const std::string& dir) {
+  const std::string path = dir + "/agent.pid";
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      Say(absl::StrCat("pid ", getpid(),
+                       " not profiled: another process of this run has the "
+                       "agent (",
+                       path, ")"));
+    } else {
+      Say(absl::StrCat("cannot use output directory ", dir, ": ",
+                       std::strerror(errno),
+                       "; not profiling (check the directory exists and is "
+                       "writable)"));
+    }
+    return false;
+  }
+  std::string pid = absl::StrCat(getpid(), "\n");
+  ssize_t ignored = write(fd, pid.data(), pid.size());
+  (void)ignored;
+  close(fd);
+  return true;
+}
+
+// Setup parses options, claims the directory and finds jemalloc. Returns
+// null when the agent should stay out of the way entirely.
+std::unique_ptr<AgentState> Setup(const char* text, const std::string& mode) {
+  absl::StatusOr<AgentOptions> options = ParseAgentOptions(text ? text : "");
+  if (!options.ok()) {
+    Say(absl::StrCat(options.status().message(), "; not profiling"));
+    return nullptr;
+  }
+  if (!Claim(options->out_dir)) return nullptr;
+  auto s = std::make_unique<AgentState>();
+  s->options = *options;
+  s->mode = mode;
+  absl::StatusOr<std::unique_ptr<MallocControl>> je =
+      FindJemalloc(&s->jemalloc_info);
+  if (je.ok()) {
+    s->jemalloc = std::move(*je);
+  } else {
+    s->inconclusive = std::string(je.status().message());
+    Say(absl::StrCat(s->inconclusive,
+                     "; no heap profiles will be taken, the run is "
+                     "inconclusive"));
+  }
+  return s;
+}
+
+bool FinalRequested(const AgentState& s) {
+  struct stat st;
+  return stat((s.options.out_dir + "/" + kFinalRequest).c_str(), &st) == 0;
+}
+
+// WaitForNextSnapshot sleeps up to one interval. Returns false when the
+// loop must end (stop, or the launcher asked for the final snapshot).
+enum class Wake { kInterval, kFinal, kStop };
+Wake WaitForNextSnapshot(AgentState& s) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::microseconds(static_cast<int64_t>(
+                            s.options.interval_seconds * 1e6));
+  std::unique_lock<std::mutex> lock(s.mu);
+  while (!s.stop) {
+    if (FinalRequested(s)) return Wake::kFinal;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return Wake::kInterval;
+    s.cv.wait_until(
+        lock, std::min(deadline, now + std::chrono::milliseconds(kPollMs)));
+  }
+  return Wake::kStop;
+}
+
+// SnapshotLoop is the body of the agent thread in both modes.
+void SnapshotLoop(AgentState& s, VmProbe* vm) {
+  if (s.options.baseline) s.snapshotter->Take("baseline", vm);
+  WriteAgentReport(s, false);
+  for (;;) {
+    switch (WaitForNextSnapshot(s)) {
+      case Wake::kInterval:
+        s.snapshotter->Take("interval", vm);
+        break;
+      case Wake::kFinal:
+        s.snapshotter->Take("final", vm);
+        WriteAgentReport(s, true);
+        return;
+      case Wake::kStop:
+        return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- JVM mode
+
+// JvmProbe runs on a thread attached to the JVM (the agent thread or the
+// VMDeath callback's thread).
+class JvmProbe : public VmProbe {
+ public:
+  JvmProbe(AgentState& s, JNIEnv* env) : s_(s), env_(env) {}
+
+  JavaStats CollectAfterGc(bool force_gc, int gc_wait_ms) override {
+    JavaStats js;
+    // Local references made here are freed when the frame pops; the agent
+    // thread never returns to Java, so without this they would pile up.
+    if (env_->PushLocalFrame(64) != 0) {
+      env_->ExceptionClear();
+      return js;
+    }
+    const int64_t start = MonotonicNanos();
+    if (force_gc) {
+      const int64_t deadline = start + int64_t{gc_wait_ms} * 1000000;
+      // The first GC finds unreachable DirectByteBuffers; the Reference
+      // Handler then runs their Cleaners (freeing the native memory).
+      // Waiting for it, then a second GC, also catches objects freed by
+      // finalizers and java.lang.ref.Cleaner actions of the first round.
+      js.gc_forced = s_.jvmti->ForceGarbageCollection() == JVMTI_ERROR_NONE;
+      WaitForReferenceProcessing(deadline);
+      if (MonotonicNanos() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      if (MonotonicNanos() < deadline) {
+        s_.jvmti->ForceGarbageCollection();
+        WaitForReferenceProcessing(deadline);
+      }
+      js.gc_ms = (MonotonicNanos() - start) / 1e6;
+    }
+    js.heap_used_bytes = HeapUsed();
+    DirectBuffers(&js);
+    jint count = 0;
+    jthread* threads = nullptr;
+    if (s_.jvmti->GetAllThreads(&count, &threads) == JVMTI_ERROR_NONE) {
+      js.java_threads = count;
+      s_.jvmti->Deallocate(reinterpret_cast<unsigned char*>(threads));
+    }
+    env_->PopLocalFrame(nullptr);
+    return js;
+  }
+
+ private:
+  void Clear() {
+    if (env_->ExceptionCheck()) env_->ExceptionClear();
+  }
+
+  // Reference.waitForReferenceProcessing() is what Bits.reserveMemory uses
+  // to wait for Cleaners; JNI may call it although it is private. It
+  // returns true while the Reference Handler still has work.
+  void WaitForReferenceProcessing(int64_t deadline) {
+    if (s_.wait_for_references == nullptr) return;
+    while (MonotonicNanos() < deadline) {
+      jboolean more = env_->CallStaticBooleanMethod(s_.reference_class,
+                                                    s_.wait_for_references);
+      if (env_->ExceptionCheck()) {
+        env_->ExceptionClear();
+        return;
+      }
+      if (!more) return;
+    }
+  }
+
+  int64_t HeapUsed() {
+    if (s_.get_runtime == nullptr) return -1;
+    jobject rt = env_->CallStaticObjectMethod(s_.runtime_class, s_.get_runtime);
+    if (rt == nullptr) {
+      Clear();
+      return -1;
+    }
+    jlong total = env_->CallLongMethod(rt, s_.total_memory);
+    jlong free = env_->CallLongMethod(rt, s_.free_memory);
+    Clear();
+    return total - free;
+  }
+
+  // java.nio.Bits counts direct buffers (the same figures as the
+  // BufferPoolMXBean "direct"), read without loading the management API.
+  void DirectBuffers(JavaStats* js) {
+    if (s_.bits_count == nullptr) return;
+    jobject count = env_->GetStaticObjectField(s_.bits_class, s_.bits_count);
+    jobject capacity =
+        env_->GetStaticObjectField(s_.bits_class, s_.bits_capacity);
+    Clear();
+    if (count == nullptr || capacity == nullptr) return;
+    js->direct_buffer_count = env_->CallLongMethod(count, s_.atomic_long_get);
+    js->direct_buffer_bytes =
+        env_->CallLongMethod(capacity, s_.atomic_long_get);
+    Clear();
+  }
+
+  AgentState& s_;
+  JNIEnv* env_;
+};
+
+jclass GlobalClass(JNIEnv* env, const char* name) {
+  jclass local = env->FindClass(name);
+  if (local == nullptr) {
+    env->ExceptionClear();
+    return nullptr;
+  }
+  auto global = static_cast<jclass>(env->NewGlobalRef(local));
+  env->DeleteLocalRef(local);
+  return global;
+}
+
+// LookUpJavaHooks finds the methods and fields JvmProbe calls; any that is
+// missing (another JDK) only loses its figure.
+void LookUpJavaHooks(AgentState& s, JNIEnv* env) {
+  if ((s.reference_class = GlobalClass(env, "java/lang/ref/Reference"))) {
+    s.wait_for_references = env->GetStaticMethodID(
+        s.reference_class, "waitForReferenceProcessing", "()Z");
+    env->ExceptionClear();
+  }
+  if ((s.runtime_class = GlobalClass(env, "java/lang/Runtime"))) {
+    s.get_runtime = env->GetStaticMethodID(s.runtime_class, "getRuntime",
+                                           "()Ljava/lang/Runtime;");
+    s.total_memory = env->GetMethodID(s.runtime_class, "totalMemory", "()J");
+    s.free_memory = env->GetMethodID(s.runtime_class, "freeMemory", "()J");
+    env->ExceptionClear();
+    if (!s.total_memory || !s.free_memory) s.get_runtime = nullptr;
+  }
+  jclass atomic = env->FindClass("java/util/concurrent/atomic/AtomicLong");
+  if (atomic != nullptr) {
+    s.atomic_long_get = env->GetMethodID(atomic, "get", "()J");
+  }
+  env->ExceptionClear();
+  if (s.atomic_long_get && (s.bits_class = GlobalClass(env, "java/nio/Bits"))) {
+    const char* sig = "Ljava/util/concurrent/atomic/AtomicLong;";
+    s.bits_count = env->GetStaticFieldID(s.bits_class, "COUNT", sig);
+    s.bits_capacity =
+        env->GetStaticFieldID(s.bits_class, "TOTAL_CAPACITY", sig);
+    env->ExceptionClear();
+    if (!s.bits_capacity) s.bits_count = nullptr;
+  }
+}
+
+std::string SystemProperty(jvmtiEnv* jvmti, const char* name) {
+  char* value = nullptr;
+  std::string out;
+  if (jvmti->GetSystemProperty(name, &value) == JVMTI_ERROR_NONE && value) {
+    out = value;
+    jvmti->Deallocate(reinterpret_cast<unsigned char*>(value));
+  }
+  return out;
+}
+
+std::string JavaSystemProperty(JNIEnv* env, const char* name) {
+  std::string out;
+  jclass system = env->FindClass("java/lang/System");
+  jmethodID get =
+      system ? env->GetStaticMethodID(system, "getProperty",
+                                      "(Ljava/lang/String;)Ljava/lang/String;")
+             : nullptr;
+  jstring key = get ? env->NewStringUTF(name) : nullptr;
+  auto value =
+      key ? static_cast<jstring>(env->CallStaticObjectMethod(system, get, key))
+          : nullptr;
+  if (value != nullptr) {
+    const char* chars = env->GetStringUTFChars(value, nullptr);
+    if (chars != nullptr) {
+      out = chars;
+      env->ReleaseStringUTFChars(value, chars);
+    }
+  }
+  env->ExceptionClear();
+  return out;
+}
+
+void JNICALL AgentThread(jvmtiEnv*, JNIEnv* env, void*) {
+  JvmProbe probe(*g_state, env);
+  SnapshotLoop(*g_state, &probe);
+}
+
+void JNICALL OnVmInit(jvmtiEnv* jvmti, JNIEnv* env, jthread) {
+  AgentState& s = *g_state;
+  // java.version is set by the class library, not the VM, so JVMTI's
+  // GetSystemProperty does not have it; System.getProperty does.
+  s.vm_info["java.version"] = JavaSystemProperty(env, "java.version");
+  for (const char* p : {"java.vm.name", "java.vm.version", "java.home"}) {
+    s.vm_info[p] = SystemProperty(jvmti, p);
+  }
+  LookUpJavaHooks(s, env);
+  if (s.options.perf_map) {
+    // Code compiled before the events were enabled.
+    jvmti->GenerateEvents(JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
+    jvmti->GenerateEvents(JVMTI_EVENT_COMPILED_METHOD_LOAD);
+  }
+  jclass thread_class = env->FindClass("java/lang/Thread");
+  jmethodID init = thread_class ? env->GetMethodID(thread_class, "<init>",
+                                                   "(Ljava/lang/String;)V")
+                                : nullptr;
+  jstring name = env->NewStringUTF("jleak-agent");
+  jobject thread =
+      init && name ? env->NewObject(thread_class, init, name) : nullptr;
+  if (thread == nullptr ||
+      jvmti->RunAgentThread(thread, AgentThread, nullptr,
+                            JVMTI_THREAD_NORM_PRIORITY) != JVMTI_ERROR_NONE) {
+    env->ExceptionClear();
+    s.inconclusive = "could not start the agent thread";
+    Say("could not start the agent thread; only a final snapshot will be "
+        "taken");
+    WriteAgentReport(s, false);
+  }
+}
+
+void JNICALL OnVmDeath(jvmtiEnv*, JNIEnv* env) {
+  AgentState& s = *g_state;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.stop = true;
+  }
+  s.cv.notify_all();
+  JvmProbe probe(s, env);
+  s.snapshotter->Take("final", &probe);
+  s.perf_map.Flush();
+  WriteAgentReport(s, true);
+}
+
+void JNICALL OnCompiledMethodLoad(jvmtiEnv* jvmti, jmethodID method,
+                                  jint code_size, const void* code_addr, jint,
+                                  const jvmtiAddrLocationMap*, const void*) {
+  char* name = nullptr;
+  char* signature = nullptr;
+  char* class_signature = nullptr;
+  jclass klass = nullptr;
+  if (jvmti->GetMethodName(method, &name, &signature, nullptr) !=
+      JVMTI_ERROR_NONE) {
+    return;
+  }
+  std::string full;
+  if (jvmti->GetMethodDeclaringClass(method, &klass) == JVMTI_ERROR_NONE &&
+      jvmti->GetClassSignature(klass, &class_signature, nullptr) ==
+          JVMTI_ERROR_NONE) {
+    full = JavaClassName(class_signature) + ".";
+  }
+  full += absl::StrCat(name, signature ? signature : "");
+  g_state->perf_map.Add(reinterpret_cast<uintptr_t>(code_addr), code_size,
+                        full);
+  for (char* p : {name, signature, class_signature}) {
+    if (p) jvmti->Deallocate(reinterpret_cast<unsigned char*>(p));
+  }
+}
+
+void JNICALL OnDynamicCodeGenerated(jvmtiEnv*, const char* name,
+                                    const void* address, jint length) {
+  g_state->perf_map.Add(reinterpret_cast<uintptr_t>(address), length,
+                        name ? name : "stub");
+}
+
+jint StartJvmAgent(JavaVM* vm, char* options) {
+  std::unique_ptr<AgentState> s = Setup(options, "jvm");
+  // JNI_OK even when not profiling: a broken harness must not stop the
+  // workload; the launcher sees the missing or inconclusive agent.json.
+  if (s == nullptr) return JNI_OK;
+  jvmtiEnv* jvmti = nullptr;
+  if (vm->GetEnv(reinterpret_cast<void**>(&jvmti), JVMTI_VERSION_1_2) !=
+      JNI_OK) {
+    Say("JVMTI 1.2 is not available; not profiling");
+    return JNI_OK;
+  }
+  s->jvmti = jvmti;
+  if (s->options.perf_map) {
+    std::string path =
+        absl::StrCat(s->options.out_dir, "/perf-", getpid(), ".map");
+    if (absl::Status st = s->perf_map.Open(path); !st.ok()) {
+      Say(std::string(st.message()));
+      s->options.perf_map = false;
+    }
+  }
+  jvmtiCapabilities caps = {};
+  caps.can_generate_compiled_method_load_events = 1;
+  if (s->options.perf_map &&
+      jvmti->AddCapabilities(&caps) != JVMTI_ERROR_NONE) {
+    Say("cannot observe JIT code; JIT frames will stay unnamed");
+    s->options.perf_map = false;
+  }
+  jvmtiEventCallbacks callbacks = {};
+  callbacks.VMInit = OnVmInit;
+  callbacks.VMDeath = OnVmDeath;
+  callbacks.CompiledMethodLoad = OnCompiledMethodLoad;
+  callbacks.DynamicCodeGenerated = OnDynamicCodeGenerated;
+  jvmti->SetEventCallbacks(&callbacks, sizeof(callbacks));
+  AgentState* raw = s.get();
+  raw->snapshotter = std::make_unique<Snapshotter>(
+      raw->options, raw->jemalloc.get(), [raw] { raw->perf_map.Flush(); });
+  // Never freed: JVMTI callbacks may run until the process is gone.
+  g_state = s.release();
+  jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_VM_INIT, nullptr);
+  jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_VM_DEATH, nullptr);
+  if (raw->options.perf_map) {
+    jvmti->SetEventNotificationMode(JVMTI_ENABLE,
+                                    JVMTI_EVENT_COMPILED_METHOD_LOAD, nullptr);
+    jvmti->SetEventNotificationMode(
+        JVMTI_ENABLE, JVMTI_EVENT_DYNAMIC_CODE_GENERATED, nullptr);
+  }
+  WriteAgentReport(*raw, false);
+  return JNI_OK;
+}
+
+// ------------------------------------------------------------- native mode
+
+void NativeAtExit() {
+  AgentState& s = *g_state;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.stop = true;
+  }
+  s.cv.notify_all();
+  if (s.native_thread.joinable()) s.native_thread.join();
+  s.snapshotter->Take("final", nullptr);
+  WriteAgentReport(s, true);
+}
+
+// Runs when the library is loaded. Only acts in native mode: the launcher
+// sets JLEAK_AGENT_OPTIONS for non-JVM commands, while JVMs get their
+// options through -agentpath and Agent_OnLoad.
+__attribute__((constructor)) void StartNativeAgent() {
+  const char* options = std::getenv("JLEAK_AGENT_OPTIONS");
+  if (options == nullptr || *options == '\0' || g_state != nullptr) return;
+  std::unique_ptr<AgentState> s = Setup(options, "native");
+  if (s == nullptr) return;
+  AgentState* raw = s.get();
+  raw->snapshotter =
+      std::make_unique<Snapshotter>(raw->options, raw->jemalloc.get(), nullptr);
+  g_state = s.release();
+  WriteAgentReport(*raw, false);
+  raw->native_thread = std::thread([raw] { SnapshotLoop(*raw, nullptr); });
+  std::atexit(NativeAtExit);
+}
+
+}  // namespace
+}  // namespace jleak::agent
+
+extern "C" {
+
+JNIEXPORT jint JNICALL Agent_OnLoad(JavaVM* vm, char* options, void*) {
+  if (jleak::agent::g_state != nullptr) {
+    jleak::agent::Say("loaded twice; the second copy does nothing");
+    return JNI_OK;
+  }
+  return jleak::agent::StartJvmAgent(vm, options);
+}
+
+JNIEXPORT jint JNICALL Agent_OnAttach(JavaVM*, char*, void*) {
+  jleak::agent::Say(
+      "attaching to a running JVM is not supported: heap profiling must be "
+      "on from the start; use `jleak run`");
+  return JNI_ERR;
+}
+
+}  // extern "C"

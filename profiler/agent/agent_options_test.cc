@@ -1,0 +1,56 @@
+// File: agent_options_test.cc
+//
+// Tests of the agent's option string: defaults, round trip, and refusals.
+
+#include "profiler/agent/agent_options.h"
+
+#include "gtest/gtest.h"
+
+namespace jleak::agent {
+namespace {
+
+TEST(ParseAgentOptions, DefaultsNeedOnlyOut) {
+  absl::StatusOr<AgentOptions> o = ParseAgentOptions("out=/tmp/x");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->out_dir, "/tmp/x");
+  EXPECT_DOUBLE_EQ(o->interval_seconds, 10.0);
+  EXPECT_TRUE(o->force_gc);
+  EXPECT_TRUE(o->baseline);
+  EXPECT_TRUE(o->perf_map);
+  EXPECT_EQ(o->gc_wait_ms, 2000);
+}
+
+TEST(ParseAgentOptions, AllKeys) {
+  absl::StatusOr<AgentOptions> o = ParseAgentOptions(
+      "out=/d,interval=0.5,gc=0,gc_wait_ms=10,baseline=false,perfmap=0");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_DOUBLE_EQ(o->interval_seconds, 0.5);
+  EXPECT_FALSE(o->force_gc);
+  EXPECT_EQ(o->gc_wait_ms, 10);
+  EXPECT_FALSE(o->baseline);
+  EXPECT_FALSE(o->perf_map);
+}
+
+TEST(ParseAgentOptions, RoundTrip) {
+  AgentOptions in;
+  in.out_dir = "/runs/a b";
+  in.interval_seconds = 2.5;
+  in.force_gc = false;
+  absl::StatusOr<AgentOptions> out = ParseAgentOptions(FormatAgentOptions(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->out_dir, in.out_dir);
+  EXPECT_DOUBLE_EQ(out->interval_seconds, 2.5);
+  EXPECT_FALSE(out->force_gc);
+}
+
+TEST(ParseAgentOptions, Refusals) {
+  EXPECT_FALSE(ParseAgentOptions("").ok());                     // no out
+  EXPECT_FALSE(ParseAgentOptions("interval=5").ok());           // no out
+  EXPECT_FALSE(ParseAgentOptions("out=/x,interval=0").ok());    // too short
+  EXPECT_FALSE(ParseAgentOptions("out=/x,interval=abc").ok());  // not a number
+  EXPECT_FALSE(ParseAgentOptions("out=/x,gc=yes").ok());        // not a bool
+  EXPECT_FALSE(ParseAgentOptions("out=/x,colour=red").ok());    // unknown
+}
+
+}  // namespace
+}  // namespace jleak::agent
