@@ -79,16 +79,16 @@ struct SnapshotInfo {
 // One allocation site: a trimmed stack (optionally cut to its first N
 // frames) and its live bytes over the series.
 struct SiteSeries {
-  std::string key;                 // StackKey of `frames`
-  std::vector<NamedFrame> frames;  // innermost first
-  std::string top_frame;           // frames[0].function
-  std::vector<double> bytes;       // unsampled, one per snapshot
-  std::vector<double> objects;     // unsampled, one per snapshot
+  std::string key;                      // StackKey of `frames`
+  std::vector<NamedFrame> frames;       // innermost first
+  std::string top_frame;                // frames[0].function
+  std::vector<double> bytes;            // unsampled, one per snapshot
+  std::vector<double> objects;          // unsampled, one per snapshot
   std::vector<double> sampled_objects;  // raw sample counts (noise model)
-  GrowthEstimate growth;           // over the analyzed snapshots
-  bool suppressed = false;         // matched a suppression
-  std::string suppressed_by;       // the suppression that matched
-  bool over_budget = false;        // this site alone exceeds a budget
+  GrowthEstimate growth;                // over the analyzed snapshots
+  bool suppressed = false;              // matched a suppression
+  std::string suppressed_by;            // the suppression that matched
+  bool over_budget = false;             // this site alone exceeds a budget
 };
 
 struct Budgets {
@@ -132,7 +132,7 @@ struct Analysis {
   // and --pprof's input.
   NamedProfile growth_profile;
   std::vector<std::string> warnings;  // symbolizer and input notes
-  std::string command;  // the workload's command line, when known
+  std::string command;                // the workload's command line, when known
 };
 
 }  // namespace jleak

@@ -100,8 +100,7 @@ GrowthEstimate EstimateGrowth(const std::vector<double>& t,
   const double var_s = nd * (nd - 1) * (2 * nd + 5) / 18;
   const double pairs = nd * (nd - 1) / 2;
   g.monotonicity = s / pairs;
-  const double z_trend =
-      s == 0 ? 0 : (s - (s > 0 ? 1 : -1)) / std::sqrt(var_s);
+  const double z_trend = s == 0 ? 0 : (s - (s > 0 ? 1 : -1)) / std::sqrt(var_s);
   g.p_value = NormalUpperTail(z_trend);
 
   // Rank interval of the slopes (1-based ranks M1, M2 -> 0-based index).
@@ -111,7 +110,8 @@ GrowthEstimate EstimateGrowth(const std::vector<double>& t,
   const long long m1 = static_cast<long long>(std::floor((big_n - c) / 2));
   const long long m2 = static_cast<long long>(std::ceil((big_n + c) / 2)) + 1;
   const auto at = [&](long long rank) {
-    rank = std::clamp<long long>(rank, 1, static_cast<long long>(slopes.size()));
+    rank =
+        std::clamp<long long>(rank, 1, static_cast<long long>(slopes.size()));
     return slopes[static_cast<size_t>(rank - 1)];
   };
   double half_low = g.slope - at(m1);

@@ -40,10 +40,10 @@ struct GrowthEstimate {
   double slope = 0;      // bytes per second (or per snapshot)
   double slope_low = 0;  // confidence interval of the slope
   double slope_high = 0;
-  double intercept = 0;  // median(y - slope * t), Theil-Sen style
-  double growth = 0;     // slope * (t_last - t_first): fitted growth
-  double first = 0;      // y at the first point
-  double last = 0;       // y at the last point
+  double intercept = 0;     // median(y - slope * t), Theil-Sen style
+  double growth = 0;        // slope * (t_last - t_first): fitted growth
+  double first = 0;         // y at the first point
+  double last = 0;          // y at the last point
   double monotonicity = 0;  // Kendall's tau-a
   double p_value = 1;       // Mann-Kendall, one-sided, increasing
   double r_squared = 0;

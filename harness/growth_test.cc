@@ -69,8 +69,7 @@ TEST(EstimateGrowthTest, SamplingNoiseWidensTheInterval) {
   std::vector<double> t = Times(6), y;
   for (double x : t) y.push_back(1000 * x);
   GrowthEstimate exact = EstimateGrowth(t, y);
-  GrowthEstimate noisy =
-      EstimateGrowth(t, y, std::vector<double>(6, 2000));
+  GrowthEstimate noisy = EstimateGrowth(t, y, std::vector<double>(6, 2000));
   EXPECT_EQ(noisy.slope, exact.slope);
   EXPECT_LT(noisy.slope_low, exact.slope_low);
   EXPECT_GT(noisy.slope_high, exact.slope_high);

@@ -30,8 +30,8 @@ class FakeSymbolizer : public Symbolizer {
     SymbolizedAddress out;
     out.address = address;
     auto it = table_.upper_bound(address);
-    if (it != table_.begin() && address < std::prev(it)->first +
-                                              std::prev(it)->second.size) {
+    if (it != table_.begin() &&
+        address < std::prev(it)->first + std::prev(it)->second.size) {
       --it;
       out.module = it->second.module;
       out.module_offset = address - it->first;

@@ -35,8 +35,7 @@ absl::StatusOr<std::vector<std::string>> FrameFilter::Parse(
     }
     if (line == "*") {
       return absl::InvalidArgumentError(absl::StrCat(
-          source_name, ":", line_number,
-          ": '*' alone would trim every frame"));
+          source_name, ":", line_number, ": '*' alone would trim every frame"));
     }
     patterns.emplace_back(line);
   }

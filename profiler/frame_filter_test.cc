@@ -11,7 +11,8 @@ TEST(FrameFilterTest, DefaultsCoverJemallocLibcCxxAndHotspot) {
        {"prof_backtrace_impl", "je_prof_backtrace", "je_malloc_default",
         "imalloc_body", "malloc", "calloc", "posix_memalign",
         "operator new(unsigned long)", "os::malloc(unsigned long, MEMFLAGS)",
-        "AllocateHeap(unsigned long, MEMFLAGS, AllocFailStrategy::AllocFailEnum)"}) {
+        "AllocateHeap(unsigned long, MEMFLAGS, "
+        "AllocFailStrategy::AllocFailEnum)"}) {
     EXPECT_TRUE(f.IsAllocatorFrame(fn)) << fn;
   }
   for (const char* fn :

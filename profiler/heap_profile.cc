@@ -34,9 +34,9 @@ class LineReader {
 
   absl::string_view Next() {
     const size_t end = text_.find('\n', pos_);
-    absl::string_view line = text_.substr(
-        pos_, end == absl::string_view::npos ? absl::string_view::npos
-                                            : end - pos_);
+    absl::string_view line = text_.substr(pos_, end == absl::string_view::npos
+                                                    ? absl::string_view::npos
+                                                    : end - pos_);
     pos_ = end == absl::string_view::npos ? text_.size() : end + 1;
     ++line_number_;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -105,13 +105,12 @@ absl::StatusOr<ThreadCounts> ParseCountsLine(const LineReader& reader,
        ConsumeChar(&s, ':') && ConsumeUint(&s, &acc_bytes) &&
        ConsumeChar(&s, ']') && absl::StripAsciiWhitespace(s).empty();
   if (!ok) {
-    return reader.Error(absl::StrCat("expected ", kCountsSyntax, ", got ",
-                                     Quote(line)));
+    return reader.Error(
+        absl::StrCat("expected ", kCountsSyntax, ", got ", Quote(line)));
   }
   if ((objs == 0 && bytes != 0) || (acc_objs == 0 && acc_bytes != 0)) {
-    return reader.Error(absl::StrCat(
-        "zero objects with non-zero bytes in ", Quote(line),
-        " (corrupt profile?)"));
+    return reader.Error(absl::StrCat("zero objects with non-zero bytes in ",
+                                     Quote(line), " (corrupt profile?)"));
   }
   tc.sampled = {static_cast<double>(objs), static_cast<double>(bytes)};
   tc.accumulated = {static_cast<double>(acc_objs),
@@ -158,8 +157,8 @@ absl::Status ParseStackLine(const LineReader& reader, absl::string_view line,
     s = absl::StripLeadingAsciiWhitespace(s);
     if (s.empty()) break;
     if (!absl::StartsWith(s, "0x")) {
-      return reader.Error(absl::StrCat("expected a 0x-prefixed address in ",
-                                       Quote(line)));
+      return reader.Error(
+          absl::StrCat("expected a 0x-prefixed address in ", Quote(line)));
     }
     s.remove_prefix(2);
     uint64_t pc = 0;
@@ -227,8 +226,7 @@ absl::StatusOr<HeapProfile> ParseHeapProfile(absl::string_view text,
     StackSample stack;
     st = ParseStackLine(reader, line, &stack.frames);
     if (!st.ok()) return st;
-    st = ParseCountsBlock(reader, &stack.sampled, &stack.threads,
-                          "a stack");
+    st = ParseCountsBlock(reader, &stack.sampled, &stack.threads, "a stack");
     if (!st.ok()) return st;
     profile.stacks.push_back(std::move(stack));
   }
@@ -238,9 +236,8 @@ absl::StatusOr<HeapProfile> ParseHeapProfile(absl::string_view text,
         " without the 'MAPPED_LIBRARIES:' section that jemalloc always "
         "writes (was the file copied while being written?)"));
   }
-  absl::StatusOr<std::vector<Mapping>> maps =
-      ParseMaps(text.substr(reader.position()), source_name,
-                reader.line_number() + 1);
+  absl::StatusOr<std::vector<Mapping>> maps = ParseMaps(
+      text.substr(reader.position()), source_name, reader.line_number() + 1);
   if (!maps.ok()) return maps.status();
   profile.mappings = *std::move(maps);
   return profile;

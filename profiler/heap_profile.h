@@ -28,10 +28,10 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "profiler/proc_maps.h"
 
 namespace jleak {
@@ -65,8 +65,8 @@ struct StackSample {
   // Return addresses as written, innermost first. The first frames are
   // jemalloc's own (see frame_filter.h).
   std::vector<uint64_t> frames;
-  Counts sampled;                    // its "t*:" line
-  std::vector<ThreadCounts> threads; // its "t<N>:" lines
+  Counts sampled;                     // its "t*:" line
+  std::vector<ThreadCounts> threads;  // its "t<N>:" lines
 };
 
 struct HeapProfile {

@@ -62,7 +62,8 @@ TEST(ParseHeapProfileTest, ParsesEverySection) {
 }
 
 TEST(ParseHeapProfileTest, AcceptsCrlfAndNoMaps) {
-  std::string text = "heap_v2/1\r\n  t*: 0: 0 [0: 0]\r\n\r\nMAPPED_LIBRARIES:\r\n";
+  std::string text =
+      "heap_v2/1\r\n  t*: 0: 0 [0: 0]\r\n\r\nMAPPED_LIBRARIES:\r\n";
   absl::StatusOr<HeapProfile> p = ParseHeapProfile(text, "crlf");
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_TRUE(p->stacks.empty());
@@ -82,8 +83,7 @@ TEST_P(BadInputTest, ClearErrorNamingFileAndLine) {
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(p.status().message()), HasSubstr("in.heap"));
-  EXPECT_THAT(std::string(p.status().message()),
-              HasSubstr(GetParam().message));
+  EXPECT_THAT(std::string(p.status().message()), HasSubstr(GetParam().message));
 }
 
 std::string Cut(const std::string& s, const std::string& at) {
@@ -101,13 +101,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"bad_period", "heap_v2/abc\n", "heap_v2/<sample period>"},
         BadInput{"truncated_in_stacks", Cut(kMinimal, "@ 0x7f0000003000"),
                  "truncated"},
-        BadInput{"truncated_after_stack_line",
-                 Cut(kMinimal, "  t*: 1: 524288"), "in.heap:9: expected the 't*:' line"},
-        BadInput{"garbage_number",
-                 "heap_v2/1\n  t*: 1x: 8 [0: 0]\n", "in.heap:2: expected 't<thread>"},
+        BadInput{"truncated_after_stack_line", Cut(kMinimal, "  t*: 1: 524288"),
+                 "in.heap:9: expected the 't*:' line"},
+        BadInput{"garbage_number", "heap_v2/1\n  t*: 1x: 8 [0: 0]\n",
+                 "in.heap:2: expected 't<thread>"},
         BadInput{"negative", "heap_v2/1\n  t*: -1: 8 [0: 0]\n", "in.heap:2"},
-        BadInput{"zero_objects_nonzero_bytes",
-                 "heap_v2/1\n  t*: 0: 8 [0: 0]\n", "zero objects with non-zero"},
+        BadInput{"zero_objects_nonzero_bytes", "heap_v2/1\n  t*: 0: 8 [0: 0]\n",
+                 "zero objects with non-zero"},
         BadInput{"bad_address", "heap_v2/1\n  t*: 0: 0 [0: 0]\n@ 0xzz\n",
                  "in.heap:3: bad address"},
         BadInput{"no_0x", "heap_v2/1\n  t*: 0: 0 [0: 0]\n@ 1234\n",
@@ -159,8 +159,8 @@ TEST(UnsampleTest, EdgeCasesUnchanged) {
 // The estimates must agree with jeprof's totals on the same real profiles
 // (testdata/profiles/smoke/jeprof_totals.txt, written by jeprof --text).
 TEST(UnsampleTest, TotalsAgreeWithJeprofOnRealProfiles) {
-  std::istringstream totals(ReadFile(std::string(kSmokeDir) +
-                                     "jeprof_totals.txt"));
+  std::istringstream totals(
+      ReadFile(std::string(kSmokeDir) + "jeprof_totals.txt"));
   std::string name;
   double jeprof_total = 0;
   int checked = 0;

@@ -97,9 +97,8 @@ TEST(JemallocConfigTest, ProfDumpWritesHeapV2File) {
   }
 
   const char* path_c = path.c_str();
-  ASSERT_EQ(FindMallctl()("prof.dump", nullptr, nullptr, &path_c,
-                          sizeof(path_c)),
-            0);
+  ASSERT_EQ(
+      FindMallctl()("prof.dump", nullptr, nullptr, &path_c, sizeof(path_c)), 0);
   std::ifstream in(path);
   ASSERT_TRUE(in.good()) << "prof.dump wrote no file at " << path;
   std::stringstream contents;
@@ -110,8 +109,8 @@ TEST(JemallocConfigTest, ProfDumpWritesHeapV2File) {
 
   // The all-threads total line: "  t*: <objs>: <bytes> [...]".
   long long objs = 0, bytes = 0;
-  ASSERT_EQ(std::sscanf(text.c_str() + text.find('\n') + 1,
-                        " t*: %lld: %lld", &objs, &bytes),
+  ASSERT_EQ(std::sscanf(text.c_str() + text.find('\n') + 1, " t*: %lld: %lld",
+                        &objs, &bytes),
             2);
   EXPECT_GE(bytes, 64ll << 20);
   for (void* p : *g_kept) std::free(p);
@@ -132,8 +131,7 @@ int main(int argc, char** argv) {
     }
   }
   if (jemalloc.empty() || g_expect_unwinder.empty()) {
-    std::fprintf(stderr,
-                 "usage: %s --jemalloc=PATH --expect_unwinder=NAME\n",
+    std::fprintf(stderr, "usage: %s --jemalloc=PATH --expect_unwinder=NAME\n",
                  argv[0]);
     return 2;
   }

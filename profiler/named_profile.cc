@@ -56,10 +56,9 @@ Counts Sum(const std::vector<NamedStack>& stacks) {
 }  // namespace
 
 std::string StackKey(const NamedStack& stack) {
-  return absl::StrJoin(stack.frames, ";",
-                       [](std::string* out, const NamedFrame& f) {
-                         out->append(f.function);
-                       });
+  return absl::StrJoin(
+      stack.frames, ";",
+      [](std::string* out, const NamedFrame& f) { out->append(f.function); });
 }
 
 NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,

@@ -27,7 +27,7 @@ struct NamedFrame {
   std::string function;  // never empty
   std::string file;      // may be empty
   int line = 0;
-  std::string module;  // path, "[jit]", or empty
+  std::string module;    // path, "[jit]", or empty
   uint64_t address = 0;  // as looked up (return address - 1 for callers)
   uint64_t module_offset = 0;
   bool inlined = false;  // an inlined frame sharing its address

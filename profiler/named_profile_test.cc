@@ -46,9 +46,9 @@ TEST(NameProfileTest, TrimsAllocatorFramesAndExpandsInlines) {
   FakeSymbolizer symbols = MakeSymbols();
   NamedProfile named = NameProfile(MakeProfile(), symbols, FrameFilter());
   ASSERT_EQ(named.stacks.size(), 2u);
-  EXPECT_THAT(Names(named.stacks[0]),
-              ElementsAre("leak::Node::Grow", "Java_Leaker_leak",
-                          "Leaker.leak(int)"));
+  EXPECT_THAT(
+      Names(named.stacks[0]),
+      ElementsAre("leak::Node::Grow", "Java_Leaker_leak", "Leaker.leak(int)"));
   EXPECT_TRUE(named.stacks[0].frames[0].inlined);
   EXPECT_FALSE(named.stacks[0].frames[1].inlined);
   EXPECT_EQ(named.stacks[0].frames[0].module, "/tmp/libleaker.so");
@@ -105,9 +105,9 @@ TEST(DiffProfilesTest, SubtractsByNamesAcrossProcesses) {
   NamedProfile diff = DiffProfiles(newer, older);
   SortByBytes(&diff.stacks);
   ASSERT_EQ(diff.stacks.size(), 2u);  // other_site: no change, dropped
-  EXPECT_THAT(Names(diff.stacks[0]),
-              ElementsAre("leak::Node::Grow", "Java_Leaker_leak",
-                          "Leaker.leak(int)"));
+  EXPECT_THAT(
+      Names(diff.stacks[0]),
+      ElementsAre("leak::Node::Grow", "Java_Leaker_leak", "Leaker.leak(int)"));
   EXPECT_EQ(diff.stacks[0].counts.bytes, 2048);
   EXPECT_THAT(Names(diff.stacks[1]), ElementsAre("Leaker.leak(int)"));
   EXPECT_EQ(diff.stacks[1].counts.bytes, -64);

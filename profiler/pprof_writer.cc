@@ -48,7 +48,8 @@ pb::Profile BuildPprof(const NamedProfile& profile,
   out.set_default_sample_type(strings.Intern("inuse_space"));
   out.set_time_nanos(options.time_nanos);
   out.set_duration_nanos(options.duration_nanos);
-  if (!options.comment.empty()) out.add_comment(strings.Intern(options.comment));
+  if (!options.comment.empty())
+    out.add_comment(strings.Intern(options.comment));
 
   // Mappings: one per executable file mapping that a frame points into.
   absl::flat_hash_map<std::string, uint64_t> mapping_ids;
@@ -101,13 +102,14 @@ pb::Profile BuildPprof(const NamedProfile& profile,
     sample->add_value(bytes);
     for (size_t i = 0; i < s.frames.size();) {
       size_t j = i;
-      std::string key = absl::StrCat(s.frames[i].module, "@",
-                                     s.frames[i].address);
+      std::string key =
+          absl::StrCat(s.frames[i].module, "@", s.frames[i].address);
       while (s.frames[j].inlined && j + 1 < s.frames.size() &&
              s.frames[j + 1].address == s.frames[i].address) {
         ++j;
       }
-      for (size_t k = i; k <= j; ++k) absl::StrAppend(&key, ";", s.frames[k].function);
+      for (size_t k = i; k <= j; ++k)
+        absl::StrAppend(&key, ";", s.frames[k].function);
       auto it = location_ids.find(key);
       if (it == location_ids.end()) {
         pb::Location* loc = out.add_location();

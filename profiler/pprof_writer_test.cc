@@ -19,7 +19,8 @@ TEST(PprofWriterTest, RoundTripsThroughProtobufsOwnParser) {
   s.Add(0x3000, 0x100, {"X.leak()"}, "[jit]");
   HeapProfile p;
   p.sample_period = 0;
-  p.mappings.push_back({0x2000, 0x3000, 0x1000, "r-xp", "fe:01", 7, "/tmp/libx.so"});
+  p.mappings.push_back(
+      {0x2000, 0x3000, 0x1000, "r-xp", "fe:01", 7, "/tmp/libx.so"});
   p.stacks.push_back({{0x1000, 0x2001, 0x3001}, {2, 4096}, {}});
   p.stacks.push_back({{0x1000, 0x3001}, {1, 100}, {}});
   NamedProfile named = NameProfile(p, s, FrameFilter());

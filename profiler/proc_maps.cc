@@ -48,9 +48,8 @@ absl::StatusOr<Mapping> ParseMapsLine(absl::string_view line) {
   if (dash == absl::string_view::npos ||
       !ParseHex(range.substr(0, dash), &m.start) ||
       !ParseHex(range.substr(dash + 1), &m.limit) || m.limit < m.start) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected '<start>-<end>' hex address range, got '",
-                     range, "'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected '<start>-<end>' hex address range, got '", range, "'"));
   }
   m.perms = std::string(NextField(&rest));
   if (m.perms.size() != 4) {
@@ -90,10 +89,9 @@ absl::StatusOr<std::vector<Mapping>> ParseMaps(absl::string_view text,
     ++line_number;
   }
   // /proc maps are sorted; a hand-edited copy might not be.
-  std::stable_sort(mappings.begin(), mappings.end(),
-                   [](const Mapping& a, const Mapping& b) {
-                     return a.start < b.start;
-                   });
+  std::stable_sort(
+      mappings.begin(), mappings.end(),
+      [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
   return mappings;
 }
 

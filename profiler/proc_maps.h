@@ -11,10 +11,10 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace jleak {
 
@@ -25,7 +25,7 @@ struct Mapping {
   std::string perms;    // e.g. "r-xp"
   std::string device;   // "major:minor"
   uint64_t inode = 0;
-  std::string path;     // file path, "[heap]", "[stack]", or empty (anon)
+  std::string path;  // file path, "[heap]", "[stack]", or empty (anon)
 
   bool executable() const { return perms.size() >= 3 && perms[2] == 'x'; }
   // A mapping backed by a file (not anonymous, not a [pseudo] region).

@@ -45,18 +45,20 @@ std::vector<FunctionTotals> FunctionTable(const NamedProfile& profile,
     entry(s.frames.front().function).flat += s.counts;
     absl::flat_hash_set<absl::string_view> seen;
     for (const NamedFrame& f : s.frames) {
-      if (seen.insert(f.function).second) entry(f.function).cumulative += s.counts;
+      if (seen.insert(f.function).second)
+        entry(f.function).cumulative += s.counts;
     }
   }
-  std::stable_sort(table.begin(), table.end(),
-                   [&](const FunctionTotals& a, const FunctionTotals& b) {
-                     const Counts& x = sort_by_cumulative ? a.cumulative : a.flat;
-                     const Counts& y = sort_by_cumulative ? b.cumulative : b.flat;
-                     const double vx = std::fabs(Value(x, by_objects));
-                     const double vy = std::fabs(Value(y, by_objects));
-                     if (vx != vy) return vx > vy;
-                     return a.function < b.function;
-                   });
+  std::stable_sort(
+      table.begin(), table.end(),
+      [&](const FunctionTotals& a, const FunctionTotals& b) {
+        const Counts& x = sort_by_cumulative ? a.cumulative : a.flat;
+        const Counts& y = sort_by_cumulative ? b.cumulative : b.flat;
+        const double vx = std::fabs(Value(x, by_objects));
+        const double vy = std::fabs(Value(y, by_objects));
+        if (vx != vy) return vx > vy;
+        return a.function < b.function;
+      });
   return table;
 }
 
@@ -69,9 +71,7 @@ void WriteText(const NamedProfile& profile, const TextReportOptions& options,
     if (options.show_bytes) return absl::StrFormat("%.0f", v);
     return absl::StrFormat("%.1f", v / (1024.0 * 1024));
   };
-  auto pct = [&](double v) {
-    return total == 0 ? 0.0 : 100.0 * v / total;
-  };
+  auto pct = [&](double v) { return total == 0 ? 0.0 : 100.0 * v / total; };
   const char* unit = objs ? "objects" : options.show_bytes ? "B" : "MiB";
   out << absl::StrFormat("Total: %s %s\n", fmt(total), unit);
   const std::vector<FunctionTotals> table =

@@ -1,0 +1,384 @@
+// File: analyzer.cc
+//
+// Snapshot series -> sites -> growth -> verdict (see analyzer.h).
+
+#include "harness/analyzer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "profiler/profile_report.h"
+
+namespace jleak {
+namespace {
+
+bool IsNativeFrame(const NamedFrame& f) {
+  return !f.module.empty() && f.module[0] == '/';
+}
+
+// Sampling variance of a stack's unsampled bytes (see analyzer.h).
+double NoiseVariance(const Counts& c, uint64_t period) {
+  if (period == 0 || c.objects <= 0 || c.bytes <= 0) return 0;
+  const double size = c.bytes / c.objects;
+  const double p = -std::expm1(-size / static_cast<double>(period));
+  if (p <= 0) return 0;
+  return size * size * c.objects * (1 - p) / p;
+}
+
+struct SiteAccumulator {
+  std::vector<NamedFrame> frames;  // display frames
+  int display_snapshot = -1;
+  double display_bytes = 0;
+  std::vector<double> bytes, objects, noise_var;
+};
+
+std::string Rate(double per_unit, TimeSource ts) {
+  return absl::StrCat(FormatBytes(per_unit),
+                      ts == TimeSource::kSequence ? "/snapshot" : "/s");
+}
+
+std::string PValue(double p) {
+  return p < 0.001 ? "p<0.001" : absl::StrFormat("p=%.3f", p);
+}
+
+bool SignificantlyAbove(const GrowthEstimate& g, double budget, double alpha) {
+  return g.points >= 3 && g.p_value < alpha && g.slope_low > budget;
+}
+
+const Suppression* MatchSuppression(const std::vector<Suppression>& list,
+                                    const std::vector<NamedFrame>& frames) {
+  for (const Suppression& s : list) {
+    for (const NamedFrame& f : frames) {
+      const bool hit = s.kind == Suppression::Kind::kFunction
+                           ? f.function == s.text
+                           : std::regex_search(f.function, s.regex);
+      if (hit) return &s;
+    }
+  }
+  return nullptr;
+}
+
+// Fits one timeline signal over the analyzed window.
+std::optional<GrowthEstimate> FitSignal(
+    const std::vector<TimelinePoint>& timeline, double from,
+    std::optional<double> TimelinePoint::*field) {
+  std::vector<double> t, y;
+  for (const TimelinePoint& p : timeline) {
+    if (p.time_seconds >= from && (p.*field).has_value() && *(p.*field) >= 0) {
+      t.push_back(p.time_seconds);
+      y.push_back(*(p.*field));
+    }
+  }
+  if (t.size() < 3) return std::nullopt;
+  return EstimateGrowth(t, y);
+}
+
+}  // namespace
+
+absl::StatusOr<Suppression> MakeFrameSuppression(const std::string& regex) {
+  Suppression s;
+  s.kind = Suppression::Kind::kFrameRegex;
+  s.text = regex;
+  try {
+    s.regex = std::regex(regex, std::regex::ECMAScript | std::regex::optimize);
+  } catch (const std::regex_error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad regular expression '", regex, "': ", e.what()));
+  }
+  return s;
+}
+
+absl::StatusOr<std::vector<Suppression>> ParseSuppressions(
+    absl::string_view text, absl::string_view source_name) {
+  std::vector<Suppression> out;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    const size_t space = line.find_first_of(" \t");
+    const absl::string_view kind = line.substr(0, space);
+    const std::string arg(absl::StripAsciiWhitespace(
+        space == absl::string_view::npos ? "" : line.substr(space)));
+    const std::string where = absl::StrCat(source_name, ":", line_number, ": ");
+    if (arg.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, "expected 'function <name>' or 'frame <regex>', got '", line,
+          "'"));
+    }
+    if (kind == "function") {
+      Suppression s;
+      s.text = arg;
+      out.push_back(std::move(s));
+    } else if (kind == "frame") {
+      absl::StatusOr<Suppression> s = MakeFrameSuppression(arg);
+      if (!s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, s.status().message()));
+      }
+      out.push_back(*std::move(s));
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, "unknown suppression kind '", kind,
+                       "' (expected 'function' or 'frame')"));
+    }
+  }
+  return out;
+}
+
+size_t SiteKeyFrames(const std::vector<NamedFrame>& frames, int site_frames) {
+  size_t n = 0;
+  while (n < frames.size() && n < static_cast<size_t>(site_frames) &&
+         IsNativeFrame(frames[n])) {
+    ++n;
+  }
+  return std::max<size_t>(n, frames.empty() ? 0 : 1);
+}
+
+Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
+                 std::vector<TimelinePoint> timeline, Symbolizer& symbolizer,
+                 const FrameFilter& filter, const AnalyzerOptions& options) {
+  Analysis a;
+  a.time_source = time_source;
+  a.budgets = options.budgets;
+  a.timeline = std::move(timeline);
+  std::stable_sort(snapshots.begin(), snapshots.end(),
+                   [](const SnapshotInput& x, const SnapshotInput& y) {
+                     if (x.time_seconds != y.time_seconds) {
+                       return x.time_seconds < y.time_seconds;
+                     }
+                     return x.seq < y.seq;
+                   });
+  const size_t n = snapshots.size();
+  if (n == 0) {
+    a.reason = "no heap snapshots to analyze";
+    return a;
+  }
+
+  const double t0 = snapshots.front().time_seconds;
+  const double span = snapshots.back().time_seconds - t0;
+  a.warmup_seconds = options.warmup_seconds >= 0
+                         ? options.warmup_seconds
+                         : options.warmup_fraction * span;
+  const double analyze_from = t0 + a.warmup_seconds;
+
+  absl::flat_hash_map<std::string, size_t> site_index;
+  std::vector<SiteAccumulator> acc;
+  std::vector<size_t> analyzed;
+  NamedProfile first_analyzed_profile, last_profile;
+  bool any_samples = false;
+  for (size_t i = 0; i < n; ++i) {
+    const SnapshotInput& s = snapshots[i];
+    NamedProfile np = NameProfile(s.profile, symbolizer, filter);
+    SnapshotInfo info;
+    info.path = s.path;
+    info.seq = s.seq;
+    info.time_seconds = s.time_seconds - t0;
+    info.total_bytes = np.total.bytes;
+    info.analyzed = s.time_seconds >= analyze_from;
+    if (info.analyzed) analyzed.push_back(i);
+    any_samples = any_samples || !s.profile.stacks.empty();
+    a.snapshots.push_back(info);
+
+    for (const NamedStack& st : np.stacks) {
+      const size_t k = SiteKeyFrames(st.frames, options.site_frames);
+      std::string key =
+          absl::StrJoin(st.frames.begin(), st.frames.begin() + k, ";",
+                        [](std::string* out, const NamedFrame& f) {
+                          out->append(f.function);
+                        });
+      auto [it, inserted] = site_index.emplace(std::move(key), acc.size());
+      if (inserted) {
+        acc.emplace_back();
+        acc.back().bytes.assign(n, 0);
+        acc.back().objects.assign(n, 0);
+        acc.back().noise_var.assign(n, 0);
+      }
+      SiteAccumulator& site = acc[it->second];
+      site.bytes[i] += st.counts.bytes;
+      site.objects[i] += st.counts.objects;
+      site.noise_var[i] += NoiseVariance(st.counts, s.profile.sample_period);
+      // Show the biggest stack of the latest snapshot the site is in.
+      if (static_cast<int>(i) > site.display_snapshot ||
+          st.counts.bytes > site.display_bytes) {
+        site.display_snapshot = static_cast<int>(i);
+        site.display_bytes = st.counts.bytes;
+        site.frames = st.frames;
+      }
+    }
+    if (info.analyzed && analyzed.size() == 1) first_analyzed_profile = np;
+    if (i + 1 == n) {
+      a.warnings = np.warnings;
+      last_profile = std::move(np);
+    }
+  }
+  if (analyzed.empty()) first_analyzed_profile = last_profile;
+  a.growth_profile = DiffProfiles(last_profile, first_analyzed_profile);
+  SortByBytes(&a.growth_profile.stacks);
+
+  // Growth per site and for the total of unsuppressed sites.
+  std::vector<double> t;
+  for (size_t i : analyzed) t.push_back(a.snapshots[i].time_seconds);
+  std::vector<double> total(analyzed.size(), 0), total_var(analyzed.size(), 0);
+  for (auto& [key, index] : site_index) {
+    SiteAccumulator& s = acc[index];
+    SiteSeries series;
+    series.key = key;
+    series.frames = std::move(s.frames);
+    series.top_frame =
+        series.frames.empty() ? "" : series.frames.front().function;
+    series.bytes = s.bytes;
+    series.objects = s.objects;
+    std::vector<double> y, sd;
+    for (size_t j = 0; j < analyzed.size(); ++j) {
+      const size_t i = analyzed[j];
+      y.push_back(s.bytes[i]);
+      sd.push_back(std::sqrt(s.noise_var[i]));
+    }
+    series.growth = EstimateGrowth(t, y, sd);
+    if (const Suppression* sup =
+            MatchSuppression(options.suppressions, series.frames)) {
+      series.suppressed = true;
+      series.suppressed_by = sup->text;
+    } else {
+      for (size_t j = 0; j < analyzed.size(); ++j) {
+        total[j] += y[j];
+        total_var[j] += sd[j] * sd[j];
+      }
+    }
+    series.over_budget =
+        !series.suppressed &&
+        SignificantlyAbove(series.growth, options.budgets.max_site_rate,
+                           options.alpha);
+    a.sites.push_back(std::move(series));
+  }
+  std::sort(a.sites.begin(), a.sites.end(),
+            [](const SiteSeries& x, const SiteSeries& y) {
+              if (x.suppressed != y.suppressed) return !x.suppressed;
+              if (x.growth.growth != y.growth.growth) {
+                return x.growth.growth > y.growth.growth;
+              }
+              return x.key < y.key;
+            });
+  for (double& v : total_var) v = std::sqrt(v);
+  a.total = EstimateGrowth(t, total, total_var);
+
+  const double window_from = a.warmup_seconds;
+  a.rss_growth = FitSignal(a.timeline, window_from, &TimelinePoint::rss_bytes);
+  a.allocated_growth =
+      FitSignal(a.timeline, window_from, &TimelinePoint::jemalloc_allocated);
+  a.resident_growth =
+      FitSignal(a.timeline, window_from, &TimelinePoint::jemalloc_resident);
+  a.direct_buffer_growth =
+      FitSignal(a.timeline, window_from, &TimelinePoint::direct_buffer_bytes);
+  a.thread_growth = FitSignal(a.timeline, window_from, &TimelinePoint::threads);
+
+  if (time_source == TimeSource::kSequence) {
+    a.warnings.push_back(
+        "snapshot times unknown (no timeline, file times lost): ordered by "
+        "the sequence number in the file names; rates are per snapshot");
+  }
+
+  // Verdict.
+  const Budgets& b = options.budgets;
+  const TimeSource ts = time_source;
+  if (!any_samples) {
+    a.verdict = Verdict::kInconclusive;
+    a.reason =
+        "no profile holds any allocation sample: was profiling on "
+        "(MALLOC_CONF=prof:true) and the profiling jemalloc preloaded?";
+    return a;
+  }
+  if (static_cast<int>(analyzed.size()) < options.min_snapshots) {
+    a.verdict = Verdict::kInconclusive;
+    a.reason = absl::StrFormat(
+        "too few snapshots after the %.1f%s warm-up: %d of the %d needed; "
+        "run longer or take snapshots more often",
+        a.warmup_seconds, ts == TimeSource::kSequence ? "-snapshot" : " s",
+        analyzed.size(), options.min_snapshots);
+    return a;
+  }
+  const double window = t.back() - t.front();
+  const std::string window_text =
+      ts == TimeSource::kSequence
+          ? absl::StrFormat("%d snapshots", analyzed.size())
+          : absl::StrFormat("%.1f s", window);
+
+  const SiteSeries* top = nullptr;
+  for (const SiteSeries& s : a.sites) {
+    if (s.over_budget) {
+      top = &s;
+      break;
+    }
+  }
+  const bool total_over =
+      SignificantlyAbove(a.total, b.max_total_rate, options.alpha) ||
+      (b.max_total_growth > 0 && a.total.p_value < options.alpha &&
+       a.total.growth > b.max_total_growth);
+  if (top != nullptr) {
+    a.verdict = Verdict::kLeak;
+    a.kind = GrowthKind::kMalloc;
+    const GrowthEstimate& g = top->growth;
+    a.reason = absl::StrCat(
+        "leak: ", top->top_frame, " grows ", Rate(g.slope, ts), " (95% CI ",
+        Rate(g.slope_low, ts), " to ", Rate(g.slope_high, ts), ", ",
+        PValue(g.p_value), "), ", FormatBytes(g.growth), " over ", window_text,
+        "; budget ", Rate(b.max_site_rate, ts), " per site");
+    return a;
+  }
+  if (total_over) {
+    a.verdict = Verdict::kLeak;
+    a.kind = GrowthKind::kMalloc;
+    a.reason = absl::StrCat(
+        "leak: malloc'd memory grows ", Rate(a.total.slope, ts), " (",
+        FormatBytes(a.total.growth), " over ", window_text, ", ",
+        PValue(a.total.p_value),
+        ") though no single site exceeds its budget; the top sites share it");
+    return a;
+  }
+  const bool rss_over =
+      a.rss_growth.has_value() &&
+      SignificantlyAbove(*a.rss_growth, b.max_rss_rate, options.alpha);
+  const bool allocated_over =
+      a.allocated_growth.has_value() &&
+      SignificantlyAbove(*a.allocated_growth, b.max_total_rate, options.alpha);
+  if (rss_over && !allocated_over) {
+    const bool resident_over =
+        a.resident_growth.has_value() &&
+        SignificantlyAbove(*a.resident_growth, b.max_rss_rate, options.alpha);
+    a.verdict = Verdict::kLeak;
+    a.kind = resident_over ? GrowthKind::kAllocatorRetention
+                           : GrowthKind::kOutsideMalloc;
+    a.reason = absl::StrCat(
+        "leak: RSS grows ", Rate(a.rss_growth->slope, ts), " (",
+        FormatBytes(a.rss_growth->growth), " over ", window_text, ", ",
+        PValue(a.rss_growth->p_value), ") while jemalloc's allocated bytes ",
+        "stay within budget: ",
+        resident_over ? "allocator retention" : "growth outside malloc");
+    if (a.thread_growth.has_value() &&
+        a.thread_growth->last > a.thread_growth->first) {
+      absl::StrAppend(&a.reason, absl::StrFormat("; threads %.0f -> %.0f",
+                                                 a.thread_growth->first,
+                                                 a.thread_growth->last));
+    }
+    return a;
+  }
+  a.verdict = Verdict::kClean;
+  a.kind = GrowthKind::kNone;
+  a.reason = absl::StrCat(
+      "clean: no site grows faster than ", Rate(b.max_site_rate, ts),
+      " with confidence; malloc'd total ", a.total.growth >= 0 ? "+" : "",
+      FormatBytes(a.total.growth), " over ", window_text);
+  return a;
+}
+
+}  // namespace jleak
