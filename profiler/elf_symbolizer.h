@@ -1,0 +1,125 @@
+// File: elf_symbolizer.h
+//
+// ElfSymbolizer: the real Symbolizer. Names the addresses of a heap
+// profile from the ELF files mapped in the profiled process (symbol tables,
+// DWARF line and inline records, separate debug files) with elfutils'
+// libdwfl, and names JIT-compiled Java code from a perf map.
+//
+//   ElfSymbolizerOptions options;
+//   options.perf_map_path = "/tmp/perf-1234.map";
+//   ElfSymbolizer symbolizer(profile.mappings, options);
+//   SymbolizedAddress s = symbolizer.Symbolize(pc - 1);
+//
+// How an address is named:
+//   1. The profile's mapping table (MAPPED_LIBRARIES) gives the module and
+//      the file offset; the module's PT_LOAD segments turn the file offset
+//      into a link-time address, so load bias and mapping offsets need no
+//      assumptions about how the loader laid the file out.
+//   2. Function: the innermost symbol of .symtab (of the file or of its
+//      separate debug file) or .dynsym containing the address; only sized
+//      function symbols, so a stripped file never names an address after
+//      the nearest exported function (jeprof's `nm` does).
+//   3. File:line and inlined frames from DWARF, when present. Debug files
+//      are found by build-id (<debug dir>/.build-id/xx/yyyy.debug) or by
+//      .gnu_debuglink beside the binary or under the debug dirs.
+//   4. Addresses in no file mapping (the JVM's code cache is anonymous) are
+//      looked up in the perf map: module "[jit]".
+//   5. Anything else is "<module basename>+0x<file offset>", or
+//      "0x<address>" outside every mapping; resolved = false.
+//
+// Degradation, each reported once in Warnings(): a module that is missing,
+// unreadable, not ELF, of another machine, or whose build-id differs from
+// the one recorded at run time is not used (its frames become
+// module+offset: names from a different build would be wrong, which is
+// worse than none); a module without symbols for an address says so once.
+//
+// Cost: each module is opened and its symbol table sorted once, on first
+// use; each distinct address is symbolized once. Not thread-safe.
+//
+// Network: none, unless the environment sets DEBUGINFOD_URLS, in which
+// case libdw's standard debuginfo search may ask those servers.
+
+#ifndef JLEAK_PROFILER_ELF_SYMBOLIZER_H_
+#define JLEAK_PROFILER_ELF_SYMBOLIZER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "profiler/perf_map.h"
+#include "profiler/proc_maps.h"
+#include "profiler/symbolizer.h"
+
+namespace jleak {
+
+struct ElfSymbolizerOptions {
+  // Prepended to every module path ("/srv/prod-root" reads
+  // "/srv/prod-root/usr/lib/libz.so.1"). With a sysroot, the host's own
+  // files are not used as a fallback: they are the wrong build.
+  std::string sysroot;
+  // Searched first, in order, for a file with the module's basename: local
+  // copies of production binaries.
+  std::vector<std::string> binary_dirs;
+  // Where separate debug files are looked for, by build-id and by
+  // .gnu_debuglink name. Each is also tried under the sysroot.
+  std::vector<std::string> debug_dirs = {"/usr/lib/debug"};
+  // A perf map (/tmp/perf-<pid>.map) naming JIT-compiled code; empty for
+  // none. A missing or unreadable file is a warning, not an error.
+  std::string perf_map_path;
+  // Module path as mapped -> lower-case hex GNU build-id, as recorded at run
+  // time. A file whose build-id differs is not used; the next candidate
+  // (binary_dirs, then sysroot + path) is tried.
+  absl::flat_hash_map<std::string, std::string> expected_build_ids;
+  // The ELF e_machine modules must have; 0 means this program's own
+  // machine. Profiles from another machine set it (e.g. EM_AARCH64).
+  int elf_machine = 0;
+};
+
+class ElfSymbolizer : public Symbolizer {
+ public:
+  // `mappings` need not be sorted.
+  ElfSymbolizer(std::vector<Mapping> mappings, ElfSymbolizerOptions options);
+  ~ElfSymbolizer() override;
+  ElfSymbolizer(const ElfSymbolizer&) = delete;
+  ElfSymbolizer& operator=(const ElfSymbolizer&) = delete;
+
+  SymbolizedAddress Symbolize(uint64_t address) override;
+  std::vector<std::string> Warnings() const override;
+
+  // ModulesOpened counts the modules read from disk so far (tests and
+  // benchmarks use it to check the per-module cache).
+  int ModulesOpened() const { return modules_opened_; }
+
+ private:
+  struct DwflState;
+  struct Module;
+
+  SymbolizedAddress SymbolizeUncached(uint64_t address);
+  Module& GetModule(const Mapping& mapping);
+  void Warn(std::string warning);
+
+  std::vector<Mapping> mappings_;  // sorted by start
+  ElfSymbolizerOptions options_;
+  std::optional<PerfMap> perf_map_;
+  std::unique_ptr<DwflState> dwfl_state_;  // outlives modules_ below
+  absl::flat_hash_map<std::string, std::unique_ptr<Module>> modules_;
+  absl::flat_hash_map<uint64_t, SymbolizedAddress> cache_;
+  std::vector<std::string> warnings_;
+  int modules_opened_ = 0;
+};
+
+// ReadElfBuildId returns the GNU build-id of an ELF file as lower-case hex
+// (what ElfSymbolizerOptions::expected_build_ids holds), or an error saying
+// why not: missing file, not ELF, no build-id note.
+absl::StatusOr<std::string> ReadElfBuildId(const std::string& path);
+
+// Demangle returns the demangled form of a C++ symbol, or `name` unchanged.
+std::string Demangle(const char* name);
+
+}  // namespace jleak
+
+#endif  // JLEAK_PROFILER_ELF_SYMBOLIZER_H_
