@@ -237,6 +237,21 @@ TEST_F(ElfSymbolizerTest, NamesJitAddressesFromThePerfMap) {
                                 HasSubstr("perf-4242.map:3:"))));
 }
 
+TEST_F(ElfSymbolizerTest, PseudoMappingsAreNamedByModuleAndOffset) {
+  Mapping vdso;
+  vdso.start = 0x7fff0000;
+  vdso.limit = 0x7fff2000;
+  vdso.perms = "r-xp";
+  vdso.path = "[vdso]";
+  ElfSymbolizer symbolizer({vdso}, {});
+  SymbolizedAddress s = symbolizer.Symbolize(0x7fff0110);
+  EXPECT_FALSE(s.resolved);
+  EXPECT_EQ(s.module, "[vdso]");
+  EXPECT_EQ(s.frames[0].function, "[vdso]+0x110");
+  EXPECT_EQ(symbolizer.ModulesOpened(), 0);
+  EXPECT_THAT(symbolizer.Warnings(), IsEmpty());
+}
+
 TEST_F(ElfSymbolizerTest, MissingPerfMapIsAWarning) {
   ElfSymbolizerOptions options;
   options.perf_map_path = (tmp_ / "perf-1.map").string();

@@ -34,7 +34,9 @@ struct SymbolizedAddress {
   // Path of the mapped module ("/usr/lib/.../libz.so.1"), "[jit]" for a
   // perf-map frame, or empty when no mapping contains the address.
   std::string module;
-  uint64_t module_offset = 0;  // file offset of the address in `module`
+  // File offset of the address in `module`; for "[jit]", the offset into
+  // the compiled method.
+  uint64_t module_offset = 0;
   // At least one frame. When nothing names the address, a single frame
   // whose function is "<module basename>+0x<offset>" (or "0x<address>"
   // outside any mapping) and `resolved` is false.
