@@ -38,6 +38,8 @@ readonly PACKAGES=(
   libjemalloc-dev
   # jeprof shells out to these (addr2line, nm, objdump) and perl.
   binutils perl
+  # /usr/bin/time: peak memory in ci/bench_profile.sh.
+  time
 )
 
 # The pinned jemalloc source: Debian's copy of the upstream 5.3.0 release.
