@@ -282,12 +282,21 @@ int Judge(RunRecord& r, int snapshots_dumped) {
         "than --interval");
     return kExitTrouble;
   }
-  if (w.ended_by == "exit" && !w.exit.exited) {
+  bool has_final = false;
+  for (const SnapshotEntry& e : r.snapshots) has_final |= e.kind == "final";
+  // A VM that dies cleanly (even by System.exit(3)) takes a final
+  // snapshot; one that ends without it crashed (a JVM aborting on SIGSEGV
+  // may exit 1 rather than die of the signal).
+  if (w.ended_by == "exit" &&
+      (!w.exit.exited || (w.exit.code != 0 && !has_final))) {
     r.outcome = "crashed";
     r.message = absl::StrCat(
-        "the workload died of ", DescribeExit(w.exit),
-        " (a crash, the OOM killer or kill -9); no final snapshot; ", kept,
-        "; fix the crash or use --duration to stop it before");
+        "the workload crashed: ", DescribeExit(w.exit),
+        w.exit.exited ? " without a final snapshot"
+                      : " (a crash, the OOM killer or kill -9)",
+        "; ", kept,
+        "; fix the crash (see its hs_err file), or stop it earlier with "
+        "--duration");
     return kExitTrouble;
   }
   r.outcome = "collected";

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Integration test of `jleak run` on the RunFaults workload
+# (harness/testdata): a leaking JVM, the faults of issue 4 (crash, exit 3,
+# SIGKILL, hang past --timeout, bad path, not a JVM, unwritable and
+# vanished output directory, agent that fails to load), --duration,
+# native mode and --replay. For each: the exit code, what the manifest
+# says, that collected snapshots are kept, and that no process is left.
+set -euo pipefail
+
+if [[ $# -ne 4 ]]; then
+  echo "usage: $0 JLEAK JAVA RUN_FAULTS_JAR JNI_LIB" >&2
+  exit 2
+fi
+jleak="$(readlink -f "$1")"; java="$(readlink -f "$2")"
+jar="$(readlink -f "$3")"; jni_dir="$(dirname "$(readlink -f "$4")")"
+
+root="${TEST_TMPDIR:-$(mktemp -d)}/runs"
+mkdir -p "${root}"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# jq is not installed; python3 is (Debian's base). j DIR EXPR prints
+# manifest field EXPR (a Python expression over `m`).
+j() { python3 -c "import json,sys; m=json.load(open(sys.argv[1]+'/manifest.json')); print($2)" "$1"; }
+
+# run NAME EXPECTED_EXIT [jleak run options...] -- command...
+run() {
+  local name="$1" want="$2"; shift 2
+  local out="${root}/${name}"
+  set +e
+  "${jleak}" run --out "${out}" "$@" >"${root}/${name}.stdout" 2>"${root}/${name}.stderr"
+  local got=$?
+  set -e
+  echo "--- ${name}: exit ${got}"; tail -n 2 "${root}/${name}.stderr"
+  [[ ${got} -eq ${want} ]] || { cat "${root}/${name}.stderr" >&2; fail "${name}: exit ${got}, want ${want}"; }
+}
+
+# no_process_left DIR: the profiled process (agent.pid) is gone.
+no_process_left() {
+  local pidfile="$1/agent.pid"
+  [[ -f "${pidfile}" ]] || return 0
+  local pid; pid="$(cat "${pidfile}")"
+  ! kill -0 "${pid}" 2>/dev/null || fail "$1: workload pid ${pid} still alive"
+}
+
+snapshots() { ls "$1" | grep -c '^snapshot-[0-9]*\.heap$' || true; }
+
+jvm=("${java}" -Xmx64m -XX:ErrorFile=/dev/null -XX:-CreateCoredumpOnCrash
+     -cp "${jar}" "-Djava.library.path=${jni_dir}" jleak.testdata.RunFaults)
+
+# 1. A leaking JVM, to its natural end.
+run leak 0 --interval 1 -- "${jvm[@]}" leak 4
+d="${root}/leak"
+[[ "$(stat -c %a "${d}")" == 700 ]] || fail "run directory is not mode 0700"
+[[ "$(snapshots "${d}")" -ge 4 ]] || fail "leak: fewer than 4 snapshots"
+[[ "$(j "${d}" "m['outcome']")" == collected ]] || fail "leak: outcome"
+[[ "$(j "${d}" "m['snapshots'][-1]['kind']")" == final ]] || fail "leak: no final snapshot"
+[[ "$(j "${d}" "m['agent']['vm']['java.version'].split('.')[0]")" == 17 ]] || fail "leak: JDK version missing"
+[[ "$(j "${d}" "m['agent']['jemalloc']['version'][:5]")" == 5.3.0 ]] || fail "leak: jemalloc version missing"
+python3 - "${d}" <<'PY' || fail "leak: timeline does not show the leak"
+import json, sys
+t = [json.loads(l) for l in open(sys.argv[1] + "/timeline.jsonl")]
+a = [r["jemalloc"]["allocated"] for r in t]
+# 8 blocks of 2 MB per second for 4 s: at least 40 MB more at the end.
+assert a[-1] - a[0] > 40e6, a
+assert all(r["java"]["gc_forced"] for r in t), t
+PY
+ls "${d}"/perf-*.map >/dev/null || fail "leak: no perf map"
+grep -q 'RunFaults' "${d}"/perf-*.map || echo "note: no RunFaults method JIT-compiled"
+head -c 8 "${d}/snapshot-0.heap" | grep -q heap_v2 || fail "leak: snapshot is not heap_v2"
+no_process_left "${d}"
+
+# 2. --duration ends a long workload gracefully, with a final snapshot.
+run duration 0 --interval 1 --duration 3 -- "${jvm[@]}" leak 60
+d="${root}/duration"
+[[ "$(j "${d}" "m['workload']['ended_by']")" == duration ]] || fail "duration: ended_by"
+[[ "$(j "${d}" "m['snapshots'][-1]['kind']")" == final ]] || fail "duration: no final snapshot"
+no_process_left "${d}"
+
+# 3. Crash in JNI (SIGSEGV; the JVM aborts): snapshots kept, exit 2.
+run segv 2 --interval 1 -- "${jvm[@]}" segv 2
+d="${root}/segv"
+[[ "$(j "${d}" "m['outcome']")" == crashed ]] || fail "segv: outcome"
+[[ "$(snapshots "${d}")" -ge 2 ]] || fail "segv: snapshots not kept"
+grep -q "the workload crashed" "${root}/segv.stderr" || fail "segv: message"
+no_process_left "${d}"
+
+# 4. System.exit(3): the VM still dies cleanly, so the data is complete.
+run exit3 0 --interval 1 -- "${jvm[@]}" exit3 1.5
+d="${root}/exit3"
+[[ "$(j "${d}" "m['workload']['exit_code']")" == 3 ]] || fail "exit3: exit code"
+[[ "$(j "${d}" "m['snapshots'][-1]['kind']")" == final ]] || fail "exit3: no final snapshot"
+
+# 5. Hang past --timeout: final snapshot requested, then killed; exit 2.
+run hang 2 --interval 1 --timeout 3 --grace 2 -- "${jvm[@]}" hang
+d="${root}/hang"
+[[ "$(j "${d}" "m['outcome']")" == timeout ]] || fail "hang: outcome"
+[[ "$(j "${d}" "m['snapshots'][-1]['kind']")" == final ]] || fail "hang: no final snapshot"
+no_process_left "${d}"
+
+# 6. SIGKILL from outside (as the OOM killer would).
+d="${root}/sigkill"
+set +e
+"${jleak}" run --out "${d}" --interval 1 -- "${jvm[@]}" leak 30 \
+  >"${root}/sigkill.stdout" 2>"${root}/sigkill.stderr" &
+launcher=$!
+for _ in $(seq 50); do [[ -s "${d}/agent.pid" ]] && break; sleep 0.1; done
+sleep 2
+kill -9 "$(cat "${d}/agent.pid")"
+wait "${launcher}"; got=$?
+set -e
+echo "--- sigkill: exit ${got}"
+[[ ${got} -eq 2 ]] || fail "sigkill: exit ${got}"
+[[ "$(j "${d}" "m['workload']['signal_name']")" == SIGKILL ]] || fail "sigkill: signal"
+[[ "$(snapshots "${d}")" -ge 1 ]] || fail "sigkill: snapshots not kept"
+
+# 7. Bad path: nothing starts; the manifest says so.
+run badpath 2 -- /nonexistent/bin/java -version
+[[ "$(j "${root}/badpath" "m['outcome']")" == not-started ]] || fail "badpath: outcome"
+grep -q "/nonexistent/bin/java" "${root}/badpath.stderr" || fail "badpath: message"
+
+# 8. Not a JVM, but told it is one: no agent report.
+run notjvm 2 --mode jvm -- /bin/sleep 1
+[[ "$(j "${root}/notjvm" "m['outcome']")" == agent-missing ]] || fail "notjvm: outcome"
+grep -q -- "--mode=native" "${root}/notjvm.stderr" || fail "notjvm: message"
+
+# 9. A native program in native mode, then --replay of it.
+run native 0 --interval 0.5 -- /bin/sleep 1.5
+[[ "$(snapshots "${root}/native")" -ge 3 ]] || fail "native: snapshots"
+[[ "$(j "${root}/native" "m['agent']['mode']")" == native ]] || fail "native: mode"
+set +e
+"${jleak}" run --replay "${root}/native" --out "${root}/replay" 2>"${root}/replay.stderr"
+got=$?
+set -e
+[[ ${got} -eq 0 ]] || { cat "${root}/replay.stderr"; fail "replay: exit ${got}"; }
+[[ "$(j "${root}/replay" "m['settings']['command']")" == "$(j "${root}/native" "m['settings']['command']")" ]] ||
+  fail "replay: different command"
+[[ "$(j "${root}/replay" "m['settings']['interval_s']")" == 0.5 ]] || fail "replay: interval"
+
+# 10. Output directory that cannot be created (root-proof: under a file).
+set +e
+"${jleak}" run --out /dev/null/run -- /bin/true 2>"${root}/unwritable2.stderr"; got=$?
+set -e
+[[ ${got} -eq 2 ]] || fail "unwritable: exit ${got}"
+grep -q "cannot create output directory" "${root}/unwritable2.stderr" || fail "unwritable: message"
+
+# 11. Output directory removed mid-run (stands in for a lost or full disk:
+#     root ignores read-only permissions). The agent must not crash the
+#     workload; jleak says what happened.
+d="${root}/vanish"
+set +e
+"${jleak}" run --out "${d}" --interval 0.3 -- /bin/sleep 2 2>"${root}/vanish.stderr" &
+launcher=$!
+sleep 1
+rm -rf "${d}"
+wait "${launcher}"; got=$?
+set -e
+echo "--- vanish: exit ${got}"; tail -n 1 "${root}/vanish.stderr"
+[[ ${got} -eq 2 ]] || fail "vanish: exit ${got}"
+grep -q "cannot write .*manifest.json" "${root}/vanish.stderr" || fail "vanish: message"
+
+# 12. An agent that fails to load: the JVM refuses to start.
+echo "not an ELF file" >"${root}/bad_agent.so"
+run badagent 2 --agent "${root}/bad_agent.so" -- "${jvm[@]}" leak 1
+[[ "$(j "${root}/badagent" "m['outcome']")" == agent-missing ]] || fail "badagent: outcome"
+
+echo PASS
