@@ -11,11 +11,13 @@
 namespace jleak {
 
 void AddProfileCommand(CLI::App& jleak, int* exit_code);  // profile_command.cc
+void AddAnalyzeCommand(CLI::App& jleak, int* exit_code);  // analyze_command.cc
 void AddRunCommand(CLI::App& jleak, int* exit_code);      // run_command.cc
 
 // AddAllCommands registers every subcommand above on `jleak`.
 inline void AddAllCommands(CLI::App& jleak, int* exit_code) {
   AddProfileCommand(jleak, exit_code);
+  AddAnalyzeCommand(jleak, exit_code);
   AddRunCommand(jleak, exit_code);
 }
 
