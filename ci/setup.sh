@@ -40,6 +40,9 @@ readonly PACKAGES=(
   binutils perl
   # /usr/bin/time: peak memory in ci/bench_profile.sh.
   time
+  # Headless browser: opens the HTML leak report and screenshots it
+  # (//harness:report_html_browser_test, tag "browser").
+  chromium
 )
 
 # The pinned jemalloc source: Debian's copy of the upstream 5.3.0 release.
