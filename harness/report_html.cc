@@ -371,46 +371,7 @@ std::vector<size_t> SitesForPlot(const Analysis& a, size_t n) {
 
 std::vector<Plot> MakePlots(const Analysis& a, const HtmlReportOptions& opt) {
   std::vector<Plot> plots;
-  if (!a.timeline.empty()) {
-    Plot rss =
-        NewPlot("plot-rss", "Resident set size (RSS)", "from /proc", true);
-    AddIfAny(&rss,
-             TimelineSeries(a, "RSS", kPalette[0], &TimelinePoint::rss_bytes));
-    plots.push_back(std::move(rss));
-
-    Plot je =
-        NewPlot("plot-jemalloc", "jemalloc", "allocated and resident", true);
-    AddIfAny(&je, TimelineSeries(a, "allocated", kPalette[2],
-                                 &TimelinePoint::jemalloc_allocated));
-    PlotSeries resident = TimelineSeries(a, "resident", kPalette[4],
-                                         &TimelinePoint::jemalloc_resident);
-    resident.dashed = true;
-    AddIfAny(&je, std::move(resident));
-    plots.push_back(std::move(je));
-
-    Plot direct = NewPlot("plot-direct", "Direct buffers",
-                          "java.nio direct ByteBuffer bytes", true);
-    AddIfAny(&direct, TimelineSeries(a, "direct buffers", kPalette[5],
-                                     &TimelinePoint::direct_buffer_bytes));
-    plots.push_back(std::move(direct));
-
-    Plot threads = NewPlot("plot-threads", "Threads", "", false);
-    AddIfAny(&threads, TimelineSeries(a, "threads", kPalette[7],
-                                      &TimelinePoint::threads));
-    plots.push_back(std::move(threads));
-  }
-
-  Plot heap = NewPlot("plot-heap", "Profiled heap",
-                      "unsampled total of each snapshot", true);
-  PlotSeries total = NewSeries("heap total", kPalette[3]);
-  for (const SnapshotInfo& s : a.snapshots) {
-    if (std::isfinite(s.time_seconds) && std::isfinite(s.total_bytes)) {
-      total.points.emplace_back(s.time_seconds, s.total_bytes);
-    }
-  }
-  AddIfAny(&heap, std::move(total));
-  plots.push_back(std::move(heap));
-
+  // The sites first: they name the leak.
   Plot sites =
       NewPlot("plot-sites", "Live bytes of the top growing sites", "", true);
   sites.wide = true;
@@ -430,6 +391,51 @@ std::vector<Plot> MakePlots(const Analysis& a, const HtmlReportOptions& opt) {
   }
   plots.push_back(std::move(sites));
 
+  PlotSeries heap_total = NewSeries("profiled heap", kPalette[3]);
+  heap_total.dashed = true;
+  for (const SnapshotInfo& s : a.snapshots) {
+    if (std::isfinite(s.time_seconds) && std::isfinite(s.total_bytes)) {
+      heap_total.points.emplace_back(s.time_seconds, s.total_bytes);
+    }
+  }
+
+  Plot rss = NewPlot("plot-rss", "Resident set size (RSS)", "from /proc", true);
+  AddIfAny(&rss,
+           TimelineSeries(a, "RSS", kPalette[0], &TimelinePoint::rss_bytes));
+  plots.push_back(std::move(rss));
+
+  // jemalloc's own counters, and the profiles' unsampled total beside
+  // them: the two should agree, and a gap means sampling noise or
+  // allocations outside the profiled threads.
+  Plot je = NewPlot("plot-jemalloc", "jemalloc",
+                    "allocated, resident and the profiled heap", true);
+  AddIfAny(&je, TimelineSeries(a, "allocated", kPalette[2],
+                               &TimelinePoint::jemalloc_allocated));
+  AddIfAny(&je, TimelineSeries(a, "resident", kPalette[4],
+                               &TimelinePoint::jemalloc_resident));
+  if (!je.series.empty()) {
+    AddIfAny(&je, heap_total);
+    plots.push_back(std::move(je));
+  } else {
+    // Profiles alone (no timeline): their total is the only process view.
+    Plot heap = NewPlot("plot-heap", "Profiled heap",
+                        "unsampled total of each snapshot", true);
+    heap_total.dashed = false;
+    AddIfAny(&heap, heap_total);
+    plots.push_back(std::move(heap));
+  }
+
+  Plot direct = NewPlot("plot-direct", "Direct buffers",
+                        "java.nio direct ByteBuffer bytes", true);
+  AddIfAny(&direct, TimelineSeries(a, "direct buffers", kPalette[5],
+                                   &TimelinePoint::direct_buffer_bytes));
+  plots.push_back(std::move(direct));
+
+  Plot threads = NewPlot("plot-threads", "Threads", "", false);
+  AddIfAny(&threads,
+           TimelineSeries(a, "threads", kPalette[7], &TimelinePoint::threads));
+  plots.push_back(std::move(threads));
+
   // Keep only plots with data: a timeline without direct buffers (a
   // non-JVM program) simply has no such plot.
   plots.erase(std::remove_if(plots.begin(), plots.end(),
@@ -448,6 +454,9 @@ std::string Sparkline(const SiteSeries& s, const char* color) {
     hi = std::max(hi, b);
   }
   if (!std::isfinite(lo)) return "";
+  // From zero: a flat 6 MiB site wobbling by 64 KiB must look flat, not
+  // like a saw.
+  lo = std::min(lo, 0.0);
   if (hi - lo < 1) hi = lo + 1;
   std::string pts;
   const double n = static_cast<double>(s.bytes.size() - 1);
@@ -814,7 +823,6 @@ std::string Timeline(const Analysis& a, const HtmlReportOptions& opt) {
   std::string o =
       "<section id=\"timeline\"><h2>Timeline <span class=\"muted\">shaded: "
       "warm-up, not analyzed</span></h2>";
-  o += SignalsTable(a);
   if (a.timeline.empty()) {
     o += "<p class=\"note\" id=\"no-timeline\">No timeline: these profiles "
          "came without the jleak agent, so RSS, jemalloc counters and direct "
@@ -826,7 +834,12 @@ std::string Timeline(const Analysis& a, const HtmlReportOptions& opt) {
   const std::vector<Plot> plots = MakePlots(a, opt);
   o += "<div class=\"plots\">";
   for (const Plot& p : plots) o += PlotFigure(p, warmup_end, PerSnapshot(a));
-  o += "</div></section>";
+  o += "</div>";
+  const std::string signals = SignalsTable(a);
+  if (!signals.empty()) {
+    o += "<h3>Process signals, fitted over the analyzed window</h3>" + signals;
+  }
+  o += "</section>";
   return o;
 }
 
@@ -950,6 +963,7 @@ border-radius:999px;white-space:nowrap}
 .spark polyline{fill:none;stroke-width:1.6}
 .controls{margin:0 0 6px;color:var(--muted)}
 table.signals{margin-bottom:14px}
+h3{font-size:15px;margin:22px 0 6px}
 .plots{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:14px}
 figure.plot{margin:0;border:1px solid var(--line);border-radius:8px;
 padding:10px 12px 6px}

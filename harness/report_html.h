@@ -51,7 +51,7 @@ struct HtmlReportOptions {
   // Sites drawn in the per-site timeline plot.
   size_t plot_sites = 5;
   // Callers listed under each site's top frame.
-  size_t caller_frames = 4;
+  size_t caller_frames = 3;
   // Frames of the icicle graph; narrower ones are dropped first. Keeps a
   // report of a 100,000-stack profile openable.
   size_t max_flame_nodes = 3000;

@@ -154,7 +154,7 @@ TEST(ReportHtmlTest, SitesTableMarksSuppressedAndOverBudget) {
   EXPECT_TRUE(Has(html, "&lt; 0.001"));
   // Callers below the top frame; the rest counted.
   EXPECT_TRUE(Has(html, "jleak.leakers.JniMalloc.allocate(I)J"));
-  EXPECT_TRUE(Has(html, "3 more frames"));
+  EXPECT_TRUE(Has(html, "4 more frames"));
 }
 
 TEST(ReportHtmlTest, SitesTableLimitKeepsOverBudgetSites) {
@@ -173,12 +173,15 @@ TEST(ReportHtmlTest, SitesTableLimitKeepsOverBudgetSites) {
 TEST(ReportHtmlTest, TimelinePlotsWhenTimelinePresent) {
   const std::string html = Render(MakeFixtureAnalysis());
   for (const char* id : {"plot-rss", "plot-jemalloc", "plot-direct",
-                         "plot-threads", "plot-heap", "plot-sites"}) {
+                         "plot-threads", "plot-sites"}) {
     EXPECT_TRUE(Has(html, absl::StrCat("id=\"", id, "\""))) << id;
   }
-  EXPECT_EQ(Count(html, "<svg class=\"plot\""), 6u);
+  EXPECT_EQ(Count(html, "<svg class=\"plot\""), 5u);
   // Warm-up shaded in each plot.
-  EXPECT_EQ(Count(html, "<rect class=\"warmup\""), 6u);
+  EXPECT_EQ(Count(html, "<rect class=\"warmup\""), 5u);
+  // The profiled heap is drawn beside jemalloc's counters, not alone.
+  EXPECT_FALSE(Has(html, "id=\"plot-heap\""));
+  EXPECT_TRUE(Has(html, "data-name=\"profiled heap\""));
   EXPECT_FALSE(Has(html, "id=\"no-timeline\""));
   // The per-site plot: the top 5 unsuppressed sites (the suppressed
   // CodeCache site is left out).
