@@ -63,8 +63,30 @@ std::string FormatP(double p) {
 
 std::string FormatSeconds(double s) {
   if (!std::isfinite(s)) return "n/a";
-  if (s >= 120) return absl::StrFormat("%.1f min", s / 60);
+  const double a = std::fabs(s);
+  if (a == 0) return "0 s";
+  // Production profiles with lost mtimes can be microseconds apart.
+  if (a < 1e-3) return absl::StrFormat("%.3g \xC2\xB5s", s * 1e6);
+  if (a < 1) return absl::StrFormat("%.3g ms", s * 1e3);
+  if (a >= 7200) return absl::StrFormat("%.1f h", s / 3600);
+  if (a >= 120) return absl::StrFormat("%.1f min", s / 60);
   return absl::StrFormat("%.4g s", s);
+}
+
+// TimeUnit: the unit of a time axis reaching `max_seconds`, so tick
+// labels read "0 20 40" rather than "0 2e-05 4e-05".
+struct TimeUnit {
+  double per_second;
+  const char* title;
+};
+TimeUnit TimeAxisUnit(double max_seconds, bool per_snapshot) {
+  if (per_snapshot) return {1, "snapshot"};
+  const double a = std::fabs(max_seconds);
+  if (a < 2e-3) return {1e6, "microseconds since the first snapshot"};
+  if (a < 2) return {1e3, "milliseconds since the first snapshot"};
+  if (a >= 4 * 3600) return {1 / 3600.0, "hours since the first snapshot"};
+  if (a >= 600) return {1 / 60.0, "minutes since the first snapshot"};
+  return {1, "seconds since the first snapshot"};
 }
 
 std::string FormatCount(double v) {
@@ -230,7 +252,9 @@ std::string PlotSvg(const Plot& plot, double warmup_end, bool per_snapshot) {
   if (!std::isfinite(x_min)) return "";
   if (x_max <= x_min) x_max = x_min + 1;
   const Axis y = MakeYAxis(y_min, y_max, plot.bytes);
-  const double x_step = NiceStep(x_max - x_min, 6);
+  const TimeUnit tu =
+      TimeAxisUnit(std::max(std::fabs(x_min), std::fabs(x_max)), per_snapshot);
+  const double x_step = NiceStep((x_max - x_min) * tu.per_second, 6);
 
   auto sx = [&](double x) {
     return kLeft + (x - x_min) / (x_max - x_min) * pw;
@@ -265,16 +289,18 @@ std::string PlotSvg(const Plot& plot, double warmup_end, bool per_snapshot) {
                           E(AxisLabel(v, y)));
   }
   // x ticks.
-  for (double v = std::ceil(x_min / x_step - 1e-9) * x_step;
-       v <= x_max + x_step * 1e-6; v += x_step) {
-    const double px = sx(v);
-    absl::StrAppendFormat(&o,
-                          "<line class=\"axis\" x1=\"%.1f\" x2=\"%.1f\" "
-                          "y1=\"%.1f\" y2=\"%.1f\"/>"
-                          "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
-                          "text-anchor=\"middle\">%s</text>",
-                          px, px, kTop + ph, kTop + ph + 4, px, kTop + ph + 16,
-                          E(absl::StrFormat("%g", v)));
+  const double u_min = x_min * tu.per_second, u_max = x_max * tu.per_second;
+  for (double v = std::ceil(u_min / x_step - 1e-9) * x_step;
+       v <= u_max + x_step * 1e-6; v += x_step) {
+    const double px = sx(v / tu.per_second);
+    absl::StrAppendFormat(
+        &o,
+        "<line class=\"axis\" x1=\"%.1f\" x2=\"%.1f\" "
+        "y1=\"%.1f\" y2=\"%.1f\"/>"
+        "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
+        "text-anchor=\"middle\">%s</text>",
+        px, px, kTop + ph, kTop + ph + 4, px, kTop + ph + 16,
+        E(absl::StrFormat("%g", std::fabs(v) < x_step * 1e-6 ? 0 : v)));
   }
   absl::StrAppendFormat(
       &o,
@@ -282,7 +308,7 @@ std::string PlotSvg(const Plot& plot, double warmup_end, bool per_snapshot) {
       "<text class=\"axis-title\" x=\"%.1f\" y=\"%.1f\" "
       "text-anchor=\"middle\">%s</text>",
       kLeft, kLeft + pw, kTop + ph, kTop + ph, kLeft + pw / 2, kH - 4,
-      per_snapshot ? "snapshot" : "seconds since the first snapshot");
+      tu.title);
   // Series: a line, and points with a tooltip when there are few enough
   // to hover.
   const bool dots = max_points <= 80;
@@ -305,7 +331,7 @@ std::string PlotSvg(const Plot& plot, double warmup_end, bool per_snapshot) {
             "<title>%s\n%s: %s</title></circle>",
             sx(x), sy(v), s.color, E(s.name),
             E(per_snapshot ? absl::StrFormat("snapshot %g", x)
-                           : absl::StrFormat("%g s", x)),
+                           : FormatSeconds(x)),
             E(YValueText(v, plot.bytes)));
       }
     }

@@ -284,6 +284,21 @@ TEST(ReportHtmlTest, NonFiniteNumbersRenderAsInfinityOrNa) {
   EXPECT_TRUE(Has(html, "rates are per snapshot"));
 }
 
+TEST(ReportHtmlTest, TinyTimeSpansReadable) {
+  // Production profiles whose mtimes were lost: microseconds apart.
+  FixtureOptions fo;
+  fo.timeline = false;
+  Analysis a = MakeFixtureAnalysis(fo);
+  for (SnapshotInfo& s : a.snapshots) s.time_seconds *= 1e-6;
+  a.warmup_seconds *= 1e-6;
+  std::string html = Render(a);
+  const std::string json = EmbeddedJson(html);
+  html.erase(html.find(json), json.size());
+  EXPECT_TRUE(Has(html, "microseconds since the first snapshot"));
+  EXPECT_TRUE(Has(html, "warm-up 20 \xC2\xB5s"));
+  EXPECT_FALSE(Has(html, "e-0")) << "scientific notation in the page";
+}
+
 TEST(ReportHtmlTest, Deterministic) {
   FixtureOptions fo;
   fo.extra_sites = 5;
