@@ -467,6 +467,18 @@ std::vector<Plot> MakePlots(const Analysis& a, const HtmlReportOptions& opt) {
   plots.erase(std::remove_if(plots.begin(), plots.end(),
                              [](const Plot& p) { return p.series.empty(); }),
               plots.end());
+  // Half-width plots go two by two; an odd one out takes the whole row
+  // rather than leave a hole.
+  size_t half = 0;
+  for (const Plot& p : plots) half += p.wide ? 0 : 1;
+  if (half % 2 == 1) {
+    for (auto p = plots.rbegin(); p != plots.rend(); ++p) {
+      if (!p->wide) {
+        p->wide = true;
+        break;
+      }
+    }
+  }
   return plots;
 }
 
