@@ -33,7 +33,7 @@ absl::StatusOr<std::vector<std::string>> FrameFilter::Parse(
           source_name, ":", line_number, ": '*' is only allowed at the end ",
           "of a pattern (prefix match), got '", line, "'"));
     }
-    if (line == "*") {
+    if (line == "*" || line == "module:*") {
       return absl::InvalidArgumentError(absl::StrCat(
           source_name, ":", line_number, ": '*' alone would trim every frame"));
     }
@@ -43,6 +43,18 @@ absl::StatusOr<std::vector<std::string>> FrameFilter::Parse(
 }
 
 void FrameFilter::Add(std::string pattern) {
+  constexpr absl::string_view kModule = "module:";
+  if (absl::StartsWith(pattern, kModule)) {
+    std::string m = pattern.substr(kModule.size());
+    if (!m.empty() && m.back() == '*') {
+      m.pop_back();
+      module_prefixes_.push_back(std::move(m));
+    } else {
+      module_exact_.push_back(std::move(m));
+    }
+    patterns_.push_back(std::move(pattern));
+    return;
+  }
   if (!pattern.empty() && pattern.back() == '*') {
     prefixes_.push_back(pattern.substr(0, pattern.size() - 1));
   } else {
@@ -56,6 +68,20 @@ bool FrameFilter::IsAllocatorFrame(absl::string_view function) const {
   if (std::binary_search(exact_.begin(), exact_.end(), function)) return true;
   for (const std::string& prefix : prefixes_) {
     if (absl::StartsWith(function, prefix)) return true;
+  }
+  return false;
+}
+
+bool FrameFilter::IsAllocatorModule(absl::string_view module_path) const {
+  const size_t slash = module_path.rfind('/');
+  const absl::string_view name = slash == absl::string_view::npos
+                                     ? module_path
+                                     : module_path.substr(slash + 1);
+  for (const std::string& m : module_exact_) {
+    if (name == m) return true;
+  }
+  for (const std::string& prefix : module_prefixes_) {
+    if (absl::StartsWith(name, prefix)) return true;
   }
   return false;
 }

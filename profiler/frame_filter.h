@@ -7,8 +7,12 @@
 //
 // Patterns are data: one per line, `#` comments, matched against the whole
 // demangled function name. A pattern ending in `*` matches by prefix;
-// otherwise it must match exactly. The defaults are kDefaultAllocatorFrames
-// below; users add more with `--trim-frames FILE` or `--trim PATTERN`.
+// otherwise it must match exactly. A line `module:<pattern>` matches the
+// file name of the mapped module instead: every leading frame in such a
+// module is the allocator's, and is trimmed without being symbolized
+// (reading the preloaded jemalloc's DWARF costs more than the rest of a
+// profile). The defaults are kDefaultAllocatorFrames below; users add more
+// with `--trim-frames FILE` or `--trim PATTERN`.
 
 #ifndef JLEAK_PROFILER_FRAME_FILTER_H_
 #define JLEAK_PROFILER_FRAME_FILTER_H_
@@ -23,6 +27,8 @@ namespace jleak {
 
 // The default allocator frames, in the pattern syntax above.
 inline constexpr char kDefaultAllocatorFrames[] = R"(
+# The preloaded profiling allocator itself (any build of it).
+module:libjemalloc.so*
 # jemalloc's sampling path (prof.c, prof_sys.c) and its public entry points.
 prof_backtrace*
 je_*
@@ -74,6 +80,8 @@ class FrameFilter {
   }
 
   bool IsAllocatorFrame(absl::string_view function) const;
+  // IsAllocatorModule takes a module path; patterns match its file name.
+  bool IsAllocatorModule(absl::string_view module_path) const;
 
   const std::vector<std::string>& patterns() const { return patterns_; }
 
@@ -81,6 +89,8 @@ class FrameFilter {
   std::vector<std::string> patterns_;
   std::vector<std::string> exact_;     // sorted
   std::vector<std::string> prefixes_;  // without the '*'
+  std::vector<std::string> module_exact_;
+  std::vector<std::string> module_prefixes_;
 };
 
 }  // namespace jleak

@@ -46,3 +46,24 @@ TEST(FrameFilterTest, RejectsPatternsThatCannotWork) {
 
 }  // namespace
 }  // namespace jleak
+
+namespace jleak {
+namespace {
+
+TEST(FrameFilterTest, ModulePatternsMatchTheFileName) {
+  FrameFilter f;
+  EXPECT_TRUE(
+      f.IsAllocatorModule("/x/bazel-out/bin/profiler/lib/libjemalloc.so.2"));
+  EXPECT_TRUE(f.IsAllocatorModule("libjemalloc.so"));
+  EXPECT_FALSE(f.IsAllocatorModule("/usr/lib/libjemallocator.so"));
+  EXPECT_FALSE(f.IsAllocatorModule("/usr/lib/jvm/lib/server/libjvm.so"));
+  f.Add("module:libtcmalloc.so.4");
+  EXPECT_TRUE(f.IsAllocatorModule("/usr/lib/libtcmalloc.so.4"));
+  EXPECT_FALSE(f.IsAllocatorModule("/usr/lib/libtcmalloc.so.4.5"));
+  // Module patterns never match function names.
+  EXPECT_FALSE(f.IsAllocatorFrame("libtcmalloc.so.4"));
+  EXPECT_FALSE(FrameFilter::Parse("module:*\n", "t").ok());
+}
+
+}  // namespace
+}  // namespace jleak

@@ -74,11 +74,26 @@ NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,
     return it->second;
   };
 
+  // Leading frames inside an allocator module are trimmed unsymbolized.
+  absl::flat_hash_map<const Mapping*, bool> allocator_module;
+  auto in_allocator_module = [&](uint64_t address) {
+    const Mapping* m = FindMapping(profile.mappings, address);
+    if (m == nullptr || !m->is_file()) return false;
+    auto [it, inserted] = allocator_module.emplace(m, false);
+    if (inserted) it->second = filter.IsAllocatorModule(m->path);
+    return it->second;
+  };
+
   std::vector<NamedStack> stacks;
   stacks.reserve(profile.stacks.size());
   for (const StackSample& sample : profile.stacks) {
     NamedStack stack;
-    for (size_t i = 0; i < sample.frames.size(); ++i) {
+    size_t first = 0;
+    while (first + 1 < sample.frames.size() &&
+           in_allocator_module(sample.frames[first])) {
+      ++first;
+    }
+    for (size_t i = first; i < sample.frames.size(); ++i) {
       // Callers' frames are return addresses: look up the call itself.
       const uint64_t pc = sample.frames[i];
       AppendFrames(lookup(i == 0 || pc == 0 ? pc : pc - 1), &stack.frames);

@@ -116,3 +116,30 @@ TEST(DiffProfilesTest, SubtractsByNamesAcrossProcesses) {
 
 }  // namespace
 }  // namespace jleak
+
+namespace jleak {
+namespace {
+
+TEST(NameProfileTest, AllocatorModuleFramesAreTrimmedWithoutSymbolizing) {
+  FakeSymbolizer symbols = MakeSymbols();
+  HeapProfile p;
+  // 0x1000-0x2100 is the preloaded jemalloc, 0x3000 the JNI library.
+  p.mappings.push_back(
+      {0x1000, 0x2100, 0, "r-xp", "fe:01", 1, "/x/lib/libjemalloc.so.2"});
+  p.mappings.push_back(
+      {0x3000, 0x3100, 0, "r-xp", "fe:01", 2, "/tmp/libleaker.so"});
+  p.stacks.push_back({{0x1000, 0x1101, 0x2001, 0x3001, 0x4001}, {1, 64}, {}});
+  NamedProfile named = NameProfile(p, symbols, FrameFilter());
+  EXPECT_THAT(
+      Names(named.stacks[0]),
+      ElementsAre("leak::Node::Grow", "Java_Leaker_leak", "Leaker.leak(int)"));
+  EXPECT_EQ(symbols.lookups(), 2);  // only 0x3000 and 0x4000
+  // A stack wholly inside the allocator keeps its innermost frame.
+  HeapProfile q = p;
+  q.stacks = {{{0x1000, 0x2001}, {1, 8}, {}}};
+  NamedProfile only = NameProfile(q, symbols, FrameFilter());
+  EXPECT_THAT(Names(only.stacks[0]), ElementsAre("malloc"));
+}
+
+}  // namespace
+}  // namespace jleak
