@@ -16,6 +16,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -29,6 +31,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "harness/analyze_command.h"
 #include "harness/launch_env.h"
 #include "harness/manifest.h"
 #include "harness/process.h"
@@ -40,7 +43,9 @@ extern char** environ;
 namespace jleak {
 namespace {
 
-RunAnalyzerFn g_analyzer = nullptr;
+// Set by the `run` callback from its analysis options; empty with
+// --no-analyze.
+std::function<int(const std::string&)> g_analyzer;
 
 constexpr char kJemallocRel[] = "profiler/lib/libjemalloc.so.2";
 constexpr char kAgentRel[] = "profiler/agent/libjleak_agent.so";
@@ -407,25 +412,28 @@ int RunWorkload(LaunchSettings settings) {
     return kExitTrouble;
   }
   Say(r.message);
-  if (code == kExitOk && g_analyzer != nullptr) return g_analyzer(dir);
+  if (code == kExitOk && g_analyzer) return g_analyzer(dir);
   return code;
 }
 
 }  // namespace
 
-void SetRunAnalyzer(RunAnalyzerFn analyzer) { g_analyzer = analyzer; }
-
 void AddRunCommand(CLI::App& jleak, int* exit_code) {
   auto settings = std::make_shared<LaunchSettings>();
   auto replay = std::make_shared<std::string>();
   auto no_gc = std::make_shared<bool>(false);
+  auto no_analyze = std::make_shared<bool>(false);
+  auto analyze = std::make_shared<AnalyzeFlags>();
   CLI::App* run = jleak.add_subcommand(
       "run",
       "Run a JVM (or any program) under the profiling jemalloc, with a "
       "heap snapshot after a forced GC every --interval seconds.\n"
       "  jleak run [options] -- <command> [args...]\n"
       "  jleak run --replay DIR [--out NEW_DIR]\n"
-      "Exit: 0 data collected, 2 could not run or collect.");
+      "At the end the run directory is analyzed (as `jleak analyze DIR`; "
+      "reports in DIR/report.html and DIR/report.json).\n"
+      "Exit: 0 clean, 1 leak, 2 inconclusive or could not run or collect "
+      "(with --no-analyze: 0 data collected).");
   run->add_option("--out", settings->out_dir,
                   "Run directory, created mode 0700 (default: "
                   "./jleak-run-YYYYmmdd-HHMMSS); must not exist or be empty");
@@ -470,9 +478,22 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
   run->add_option("--replay", *replay,
                   "Re-run the command of a previous run directory with its "
                   "settings");
+  run->add_flag("--no-analyze", *no_analyze,
+                "Only collect: do not analyze the run directory at the end");
+  AddAnalyzeFlags(run, analyze.get());
   run->add_option("command", settings->command,
                   "The workload and its arguments, after --");
-  run->callback([settings, replay, no_gc, exit_code] {
+  run->callback([settings, replay, no_gc, no_analyze, analyze, exit_code] {
+    if (*no_analyze) {
+      g_analyzer = nullptr;
+    } else {
+      g_analyzer = [analyze](const std::string& dir) {
+        AnalyzeFlags flags = *analyze;
+        if (flags.json.empty()) flags.json = dir + "/report.json";
+        if (flags.html.empty()) flags.html = dir + "/report.html";
+        return AnalyzeAndReport({dir}, flags, std::cout);
+      };
+    }
     LaunchSettings s = *settings;
     s.force_gc = !*no_gc;
     if (!replay->empty()) {

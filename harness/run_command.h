@@ -32,12 +32,12 @@ namespace jleak {
 
 void AddRunCommand(CLI::App& jleak, int* exit_code);
 
-// Analyzer hook: when the analyzer exists it sets this (before parsing)
-// to a function that judges a finished run directory and returns 0 clean,
-// 1 leak, 2 inconclusive; `jleak run` then exits with its verdict instead
-// of 0 when data was collected.
-using RunAnalyzerFn = int (*)(const std::string& run_dir);
-void SetRunAnalyzer(RunAnalyzerFn analyzer);
+// After a run that collected data, `jleak run` analyzes its directory
+// (analyze_command.h; the analysis options are accepted by `run` too,
+// and the JSON and HTML reports default to DIR/report.json and
+// DIR/report.html) and exits with the verdict: 0 clean, 1 leak,
+// 2 inconclusive. --no-analyze keeps the exit code of the collection
+// alone.
 
 }  // namespace jleak
 

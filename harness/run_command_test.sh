@@ -23,11 +23,15 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 j() { python3 -c "import json,sys; m=json.load(open(sys.argv[1]+'/manifest.json')); print($2)" "$1"; }
 
 # run NAME EXPECTED_EXIT [jleak run options...] -- command...
+# Collection only (--no-analyze), except for the run named "leak", whose
+# exit code is the analyzer's verdict.
 run() {
   local name="$1" want="$2"; shift 2
   local out="${root}/${name}"
+  local analyze=(--no-analyze)
+  [[ "${name}" == leak ]] && analyze=()
   set +e
-  "${jleak}" run --out "${out}" "$@" >"${root}/${name}.stdout" 2>"${root}/${name}.stderr"
+  "${jleak}" run --out "${out}" "${analyze[@]}" "$@" >"${root}/${name}.stdout" 2>"${root}/${name}.stderr"
   local got=$?
   set -e
   echo "--- ${name}: exit ${got}"; tail -n 2 "${root}/${name}.stderr"
@@ -47,9 +51,14 @@ snapshots() { ls "$1" | grep -c '^snapshot-[0-9]*\.heap$' || true; }
 jvm=("${java}" -Xmx64m -XX:ErrorFile=/dev/null -XX:-CreateCoredumpOnCrash
      -cp "${jar}" "-Djava.library.path=${jni_dir}" jleak.testdata.RunFaults)
 
-# 1. A leaking JVM, to its natural end.
-run leak 0 --interval 1 -- "${jvm[@]}" leak 4
+# 1. A leaking JVM, to its natural end: analyzed, the verdict is the exit.
+run leak 1 --interval 1 -- "${jvm[@]}" leak 5
 d="${root}/leak"
+grep -q '^jleak: LEAK: leak: Java_jleak_testdata_RunFaults_retain grows' \
+  "${root}/leak.stdout" || { cat "${root}/leak.stdout" >&2; fail "leak: verdict does not name the JNI site"; }
+[[ "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["verdict"], r["sites"][0]["top_frame"])' "${d}/report.json")" == "leak Java_jleak_testdata_RunFaults_retain" ]] ||
+  fail "leak: report.json verdict/top site"
+grep -q '<svg' "${d}/report.html" || fail "leak: no HTML report with plots"
 [[ "$(stat -c %a "${d}")" == 700 ]] || fail "run directory is not mode 0700"
 [[ "$(snapshots "${d}")" -ge 4 ]] || fail "leak: fewer than 4 snapshots"
 [[ "$(j "${d}" "m['outcome']")" == collected ]] || fail "leak: outcome"
@@ -100,7 +109,7 @@ no_process_left "${d}"
 # 6. SIGKILL from outside (as the OOM killer would).
 d="${root}/sigkill"
 set +e
-"${jleak}" run --out "${d}" --interval 1 -- "${jvm[@]}" leak 30 \
+"${jleak}" run --out "${d}" --no-analyze --interval 1 -- "${jvm[@]}" leak 30 \
   >"${root}/sigkill.stdout" 2>"${root}/sigkill.stderr" &
 launcher=$!
 for _ in $(seq 50); do [[ -s "${d}/agent.pid" ]] && break; sleep 0.1; done
@@ -128,7 +137,7 @@ run native 0 --interval 0.5 -- /bin/sleep 1.5
 [[ "$(snapshots "${root}/native")" -ge 3 ]] || fail "native: snapshots"
 [[ "$(j "${root}/native" "m['agent']['mode']")" == native ]] || fail "native: mode"
 set +e
-"${jleak}" run --replay "${root}/native" --out "${root}/replay" 2>"${root}/replay.stderr"
+"${jleak}" run --replay "${root}/native" --no-analyze --out "${root}/replay" 2>"${root}/replay.stderr"
 got=$?
 set -e
 [[ ${got} -eq 0 ]] || { cat "${root}/replay.stderr"; fail "replay: exit ${got}"; }
@@ -148,7 +157,7 @@ grep -q "cannot create output directory" "${root}/unwritable2.stderr" || fail "u
 #     workload; jleak says what happened.
 d="${root}/vanish"
 set +e
-"${jleak}" run --out "${d}" --interval 0.3 -- /bin/sleep 2 2>"${root}/vanish.stderr" &
+"${jleak}" run --out "${d}" --no-analyze --interval 0.3 -- /bin/sleep 2 2>"${root}/vanish.stderr" &
 launcher=$!
 sleep 1
 rm -rf "${d}"
