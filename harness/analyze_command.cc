@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <regex>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -118,6 +119,42 @@ absl::Status WriteReport(const std::string& path, const std::string& what,
 
 }  // namespace
 
+std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
+  const std::string verdict = VerdictName(a.verdict);
+  const std::string top = a.sites.empty() ? "" : a.sites.front().top_frame;
+  if (verdict != flags.expect) {
+    std::string found = verdict;
+    if (a.verdict == Verdict::kLeak) {
+      found = a.kind == GrowthKind::kMalloc
+                  ? absl::StrCat("a leak at ", top)
+                  : absl::StrCat("a leak (", GrowthKindName(a.kind), ")");
+    }
+    return absl::StrCat("expected ",
+                        flags.expect == "leak" ? "a leak" : flags.expect,
+                        ", found ", found);
+  }
+  if (!flags.expect_kind.empty() &&
+      flags.expect_kind != GrowthKindName(a.kind)) {
+    return absl::StrCat("expected growth of kind ", flags.expect_kind,
+                        ", found ", GrowthKindName(a.kind));
+  }
+  if (!flags.expect_site.empty()) {
+    std::regex site;
+    try {
+      site = std::regex(flags.expect_site);
+    } catch (const std::regex_error& e) {
+      return absl::StrCat("--expect-site /", flags.expect_site,
+                          "/ is not a valid regex: ", e.what());
+    }
+    if (top.empty() || !std::regex_search(top, site)) {
+      return absl::StrCat("expected the leak at a site matching /",
+                          flags.expect_site, "/, found it at ",
+                          top.empty() ? "no site" : top);
+    }
+  }
+  return "";
+}
+
 void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
   cmd->add_option("--warmup", flags->warmup,
                   "Ignore the start of the run when fitting growth: seconds "
@@ -169,6 +206,21 @@ void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
       ->group("Reports");
   cmd->add_option("--top", flags->top, "Sites in the summary (default 5)")
       ->group("Reports");
+  cmd->add_option("--expect", flags->expect,
+                  "For tests: exit 0 when the verdict is this, 1 when not "
+                  "(2 still means the analysis could not be done)")
+      ->check(CLI::IsMember({"clean", "leak"}))
+      ->group("Expectations");
+  cmd->add_option("--expect-site", flags->expect_site,
+                  "With --expect leak: a regex the first site's top frame "
+                  "must match (a leak elsewhere fails)")
+      ->group("Expectations");
+  cmd->add_option("--expect-kind", flags->expect_kind,
+                  "With --expect leak: malloc, outside_malloc or "
+                  "allocator_retention")
+      ->check(
+          CLI::IsMember({"malloc", "outside_malloc", "allocator_retention"}))
+      ->group("Expectations");
   AddSymbolizerFlags(cmd, &flags->symbolizer);
 }
 
@@ -235,6 +287,23 @@ int AnalyzeAndReport(const std::vector<std::string>& inputs,
            SerializePprofGzipped(BuildPprof(analysis.growth_profile, o)));
   }
   if (!reports_ok) return kExitTrouble;
+  if (!flags.expect.empty()) {
+    if (analysis.verdict == Verdict::kInconclusive) {
+      out << "jleak: EXPECTATION NOT CHECKED: the analysis was inconclusive\n";
+      return kExitTrouble;
+    }
+    const std::string miss = CheckExpectation(analysis, flags);
+    if (!miss.empty()) {
+      out << "jleak: EXPECTATION FAILED: " << miss << "\n";
+      return kExitLeak;
+    }
+    out << "jleak: expectation met: " << flags.expect
+        << (flags.expect_site.empty()
+                ? ""
+                : absl::StrCat(" at ", analysis.sites.front().top_frame))
+        << "\n";
+    return kExitOk;
+  }
   switch (analysis.verdict) {
     case Verdict::kClean:
       return kExitOk;

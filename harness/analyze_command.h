@@ -25,8 +25,21 @@ struct AnalyzeFlags {
   std::vector<std::string> suppress;
   std::string json, html, pprof;
   size_t top = 5;
+  // Expectations (for tests): when `expect` is set, the exit code says
+  // whether the verdict met it (0) or not (1), instead of the verdict.
+  std::string expect;       // "", "clean" or "leak"
+  std::string expect_site;  // regex the first site's top frame must match
+  std::string expect_kind;  // e.g. "outside_malloc"; "" for any
   SymbolizerFlags symbolizer;
 };
+
+struct Analysis;
+
+// CheckExpectation compares an analysis with the expectation in `flags`.
+// Returns an empty string when met, else a sentence saying what differed,
+// e.g. "expected a leak, found clean".
+std::string CheckExpectation(const Analysis& analysis,
+                             const AnalyzeFlags& flags);
 
 // AddAnalyzeFlags registers the analysis and report options on `cmd`.
 void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags);

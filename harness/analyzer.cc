@@ -313,6 +313,38 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
           ? absl::StrFormat("%d snapshots", analyzed.size())
           : absl::StrFormat("%.1f s", window);
 
+  // Resident growth that malloc'd memory does not explain comes first: a
+  // thread leak also grows malloc (the JVM's thread structures) by a small
+  // fraction of its stacks, and naming that malloc site would mislead.
+  const bool rss_over =
+      a.rss_growth.has_value() &&
+      SignificantlyAbove(*a.rss_growth, b.max_rss_rate, options.alpha);
+  if (rss_over && a.total.slope < 0.5 * a.rss_growth->slope) {
+    const double allocated_slope =
+        a.allocated_growth.has_value() ? a.allocated_growth->slope : 0;
+    const bool retention =
+        a.resident_growth.has_value() &&
+        a.resident_growth->slope - allocated_slope >= 0.5 * a.rss_growth->slope;
+    a.verdict = Verdict::kLeak;
+    a.kind = retention ? GrowthKind::kAllocatorRetention
+                       : GrowthKind::kOutsideMalloc;
+    a.reason = absl::StrCat(
+        "leak: RSS grows ", Rate(a.rss_growth->slope, ts), " (",
+        FormatBytes(a.rss_growth->growth), " over ", window_text, ", ",
+        PValue(a.rss_growth->p_value), ") and malloc'd memory explains ",
+        absl::StrFormat(
+            "%.0f%%", 100 * std::max(0.0, a.total.slope) / a.rss_growth->slope),
+        " of it: ",
+        retention ? "allocator retention (jemalloc resident grows)"
+                  : "growth outside malloc");
+    if (a.thread_growth.has_value() &&
+        a.thread_growth->last > a.thread_growth->first) {
+      absl::StrAppend(&a.reason, absl::StrFormat("; threads %.0f -> %.0f",
+                                                 a.thread_growth->first,
+                                                 a.thread_growth->last));
+    }
+    return a;
+  }
   const SiteSeries* top = nullptr;
   for (const SiteSeries& s : a.sites) {
     if (s.over_budget) {
@@ -343,33 +375,6 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
         FormatBytes(a.total.growth), " over ", window_text, ", ",
         PValue(a.total.p_value),
         ") though no single site exceeds its budget; the top sites share it");
-    return a;
-  }
-  const bool rss_over =
-      a.rss_growth.has_value() &&
-      SignificantlyAbove(*a.rss_growth, b.max_rss_rate, options.alpha);
-  const bool allocated_over =
-      a.allocated_growth.has_value() &&
-      SignificantlyAbove(*a.allocated_growth, b.max_total_rate, options.alpha);
-  if (rss_over && !allocated_over) {
-    const bool resident_over =
-        a.resident_growth.has_value() &&
-        SignificantlyAbove(*a.resident_growth, b.max_rss_rate, options.alpha);
-    a.verdict = Verdict::kLeak;
-    a.kind = resident_over ? GrowthKind::kAllocatorRetention
-                           : GrowthKind::kOutsideMalloc;
-    a.reason = absl::StrCat(
-        "leak: RSS grows ", Rate(a.rss_growth->slope, ts), " (",
-        FormatBytes(a.rss_growth->growth), " over ", window_text, ", ",
-        PValue(a.rss_growth->p_value), ") while jemalloc's allocated bytes ",
-        "stay within budget: ",
-        resident_over ? "allocator retention" : "growth outside malloc");
-    if (a.thread_growth.has_value() &&
-        a.thread_growth->last > a.thread_growth->first) {
-      absl::StrAppend(&a.reason, absl::StrFormat("; threads %.0f -> %.0f",
-                                                 a.thread_growth->first,
-                                                 a.thread_growth->last));
-    }
     return a;
   }
   a.verdict = Verdict::kClean;

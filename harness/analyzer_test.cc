@@ -256,3 +256,49 @@ TEST(SiteKeyFramesTest, LeadingNativeFramesCapped) {
 
 }  // namespace
 }  // namespace jleak
+
+namespace jleak {
+namespace {
+
+TEST(AnalyzeTest, SmallMallocShareOfRssGrowthIsOutsideMalloc) {
+  // A thread leak: each thread mallocs 7 KB of JVM structures (a site well
+  // over the budget) while its stack grows RSS by 127 KB.
+  std::vector<SnapshotInput> snaps;
+  std::vector<TimelinePoint> timeline;
+  for (int i = 0; i < 12; ++i) {
+    const double threads = 20.0 * 2 * i;
+    snaps.push_back(Snap(i, 2.0 * i, 1e6 + 7e3 * threads, 5e6));
+    TimelinePoint p;
+    p.time_seconds = 2.0 * i;
+    p.rss_bytes = 200e6 + 127e3 * threads;
+    p.jemalloc_allocated = 30e6 + 53e3 * threads;
+    p.jemalloc_resident = 40e6 + 60e3 * threads;
+    p.threads = 20 + threads;
+    timeline.push_back(p);
+  }
+  Analysis a = RunAnalysis(snaps, timeline);
+  EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
+  EXPECT_EQ(a.kind, GrowthKind::kOutsideMalloc) << a.reason;
+  EXPECT_THAT(a.reason, HasSubstr("malloc'd memory explains 6% of it"));
+  // The malloc site is still reported, over its own budget.
+  EXPECT_TRUE(a.sites[0].over_budget);
+}
+
+TEST(AnalyzeTest, MallocLeakWithMatchingRssIsMalloc) {
+  std::vector<SnapshotInput> snaps;
+  std::vector<TimelinePoint> timeline;
+  for (int i = 0; i < 12; ++i) {
+    snaps.push_back(Snap(i, 2.0 * i, 1e6 + 5e6 * i, 5e6));
+    TimelinePoint p;
+    p.time_seconds = 2.0 * i;
+    p.rss_bytes = 200e6 + 5.2e6 * i;
+    p.jemalloc_allocated = 30e6 + 5e6 * i;
+    timeline.push_back(p);
+  }
+  Analysis a = RunAnalysis(snaps, timeline);
+  EXPECT_EQ(a.kind, GrowthKind::kMalloc) << a.reason;
+  EXPECT_EQ(a.sites[0].top_frame, "Java_X_leak");
+}
+
+}  // namespace
+}  // namespace jleak
