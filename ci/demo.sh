@@ -1,45 +1,52 @@
 #!/usr/bin/env bash
 # ci/demo.sh: the main job, end to end, on a machine set up by ci/setup.sh.
 #
-# Builds jemalloc with profiling from the pinned source and the smoke JVM
-# workload (Java + JNI), runs the workload with the profiling allocator
-# preloaded, and shows the heap profiles it wrote and the native site that
-# jeprof names in them.
+# Builds jemalloc with profiling from the pinned source, the jleak tool and
+# two JVM workloads, then runs each under `jleak run`: a JNI leaker, which
+# must be judged a leak at its native site, and a healthy churn control,
+# which must be judged clean. Reports land in OUTPUT_DIR/<name>/report.html.
 #
 #   ci/demo.sh [OUTPUT_DIR]     # default: ./jleak-demo-out
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 out="${1:-jleak-demo-out}"
-log() { printf 'demo: %s\n' "$*" >&2; }
+log() { printf '\ndemo: %s\n' "$*" >&2; }
 
-log "building //profiler:jemalloc, //profiler:jeprof, //leakers/smoke:smoke"
+log "building jemalloc (profiling, libunwind), jleak, the agent and two workloads"
 bazel build --ui_event_filters=-info --noshow_progress \
-  //profiler:jemalloc //profiler:jeprof //leakers/smoke:smoke \
-  //leakers/smoke:libsmoke_jni.so
+  //harness:jleak //profiler:jemalloc //profiler/agent:libjleak_agent.so \
+  //leakers/jni_malloc //leakers/jni_malloc:libjni_malloc.so \
+  //leakers/churn //leakers/churn:libchurn_jni.so
 bin="$(bazel info bazel-bin 2>/dev/null)"
-
-rm -rf "${out}"
-mkdir -p -m 0700 "${out}"
-out="$(cd "${out}" && pwd)"
 java="$(readlink -f "$(command -v java)")"
+rm -rf "${out}"
+mkdir -p "${out}"
+out="$(cd "${out}" && pwd)"
+common="${bin}/leakers/common/workload.jar:${bin}/leakers/common/args.jar"
 
-log "running the smoke workload under the profiling jemalloc (output: ${out})"
-LD_PRELOAD="${bin}/profiler/lib/libjemalloc.so.2" \
-MALLOC_CONF="prof:true,prof_final:true,lg_prof_sample:17,prof_prefix:${out}/jeprof" \
-  "${java}" -cp "${bin}/leakers/smoke/smoke.jar:${bin}/leakers/common/args.jar" \
-    -Djava.library.path="${bin}/leakers/smoke" jleak.smoke.Smoke --blocks 16
+log "1/2: a JNI leaker (5 MB/s of malloc never freed), 20 s under jleak run"
+set +e
+"${bin}/harness/jleak" run --out "${out}/jni_malloc" --interval 2 --duration 20 \
+  --expect leak --expect-site '^Java_jleak_leakers_JniMalloc_leak$' -- \
+  "${java}" -cp "${bin}/leakers/jni_malloc/jni_malloc.jar:${common}" \
+  -Djava.library.path="${bin}/leakers/jni_malloc" \
+  jleak.leakers.JniMalloc --rate 5000000 --duration 60
+leak_status=$?
 
-shopt -s nullglob
-profiles=("${out}"/jeprof.*.heap)
-if [[ ${#profiles[@]} -eq 0 ]]; then
-  log "error: no heap profile was written in ${out}"
-  exit 1
+log "2/2: a healthy churn control (100 MB/s allocated and freed), 20 s"
+"${bin}/harness/jleak" run --out "${out}/churn" --interval 2 --duration 20 \
+  --expect clean -- \
+  "${java}" -cp "${bin}/leakers/churn/churn.jar:${common}" \
+  -Djava.library.path="${bin}/leakers/churn" \
+  jleak.leakers.Churn --rate 100000000 --duration 60
+clean_status=$?
+set -e
+
+log "reports: ${out}/jni_malloc/report.html and ${out}/churn/report.html"
+if [[ ${leak_status} -eq 0 && ${clean_status} -eq 0 ]]; then
+  log "OK: the leak was found at its site and the control was judged clean"
+  exit 0
 fi
-log "heap profiles written:"
-ls -l "${profiles[@]}" >&2
-head -n 2 "${profiles[0]}" >&2
-
-log "top allocation sites by cumulative bytes (jeprof), JNI site highlighted:"
-"${bin}/profiler/bin/jeprof" --text --cum --show_bytes "${java}" "${profiles[-1]}" \
-  2>/dev/null | grep -E 'Total|Java_' | head -n 5
+log "FAILED: leaker exit ${leak_status}, control exit ${clean_status} (0 = as expected)"
+exit 1

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "harness/analyzer.h"
 #include "harness/commands.h"
 #include "harness/file_io.h"
@@ -146,11 +147,22 @@ std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
       return absl::StrCat("--expect-site /", flags.expect_site,
                           "/ is not a valid regex: ", e.what());
     }
-    if (top.empty() || !std::regex_search(top, site)) {
-      return absl::StrCat("expected the leak at a site matching /",
-                          flags.expect_site, "/, found it at ",
-                          top.empty() ? "no site" : top);
+    // The site is its leading native frames (SiteKeyFrames): a stripped
+    // library's own frames may come first, unnamed, before the JNI entry
+    // that names the leak.
+    std::vector<std::string> names;
+    if (!a.sites.empty()) {
+      const std::vector<NamedFrame>& frames = a.sites.front().frames;
+      const size_t n = SiteKeyFrames(frames, flags.site_frames);
+      for (size_t i = 0; i < n; ++i) names.push_back(frames[i].function);
     }
+    for (const std::string& name : names) {
+      if (std::regex_search(name, site)) return "";
+    }
+    return absl::StrCat(
+        "expected the leak at a site matching /", flags.expect_site,
+        "/, found it at ",
+        names.empty() ? "no site" : absl::StrJoin(names, " <- "));
   }
   return "";
 }

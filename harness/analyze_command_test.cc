@@ -6,12 +6,18 @@
 namespace jleak {
 namespace {
 
-Analysis Leak(const std::string& top, GrowthKind kind = GrowthKind::kMalloc) {
+Analysis Leak(const std::string& top, GrowthKind kind = GrowthKind::kMalloc,
+              std::vector<std::string> callers = {}) {
   Analysis a;
   a.verdict = Verdict::kLeak;
   a.kind = kind;
   SiteSeries s;
   s.top_frame = top;
+  s.frames.push_back({top, "", 0, "/lib/libx.so", 0, 0, false});
+  for (const std::string& c : callers) {
+    s.frames.push_back(
+        {c, "", 0, c == "X.run()" ? "[jit]" : "/lib/liby.so", 0, 0, false});
+  }
   a.sites.push_back(s);
   return a;
 }
@@ -34,6 +40,18 @@ TEST(CheckExpectationTest, LeakAtAnotherSiteFails) {
   EXPECT_EQ(CheckExpectation(Leak("os::malloc"), Expect("leak", "^Java_X_")),
             "expected the leak at a site matching /^Java_X_/, found it at "
             "os::malloc");
+}
+
+TEST(CheckExpectationTest, SiteMayBeNamedByANativeCallerOfAStrippedFrame) {
+  Analysis a = Leak("liblcms2.so.2+0x44031", GrowthKind::kMalloc,
+                    {"liblcms2.so.2+0x1234", "Java_LCMS_createTransform",
+                     "X.run()", "Java_Elsewhere"});
+  EXPECT_EQ(CheckExpectation(a, Expect("leak", "LCMS_createTransform")), "");
+  // Only the site's native frames count, not callers past a Java frame.
+  EXPECT_EQ(CheckExpectation(a, Expect("leak", "Elsewhere")),
+            "expected the leak at a site matching /Elsewhere/, found it at "
+            "liblcms2.so.2+0x44031 <- liblcms2.so.2+0x1234 <- "
+            "Java_LCMS_createTransform");
 }
 
 TEST(CheckExpectationTest, VerdictMismatchesSayWhatWasFound) {

@@ -360,8 +360,20 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
     a.verdict = Verdict::kLeak;
     a.kind = GrowthKind::kMalloc;
     const GrowthEstimate& g = top->growth;
+    // An unnamed top frame (a stripped library) is followed by the first
+    // named one, so that the sentence says where the leak is.
+    std::string where = top->top_frame;
+    if (where.find("+0x") != std::string::npos) {
+      for (const NamedFrame& f : top->frames) {
+        if (f.function.find("+0x") == std::string::npos &&
+            f.function.rfind("0x", 0) != 0) {
+          absl::StrAppend(&where, " (in ", f.function, ")");
+          break;
+        }
+      }
+    }
     a.reason = absl::StrCat(
-        "leak: ", top->top_frame, " grows ", Rate(g.slope, ts), " (95% CI ",
+        "leak: ", where, " grows ", Rate(g.slope, ts), " (95% CI ",
         Rate(g.slope_low, ts), " to ", Rate(g.slope_high, ts), ", ",
         PValue(g.p_value), "), ", FormatBytes(g.growth), " over ", window_text,
         "; budget ", Rate(b.max_site_rate, ts), " per site");
