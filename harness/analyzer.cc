@@ -316,9 +316,19 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
   // Resident growth that malloc'd memory does not explain comes first: a
   // thread leak also grows malloc (the JVM's thread structures) by a small
   // fraction of its stacks, and naming that malloc site would mislead.
+  // A JVM's RSS also rises while it settles (heap regions committed,
+  // metaspace and code cache filled), fast at first and then slower: the
+  // second half of the window must still grow faster than the budget.
+  const std::optional<GrowthEstimate> rss_late =
+      a.rss_growth.has_value()
+          ? FitSignal(a.timeline,
+                      (window_from + a.timeline.back().time_seconds) / 2,
+                      &TimelinePoint::rss_bytes)
+          : std::nullopt;
   const bool rss_over =
       a.rss_growth.has_value() &&
-      SignificantlyAbove(*a.rss_growth, b.max_rss_rate, options.alpha);
+      SignificantlyAbove(*a.rss_growth, b.max_rss_rate, options.alpha) &&
+      rss_late.has_value() && rss_late->slope > b.max_rss_rate;
   if (rss_over && a.total.slope < 0.5 * a.rss_growth->slope) {
     const double allocated_slope =
         a.allocated_growth.has_value() ? a.allocated_growth->slope : 0;

@@ -302,3 +302,25 @@ TEST(AnalyzeTest, MallocLeakWithMatchingRssIsMalloc) {
 
 }  // namespace
 }  // namespace jleak
+
+namespace jleak {
+namespace {
+
+TEST(AnalyzeTest, RssThatSettlesIsNotALeak) {
+  // RSS rising fast then flattening (heap committing after warm-up).
+  std::vector<SnapshotInput> snaps;
+  std::vector<TimelinePoint> timeline;
+  for (int i = 0; i < 12; ++i) {
+    snaps.push_back(Snap(i, 2.0 * i, 1e6, 5e6));
+    TimelinePoint p;
+    p.time_seconds = 2.0 * i;
+    p.rss_bytes = 200e6 + 40e6 * (1 - std::exp(-i / 2.0)) + 1e3 * i;
+    p.jemalloc_allocated = 30e6;
+    timeline.push_back(p);
+  }
+  Analysis a = RunAnalysis(snaps, timeline);
+  EXPECT_EQ(a.verdict, Verdict::kClean) << a.reason;
+}
+
+}  // namespace
+}  // namespace jleak
