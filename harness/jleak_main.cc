@@ -25,6 +25,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "jleak 0.1.0");
 
+  // One line per error, as every other jleak error: CLI11 would add "Run
+  // with --help for more information." on a second line.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("jleak: ") + e.what() + " (see --help)\n";
+  });
+
   int exit_code = jleak::kExitOk;
   jleak::AddAllCommands(app, &exit_code);
 

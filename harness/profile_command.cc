@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 
@@ -87,7 +88,13 @@ int RunProfile(const ProfileFlags& flags) {
       return kExitTrouble;
     }
     shown = DiffProfiles(shown, *base);
-    for (const std::string& w : base->warnings) shown.warnings.push_back(w);
+    // Both profiles usually map the same modules: warn about each once.
+    for (const std::string& w : base->warnings) {
+      if (std::find(shown.warnings.begin(), shown.warnings.end(), w) ==
+          shown.warnings.end()) {
+        shown.warnings.push_back(w);
+      }
+    }
   }
   SortByBytes(&shown.stacks);
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# ci/sensitivity.sh: the smallest JNI leak rate jleak judges a leak.
+#
+# Runs the JNI malloc leaker under `jleak run` for DURATION seconds (default
+# 60, snapshots every 2 s, default budgets) at each RATE (bytes/s) given,
+# in 65,521-byte blocks, and prints the verdict line of each run.
+#
+#   ci/sensitivity.sh [DURATION] RATE...
+#   ci/sensitivity.sh 60 17476 8738 4369     # 1, 1/2, 1/4 MiB per minute
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+duration="${1:-60}"; shift || true
+[[ $# -gt 0 ]] || set -- 17476 8738 4369
+
+bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
+  //profiler:jemalloc //profiler/agent:libjleak_agent.so \
+  //leakers/jni_malloc //leakers/jni_malloc:libjni_malloc.so
+bin="$(bazel info bazel-bin 2>/dev/null)"
+java="$(readlink -f "$(command -v java)")"
+cp="${bin}/leakers/jni_malloc/jni_malloc.jar:${bin}/leakers/common/workload.jar:${bin}/leakers/common/args.jar"
+root="$(mktemp -d /tmp/jleak-sensitivity.XXXXXX)"
+
+for rate in "$@"; do
+  set +e
+  "${bin}/harness/jleak" run --out "${root}/rate-${rate}" --interval 2 \
+    --duration "${duration}" --no-analyze -- \
+    "${java}" -cp "${cp}" -Djava.library.path="${bin}/leakers/jni_malloc" \
+    jleak.leakers.JniMalloc --rate "${rate}" --block-bytes 65521 \
+    --duration "$((duration + 30))" >/dev/null 2>&1
+  verdict="$("${bin}/harness/jleak" analyze "${root}/rate-${rate}" 2>&1 | head -n 1)"
+  set -e
+  printf '%8d B/s (%.2f MiB/min): %s\n' "${rate}" \
+    "$(awk -v r="${rate}" 'BEGIN { print r * 60 / 1048576 }')" "${verdict}"
+done
+echo "run directories: ${root}"
