@@ -134,7 +134,8 @@ else
   log "fetching jemalloc source package into ${DISTDIR}"
   mkdir -p "${DISTDIR}"
   tmp="$(mktemp -d)"
-  chmod 755 "${tmp}"  # lets apt fetch as its _apt user
+  # apt downloads as its unprivileged _apt user, which must own the folder.
+  if id _apt >/dev/null 2>&1; then chown _apt "${tmp}"; fi
   trap 'rm -rf "${tmp}"' EXIT
   # Only the orig tarball is used; --download-only skips unpacking.
   (cd "${tmp}" && apt-get source --download-only -qq jemalloc >/dev/null) ||
