@@ -39,9 +39,11 @@ set -euo pipefail
 javac="$1"; jar="$2"; out="$3"; main="$4"; cp="$5"; shift 5
 classes="$(mktemp -d "${TMPDIR:-/tmp}/java_jar.XXXXXX")"
 trap 'rm -rf "$classes"' EXIT
-"$javac" -d "$classes" ${cp:+-cp "$cp"} -encoding UTF-8 --release 17 \
+# -XX:-UsePerfData: sandboxed actions share /tmp but not PID namespaces, so
+# their /tmp/hsperfdata_<user>/<pid> files collide (a warning per action).
+"$javac" -J-XX:-UsePerfData -d "$classes" ${cp:+-cp "$cp"} -encoding UTF-8 --release 17 \
     -Xlint:all,-serial,-options -Werror -nowarn "$@"
-"$jar" --create --file "$out" ${main:+--main-class "$main"} -C "$classes" .
+"$jar" -J-XX:-UsePerfData --create --file "$out" ${main:+--main-class "$main"} -C "$classes" .
 """
 
 def _java_jar_impl(ctx):

@@ -51,7 +51,9 @@ def _jvm_leak_test_impl(ctx):
         d = _runfile(f).rpartition("/")[0]
         if d not in jni_dirs:
             jni_dirs.append(d)
-    java_cmd = [_runfile(ctx.executable._java)] + ctx.attr.jvm_flags + [
+    # -XX:-UsePerfData: parallel tests share /tmp but not PID namespaces,
+    # so /tmp/hsperfdata_<user>/<pid> of two JVMs would collide.
+    java_cmd = [_runfile(ctx.executable._java), "-XX:-UsePerfData"] + ctx.attr.jvm_flags + [
         "-cp",
         ":".join([_runfile(j) for j in jars]),
     ]

@@ -17,11 +17,14 @@
 #   bazel test //harness:profile_cli_test
 set -euo pipefail
 
-if [[ $# -ne 1 ]]; then
-  echo "usage: $0 JLEAK" >&2
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 JLEAK LIBSMOKE_JNI" >&2
   exit 2
 fi
 jleak="$(readlink -f "$1")"
+# The profiles name the JNI library by the path it had where they were
+# recorded; the test's own copy is found by file name.
+jni_dir="$(dirname "$(readlink -f "$2")")"
 
 smoke=testdata/profiles/smoke
 edge=testdata/profiles/edge
@@ -74,7 +77,7 @@ bad_input base_missing "${tmp}/no-base.heap" --base "${tmp}/no-base.heap" "${f}"
 bad_input base_truncated "truncated.heap:34:" --base "${edge}/truncated.heap" "${f}"
 
 # ---- pprof output ----
-run pprof --format pprof -o "${tmp}/f.pb.gz" "${f}"
+run pprof --format pprof --binary-dir "${jni_dir}" -o "${tmp}/f.pb.gz" "${f}"
 [[ ${status} -eq 0 ]] || { cat "${tmp}/pprof.err" >&2; fail "pprof: exit ${status}"; }
 [[ ! -s "${tmp}/pprof.out" ]] || fail "pprof: -o given, yet wrote to stdout"
 gunzip -t "${tmp}/f.pb.gz" || fail "pprof: gunzip -t rejects ${tmp}/f.pb.gz"
