@@ -87,12 +87,12 @@ gunzip -c "${tmp}/f.pb.gz" | grep -qa Java_jleak_smoke_Smoke_retain ||
   fail "pprof: Java_jleak_smoke_Smoke_retain not in the profile's strings"
 echo "ok: pprof: $(wc -c <"${tmp}/f.pb.gz") bytes, gunzip -t passes"
 
-run pprof_stdout --format pprof "${f}"
+run pprof_stdout --format pprof --binary-dir "${jni_dir}" "${f}"
 [[ ${status} -eq 0 ]] || fail "pprof to a pipe: exit ${status}"
 cmp -s "${tmp}/pprof_stdout.out" "${tmp}/f.pb.gz" || fail "pprof: stdout and -o bytes differ"
 echo "ok: pprof_stdout: the same bytes as -o"
 
-run pprof_diff --format pprof --base "${i0}" -o "${tmp}/diff.pb.gz" "${f}"
+run pprof_diff --format pprof --binary-dir "${jni_dir}" --base "${i0}" -o "${tmp}/diff.pb.gz" "${f}"
 [[ ${status} -eq 0 ]] || { cat "${tmp}/pprof_diff.err" >&2; fail "pprof --base: exit ${status}"; }
 gunzip -t "${tmp}/diff.pb.gz" || fail "pprof --base: gunzip -t rejects it"
 gunzip -c "${tmp}/diff.pb.gz" | grep -qa "jleak diff: jeprof.18581.3.f.heap - jeprof.18581.0.i0.heap" ||
