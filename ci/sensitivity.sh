@@ -7,6 +7,8 @@
 #
 #   ci/sensitivity.sh [DURATION] RATE...
 #   ci/sensitivity.sh 60 17476 8738 4369     # 1, 1/2, 1/4 MiB per minute
+# SAMPLE_BYTES=65536 ci/sensitivity.sh ...   # finer sampling than the
+#                                            # default 512 KiB
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 duration="${1:-60}"; shift || true
@@ -23,13 +25,15 @@ root="$(mktemp -d /tmp/jleak-sensitivity.XXXXXX)"
 for rate in "$@"; do
   set +e
   "${bin}/harness/jleak" run --out "${root}/rate-${rate}" --interval 2 \
-    --duration "${duration}" --no-analyze -- \
+    --duration "${duration}" --no-analyze \
+    --sample-bytes "${SAMPLE_BYTES:-524288}" -- \
     "${java}" -cp "${cp}" -Djava.library.path="${bin}/leakers/jni_malloc" \
     jleak.leakers.JniMalloc --rate "${rate}" --block-bytes 65521 \
     --duration "$((duration + 30))" >/dev/null 2>&1
   verdict="$("${bin}/harness/jleak" analyze "${root}/rate-${rate}" 2>&1 | head -n 1)"
   set -e
-  printf '%8d B/s (%.2f MiB/min): %s\n' "${rate}" \
-    "$(awk -v r="${rate}" 'BEGIN { print r * 60 / 1048576 }')" "${verdict}"
+  printf '%8d B/s (%.2f MiB/min), sampling %s B: %s\n' "${rate}" \
+    "$(awk -v r="${rate}" 'BEGIN { print r * 60 / 1048576 }')" \
+    "${SAMPLE_BYTES:-524288}" "${verdict}"
 done
 echo "run directories: ${root}"

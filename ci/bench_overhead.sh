@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# ci/bench_overhead.sh: what profiling costs a JVM. Times one allocation-
+# bound workload (RunFaults cpuchurn: zlib streams and small direct buffers,
+# fixed work) three ways, interleaved, RUNS times each: without any preload
+# (glibc malloc), with our jemalloc preloaded but profiling off, and under
+# `jleak run` at its defaults (512 KiB sampling, forced GC + snapshot every
+# 10 s). Prints medians and the ratios to plain jemalloc.
+#
+#   ci/bench_overhead.sh [RUNS] [ROUNDS]     # defaults: 5 runs, 240 rounds
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+runs="${1:-5}"; rounds="${2:-240}"
+
+bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
+  //profiler:jemalloc //profiler/agent:libjleak_agent.so \
+  //harness/testdata:run_faults //harness/testdata:librun_faults_jni.so
+bin="$(bazel info bazel-bin 2>/dev/null)"
+java="$(readlink -f "$(command -v java)")"
+cmd=("${java}" -Xmx256m -cp "${bin}/harness/testdata/run_faults.jar"
+     -Djava.library.path="${bin}/harness/testdata" jleak.testdata.RunFaults
+     cpuchurn "${rounds}")
+tmp="$(mktemp -d /tmp/jleak-overhead.XXXXXX)"
+
+wall() {  # prints the wall seconds of "$@"
+  local s e
+  s="$(date +%s.%N)"; "$@" >/dev/null 2>&1; e="$(date +%s.%N)"
+  awk -v s="${s}" -v e="${e}" 'BEGIN { printf "%.3f\n", e - s }'
+}
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
+glibc=(); plain=(); jleak=()
+for ((i = 0; i < runs; i++)); do
+  glibc+=("$(wall "${cmd[@]}")")
+  plain+=("$(wall env LD_PRELOAD="${bin}/profiler/lib/libjemalloc.so.2" "${cmd[@]}")")
+  rm -rf "${tmp}/run"
+  jleak+=("$(wall "${bin}/harness/jleak" run --no-analyze --out "${tmp}/run" -- "${cmd[@]}")")
+done
+g="$(printf '%s\n' "${glibc[@]}" | median)"
+p="$(printf '%s\n' "${plain[@]}" | median)"
+j="$(printf '%s\n' "${jleak[@]}" | median)"
+echo "glibc (no preload):        median ${g} s  (${glibc[*]})"
+echo "jemalloc, profiling off:   median ${p} s  (${plain[*]})"
+echo "jleak run (defaults):      median ${j} s  (${jleak[*]})"
+awk -v g="${g}" -v p="${p}" -v j="${j}" 'BEGIN {
+  printf "ratios to plain jemalloc: glibc %.2f, jleak run %.2f\n", g / p, j / p }'
