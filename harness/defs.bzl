@@ -67,6 +67,8 @@ def _jvm_leak_test_impl(ctx):
         "--duration=" + str(ctx.attr.duration),
         "--timeout=" + str(ctx.attr.duration * 3 + 60),
     ]
+    if ctx.attr.sample_bytes:
+        analysis.append("--sample-bytes=%d" % ctx.attr.sample_bytes)
     if ctx.attr.expected_site:
         analysis.append("--expect-site=" + ctx.attr.expected_site)
     if ctx.attr.expected_kind:
@@ -120,6 +122,7 @@ _jvm_leak_test = rule(
         "data": attr.label_list(allow_files = True),
         "duration": attr.int(mandatory = True),
         "interval": attr.string(mandatory = True),
+        "sample_bytes": attr.int(),
         "warmup": attr.string(),
         "max_site_rate": attr.string(),
         "max_total_rate": attr.string(),
@@ -167,6 +170,7 @@ def jvm_leak_test(
         data = [],
         duration = 30,
         interval = 2,
+        sample_bytes = None,
         warmup = None,
         max_site_rate = None,
         max_total_rate = None,
@@ -195,6 +199,10 @@ def jvm_leak_test(
         workload needs to warm up; 20-60 s suits most services.
       interval: seconds between snapshots; at least 8 snapshots after the
         warm-up make a confident verdict.
+      sample_bytes: mean bytes between sampled allocations; default 524288
+        (about 1.0-1.1x the run time of plain jemalloc). Leaks slower than
+        a few MiB per minute need finer sampling in a short test: 65536
+        caught a 0.5 MiB/min JNI leak in 60 s (ci/sensitivity.sh).
       warmup: seconds ("10") or a share ("25%") of the run not fitted;
         default 25%.
       max_site_rate: per-site growth budget, e.g. "4KiB" (per second).
@@ -232,6 +240,9 @@ def jvm_leak_test(
              "interval")
     if not main_class:
         fail("main_class is required", "main_class")
+    if sample_bytes != None and (type(sample_bytes) != "int" or sample_bytes <= 0):
+        fail("sample_bytes must be a positive whole number of bytes",
+             "sample_bytes")
 
     tags = kwargs.pop("tags", [])
     tags = tags + [
@@ -250,6 +261,7 @@ def jvm_leak_test(
         data = data,
         duration = duration,
         interval = str(interval),
+        sample_bytes = sample_bytes or 0,
         warmup = warmup or "",
         max_site_rate = max_site_rate or "",
         max_total_rate = max_total_rate or "",
