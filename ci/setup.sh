@@ -38,6 +38,8 @@ readonly PACKAGES=(
   libjemalloc-dev
   # jeprof shells out to these (addr2line, nm, objdump) and perl.
   binutils perl
+  # python3: run_command_test.sh reads manifests and reports (JSON).
+  python3
   # /usr/bin/time: peak memory in ci/bench_profile.sh.
   time
   # Headless browser: opens the HTML leak report and screenshots it
