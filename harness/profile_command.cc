@@ -14,6 +14,7 @@
 #include "harness/cli_flags.h"
 #include "harness/commands.h"
 #include "harness/file_io.h"
+#include "harness/series_loader.h"
 #include "harness/subcommand.h"
 #include "profiler/heap_profile.h"
 #include "profiler/named_profile.h"
@@ -40,23 +41,6 @@ std::string Basename(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// The run directory's or the profile's own perf map, if one is beside it.
-std::string FindPerfMap(const std::string& profile_path) {
-  const size_t slash = profile_path.rfind('/');
-  const std::string dir =
-      slash == std::string::npos ? "." : profile_path.substr(0, slash);
-  // jemalloc names files <prefix>.<pid>.<seq>...; the agent perf-<pid>.map.
-  const std::string base = Basename(profile_path);
-  const size_t dot = base.find('.');
-  if (dot != std::string::npos) {
-    const size_t dot2 = base.find('.', dot + 1);
-    const std::string pid = base.substr(dot + 1, dot2 - dot - 1);
-    const std::string candidate = absl::StrCat(dir, "/perf-", pid, ".map");
-    if (access(candidate.c_str(), R_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 absl::StatusOr<NamedProfile> LoadNamed(const std::string& path,
                                        const ProfileFlags& flags,
                                        const FrameFilter& filter) {
@@ -64,8 +48,8 @@ absl::StatusOr<NamedProfile> LoadNamed(const std::string& path,
   if (!text.ok()) return text.status();
   absl::StatusOr<HeapProfile> profile = ParseHeapProfile(*text, path);
   if (!profile.ok()) return profile.status();
-  std::unique_ptr<ElfSymbolizer> symbolizer =
-      MakeSymbolizer(profile->mappings, flags.symbolizer, FindPerfMap(path));
+  std::unique_ptr<ElfSymbolizer> symbolizer = MakeSymbolizer(
+      profile->mappings, flags.symbolizer, FindPerfMapBeside(path));
   return NameProfile(*profile, *symbolizer, filter);
 }
 

@@ -232,6 +232,26 @@ SnapshotName ParseSnapshotName(const std::string& basename) {
   return n;
 }
 
+std::string FindPerfMapBeside(const std::string& snapshot_path) {
+  const std::string dir = Dirname(snapshot_path);
+  std::vector<std::string> maps;
+  if (absl::StatusOr<std::vector<std::string>> names = ListDirectory(dir);
+      names.ok()) {
+    for (const std::string& n : *names) {
+      if (absl::StartsWith(n, "perf-") && absl::EndsWith(n, ".map")) {
+        maps.push_back(dir + "/" + n);
+      }
+    }
+  }
+  const SnapshotName name = ParseSnapshotName(Basename(snapshot_path));
+  for (const std::string& m : maps) {
+    if (name.pid && Basename(m) == absl::StrCat("perf-", *name.pid, ".map")) {
+      return m;
+    }
+  }
+  return maps.size() == 1 ? maps[0] : "";
+}
+
 absl::StatusOr<LoadedSeries> LoadSeries(
     const std::vector<std::string>& inputs,
     const std::function<void(size_t, size_t)>& progress) {
@@ -341,28 +361,8 @@ absl::StatusOr<LoadedSeries> LoadSeries(
     }
   }
 
-  // A perf map beside the snapshots names JIT frames: the agent writes
-  // perf-<pid>.map into the run directory.
-  std::vector<std::string> maps;
-  if (absl::StatusOr<std::vector<std::string>> names = ListDirectory(dir);
-      names.ok()) {
-    for (const std::string& n : *names) {
-      if (absl::StartsWith(n, "perf-") && absl::EndsWith(n, ".map")) {
-        maps.push_back(dir + "/" + n);
-      }
-    }
-  }
   if (!series.snapshots.empty()) {
-    const SnapshotName last =
-        ParseSnapshotName(Basename(series.snapshots.back().path));
-    for (const std::string& m : maps) {
-      if (last.pid && Basename(m) == absl::StrCat("perf-", *last.pid, ".map")) {
-        series.perf_map_path = m;
-      }
-    }
-  }
-  if (series.perf_map_path.empty() && maps.size() == 1) {
-    series.perf_map_path = maps[0];
+    series.perf_map_path = FindPerfMapBeside(series.snapshots.back().path);
   }
   return series;
 }

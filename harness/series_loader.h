@@ -51,6 +51,11 @@ struct SnapshotName {
 };
 SnapshotName ParseSnapshotName(const std::string& basename);
 
+// FindPerfMapBeside: the perf map naming a snapshot's JIT frames, found in
+// its directory: perf-<pid>.map for the pid in its name, else the only
+// perf-*.map there (a `jleak run` directory); "" when there is none.
+std::string FindPerfMapBeside(const std::string& snapshot_path);
+
 // LoadSeries reads `inputs`: one directory, or any number of .heap files.
 // `progress`, if set, is called after each file with (done, total).
 absl::StatusOr<LoadedSeries> LoadSeries(

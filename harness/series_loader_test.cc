@@ -149,3 +149,22 @@ TEST(LoadSeriesTest, ClearErrors) {
 
 }  // namespace
 }  // namespace jleak
+
+namespace jleak {
+namespace {
+
+TEST(FindPerfMapBesideTest, ByPidThenTheOnlyOne) {
+  const std::string dir = NewDir("perfmaps");
+  std::ofstream(dir + "/jeprof.7.0.i0.heap") << "x";
+  EXPECT_EQ(FindPerfMapBeside(dir + "/jeprof.7.0.i0.heap"), "");
+  std::ofstream(dir + "/perf-9.map") << "x";
+  // A run directory's snapshot-N.heap carries no pid: the only map is it.
+  EXPECT_EQ(FindPerfMapBeside(dir + "/snapshot-3.heap"), dir + "/perf-9.map");
+  std::ofstream(dir + "/perf-7.map") << "x";
+  EXPECT_EQ(FindPerfMapBeside(dir + "/jeprof.7.0.i0.heap"),
+            dir + "/perf-7.map");
+  EXPECT_EQ(FindPerfMapBeside(dir + "/snapshot-3.heap"), "");  // ambiguous
+}
+
+}  // namespace
+}  // namespace jleak
