@@ -7,6 +7,8 @@
 # 10 s). Prints medians and the ratios to plain jemalloc.
 #
 #   ci/bench_overhead.sh [RUNS] [ROUNDS]     # defaults: 5 runs, 240 rounds
+#   SAMPLES="65536 524288" ci/bench_overhead.sh   # also time `jleak run`
+#                            # at other --sample-bytes, same interleaving
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs="${1:-5}"; rounds="${2:-240}"
@@ -28,12 +30,18 @@ wall() {  # prints the wall seconds of "$@"
 }
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
-glibc=(); plain=(); jleak=()
+samples=(${SAMPLES:-})
+glibc=(); plain=(); jleak=(); declare -A sampled=()
 for ((i = 0; i < runs; i++)); do
   glibc+=("$(wall "${cmd[@]}")")
   plain+=("$(wall env LD_PRELOAD="${bin}/profiler/lib/libjemalloc.so.2" "${cmd[@]}")")
   rm -rf "${tmp}/run"
   jleak+=("$(wall "${bin}/harness/jleak" run --no-analyze --out "${tmp}/run" -- "${cmd[@]}")")
+  for s in "${samples[@]}"; do
+    rm -rf "${tmp}/run"
+    sampled[${s}]+="$(wall "${bin}/harness/jleak" run --no-analyze \
+      --sample-bytes "${s}" --out "${tmp}/run" -- "${cmd[@]}") "
+  done
 done
 g="$(printf '%s\n' "${glibc[@]}" | median)"
 p="$(printf '%s\n' "${plain[@]}" | median)"
@@ -43,3 +51,9 @@ echo "jemalloc, profiling off:   median ${p} s  (${plain[*]})"
 echo "jleak run (defaults):      median ${j} s  (${jleak[*]})"
 awk -v g="${g}" -v p="${p}" -v j="${j}" 'BEGIN {
   printf "ratios to plain jemalloc: glibc %.2f, jleak run %.2f\n", g / p, j / p }'
+for s in "${samples[@]}"; do
+  m="$(printf '%s\n' ${sampled[${s}]} | median)"
+  awk -v s="${s}" -v m="${m}" -v p="${p}" -v all="${sampled[${s}]}" 'BEGIN {
+    printf "jleak run --sample-bytes %-8s median %s s, %.2f of plain jemalloc  (%s)\n",
+      s, m, m / p, all }'
+done

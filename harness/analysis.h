@@ -104,6 +104,10 @@ struct Budgets {
   // malloc budgets because the Java heap's committed pages, the code cache
   // and metaspace legitimately settle for a while after warm-up.
   double max_rss_rate = 0;
+  // jemalloc's exact count of allocated bytes (the timeline's
+  // stats.allocated), less the suppressed sites' growth: catches leaks too
+  // slow for sampling to pin on a site with confidence. 0 disables.
+  double max_allocated_rate = 0;
 };
 
 struct Analysis {

@@ -83,7 +83,9 @@ absl::StatusOr<AnalyzerOptions> MakeOptions(const AnalyzeFlags& flags) {
         std::make_tuple("--max-total-growth", &flags.max_total_growth,
                         &o.budgets.max_total_growth),
         std::make_tuple("--max-rss-rate", &flags.max_rss_rate,
-                        &o.budgets.max_rss_rate)}) {
+                        &o.budgets.max_rss_rate),
+        std::make_tuple("--max-allocated-rate", &flags.max_allocated_rate,
+                        &o.budgets.max_allocated_rate)}) {
     st = SetBudget(flag, *text, field);
     if (!st.ok()) return st;
   }
@@ -198,6 +200,13 @@ void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
   cmd->add_option("--max-rss-rate", flags->max_rss_rate,
                   "Budget for RSS growth that malloc does not explain, per "
                   "second (default 256KiB; needs a run directory's timeline)")
+      ->group("Budgets");
+  cmd->add_option("--max-allocated-rate", flags->max_allocated_rate,
+                  "Budget for malloc'd memory as jemalloc counts it exactly "
+                  "(not sampled), less suppressed sites, per second: catches "
+                  "leaks too slow for any sampled site to be sure of "
+                  "(default 8KiB; 0 disables; needs a run directory's "
+                  "timeline)")
       ->group("Budgets");
   cmd->add_option("--suppressions", flags->suppressions_file,
                   "File of sites not to judge: lines 'function <name>' or "

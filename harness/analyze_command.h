@@ -20,7 +20,8 @@ struct AnalyzeFlags {
   std::string warmup;  // "10" seconds, "25%" of the span; empty: default
   int site_frames = 6;
   int min_snapshots = 4;
-  std::string max_site_rate, max_total_rate, max_total_growth, max_rss_rate;
+  std::string max_site_rate, max_total_rate, max_total_growth, max_rss_rate,
+      max_allocated_rate;
   std::string suppressions_file;
   std::vector<std::string> suppress;
   std::string json, html, pprof;

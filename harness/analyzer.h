@@ -29,6 +29,13 @@
 //    - leak, kind outside malloc / allocator retention: timeline RSS grows
 //      significantly faster than max_rss_rate while jemalloc allocated does
 //      not grow past max_total_rate (retention when jemalloc resident does);
+//    - leak, kind malloc, from the timeline: jemalloc's exact allocated
+//      count (not sampled) grows significantly, its lower bound less the
+//      suppressed sites' slope exceeds max_allocated_rate, and so does the
+//      slope of the window's second half; the site with the most sampled
+//      growth is named as the likely one. This is what catches leaks of
+//      about 1 MiB/min at the default 512 KiB sampling, where a site holds
+//      one or two sampled objects;
 //    - clean otherwise.
 //    Rates are per second, or per snapshot when only sequence numbers
 //    order the series.
@@ -86,6 +93,7 @@ struct AnalyzerOptions {
     b.max_total_rate = 32 * 1024;           // 32 KiB/s
     b.max_total_growth = 64 * 1024 * 1024;  // 64 MiB
     b.max_rss_rate = 256 * 1024;            // 256 KiB/s
+    b.max_allocated_rate = 8 * 1024;        // 8 KiB/s = 480 KiB/min
     return b;
   }
 };

@@ -79,6 +79,7 @@ def _jvm_leak_test_impl(ctx):
         ("--max-total-rate", ctx.attr.max_total_rate),
         ("--max-total-growth", ctx.attr.max_total_growth),
         ("--max-rss-rate", ctx.attr.max_rss_rate),
+        ("--max-allocated-rate", ctx.attr.max_allocated_rate),
     ]:
         if value:
             analysis.append(flag + "=" + value)
@@ -128,6 +129,7 @@ _jvm_leak_test = rule(
         "max_total_rate": attr.string(),
         "max_total_growth": attr.string(),
         "max_rss_rate": attr.string(),
+        "max_allocated_rate": attr.string(),
         "suppress": attr.string_list(),
         "suppressions": attr.label(allow_single_file = True),
         "expect": attr.string(mandatory = True, values = _EXPECT),
@@ -176,6 +178,7 @@ def jvm_leak_test(
         max_total_rate = None,
         max_total_growth = None,
         max_rss_rate = None,
+        max_allocated_rate = None,
         suppress = [],
         suppressions = None,
         expect = "clean",
@@ -209,6 +212,9 @@ def jvm_leak_test(
       max_total_rate: budget for all sites together, per second.
       max_total_growth: budget for the total growth over the window.
       max_rss_rate: budget for RSS growth outside malloc, per second.
+      max_allocated_rate: budget for malloc'd memory as jemalloc counts it
+        exactly (not sampled), less suppressed sites, per second; "0"
+        disables it.
       suppress: frame regexes whose sites are not judged.
       suppressions: a suppressions file (`function <name>` / `frame <regex>`
         lines).
@@ -267,6 +273,7 @@ def jvm_leak_test(
         max_total_rate = max_total_rate or "",
         max_total_growth = max_total_growth or "",
         max_rss_rate = max_rss_rate or "",
+        max_allocated_rate = max_allocated_rate or "",
         suppress = suppress,
         suppressions = suppressions,
         expect = expect,

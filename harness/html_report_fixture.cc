@@ -123,6 +123,8 @@ Analysis MakeFixtureAnalysis(const FixtureOptions& options) {
   a.budgets.max_site_rate = 16 * kKiB;
   a.budgets.max_total_rate = 64 * kKiB;
   a.budgets.max_total_growth = 64 * kMiB;
+  a.budgets.max_allocated_rate = 8 * kKiB;
+  a.budgets.max_rss_rate = 256 * kKiB;
 
   std::vector<double> t;
   for (int i = 0; i < kSnapshots; ++i) {

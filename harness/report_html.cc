@@ -722,10 +722,15 @@ std::string Summary(const Analysis& a) {
                              ? absl::StrFormat("%g snapshots", a.warmup_seconds)
                              : FormatSeconds(a.warmup_seconds),
                          "; times from ", TimeSourceName(a.time_source)));
-  o += Card("Budgets",
-            absl::StrCat("site ", FormatRate(a.budgets.max_site_rate, rs)),
-            absl::StrCat("total ", FormatRate(a.budgets.max_total_rate, rs),
-                         " and ", FormatBytes(a.budgets.max_total_growth)));
+  o += Card(
+      "Budgets", absl::StrCat("site ", FormatRate(a.budgets.max_site_rate, rs)),
+      absl::StrCat(
+          "total ", FormatRate(a.budgets.max_total_rate, rs), " and ",
+          FormatBytes(a.budgets.max_total_growth),
+          a.timeline.empty()
+              ? ""
+              : absl::StrCat("; exact malloc ",
+                             FormatRate(a.budgets.max_allocated_rate, rs))));
   o += "</section>";
   if (PerSnapshot(a)) {
     o += "<p class=\"note\">Snapshot times are unknown (no timeline, no "

@@ -131,6 +131,8 @@ Json Report(const Analysis& a, const JsonReportOptions& options) {
   Json budgets = Json::object();
   budgets["max_site_rate"] = Number(a.budgets.max_site_rate);
   budgets["max_total_rate"] = Number(a.budgets.max_total_rate);
+  budgets["max_allocated_rate"] = Number(a.budgets.max_allocated_rate);
+  budgets["max_rss_rate"] = Number(a.budgets.max_rss_rate);
   budgets["max_total_growth"] = Bytes(a.budgets.max_total_growth);
   j["budgets"] = std::move(budgets);
 

@@ -24,7 +24,8 @@
 //     "rate_unit": "per_second" | "per_snapshot",  // sequence: per snapshot
 //     "warmup_seconds": number,         // per snapshot for "sequence"
 //     "budgets": {"max_site_rate": R, "max_total_rate": R,
-//                 "max_total_growth": B},
+//                 "max_total_growth": B, "max_allocated_rate": R,
+//                 "max_rss_rate": R},
 //     "snapshots": [{"path", "seq", "time_seconds", "total_bytes": B,
 //                    "analyzed": bool}],
 //     "timeline": [{"seq", "time_seconds", and only the signals present:

@@ -15,11 +15,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -32,6 +30,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "harness/analyze_command.h"
+#include "harness/file_io.h"
 #include "harness/launch_env.h"
 #include "harness/manifest.h"
 #include "harness/process.h"
@@ -54,12 +53,11 @@ void Say(const std::string& line) {
   std::fprintf(stderr, "jleak run: %s\n", line.c_str());
 }
 
-std::string ReadFile(const std::string& path, bool* ok = nullptr) {
-  std::ifstream in(path);
-  if (ok != nullptr) *ok = static_cast<bool>(in);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+// The agent appends to timeline.jsonl while the workload runs; before its
+// first snapshot the file does not exist, which reads as no snapshots.
+std::vector<SnapshotEntry> ReadTimeline(const std::string& dir) {
+  return ParseTimeline(
+      ReadFileToString(dir + "/timeline.jsonl").value_or(std::string()));
 }
 
 bool Exists(const std::string& path) {
@@ -156,8 +154,7 @@ class Progress {
       : dir_(std::move(dir)), pid_(pid), tty_(isatty(STDERR_FILENO)) {}
 
   void Tick(double elapsed) {
-    std::vector<SnapshotEntry> t =
-        ParseTimeline(ReadFile(dir_ + "/timeline.jsonl"));
+    std::vector<SnapshotEntry> t = ReadTimeline(dir_);
     if (tty_) {
       agent::ProcStats ps = agent::ReadProcStats(pid_);
       std::fprintf(stderr,
@@ -201,8 +198,7 @@ void RequestFinalSnapshot(const std::string& dir, pid_t pid, double budget_s) {
   close(fd);
   const absl::Time deadline = absl::Now() + absl::Seconds(budget_s);
   while (absl::Now() < deadline) {
-    for (const SnapshotEntry& e :
-         ParseTimeline(ReadFile(dir + "/timeline.jsonl"))) {
+    for (const SnapshotEntry& e : ReadTimeline(dir)) {
       if (e.kind == "final") return;
     }
     siginfo_t info = {};
@@ -395,12 +391,12 @@ int RunWorkload(LaunchSettings settings) {
   r.end_wall_ns = WallNs();
   r.state = "finished";
 
-  bool ok = false;
-  std::string agent_text = ReadFile(dir + "/agent.json", &ok);
-  r.agent =
-      ok ? nlohmann::json::parse(agent_text, nullptr, false) : nlohmann::json();
+  absl::StatusOr<std::string> agent_text =
+      ReadFileToString(dir + "/agent.json");
+  r.agent = agent_text.ok() ? nlohmann::json::parse(*agent_text, nullptr, false)
+                            : nlohmann::json();
   if (r.agent.is_discarded()) r.agent = nullptr;
-  r.snapshots = ParseTimeline(ReadFile(dir + "/timeline.jsonl"));
+  r.snapshots = ReadTimeline(dir);
   int dumped = 0;
   for (const SnapshotEntry& e : r.snapshots) {
     if (e.dumped && Exists(dir + "/" + e.file)) ++dumped;
@@ -497,14 +493,14 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
     LaunchSettings s = *settings;
     s.force_gc = !*no_gc;
     if (!replay->empty()) {
-      bool ok = false;
-      std::string text = ReadFile(*replay + "/manifest.json", &ok);
-      if (!ok) {
-        Say(absl::StrCat("--replay: cannot read ", *replay, "/manifest.json"));
+      absl::StatusOr<std::string> text =
+          ReadFileToString(*replay + "/manifest.json");
+      if (!text.ok()) {
+        Say(absl::StrCat("--replay: ", text.status().message()));
         *exit_code = kExitTrouble;
         return;
       }
-      absl::StatusOr<LaunchSettings> old = SettingsFromManifest(text);
+      absl::StatusOr<LaunchSettings> old = SettingsFromManifest(*text);
       if (!old.ok()) {
         Say(absl::StrCat("--replay ", *replay, ": ", old.status().message()));
         *exit_code = kExitTrouble;
