@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # ci/sensitivity.sh: the smallest JNI leak rate jleak judges a leak.
 #
-# Runs the JNI malloc leaker under `jleak run` for DURATION seconds (default
-# 60, snapshots every 2 s, default budgets) at each RATE (bytes/s) given,
-# in 65,521-byte blocks, and prints the verdict line of each run.
+# Runs the JNI malloc leaker under `jleak run --duration DURATION` (default
+# 60 s) with jleak's default settings (interval, sampling, warm-up,
+# budgets) at each RATE (bytes/s) given, in 65,521-byte blocks, and prints
+# the verdict line of each run.
 #
 #   ci/sensitivity.sh [DURATION] RATE...
 #   ci/sensitivity.sh 60 17476 8738 4369     # 1, 1/2, 1/4 MiB per minute
-# SAMPLE_BYTES=65536 ci/sensitivity.sh ...   # finer sampling than the
+#   SAMPLE_BYTES=65536 ci/sensitivity.sh ... # finer sampling than the
 #                                            # default 512 KiB
+#   REPEAT=5 ci/sensitivity.sh ...           # each rate 5 times
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 duration="${1:-60}"; shift || true
@@ -23,17 +25,19 @@ cp="${bin}/leakers/jni_malloc/jni_malloc.jar:${bin}/leakers/common/workload.jar:
 root="$(mktemp -d /tmp/jleak-sensitivity.XXXXXX)"
 
 for rate in "$@"; do
-  set +e
-  "${bin}/harness/jleak" run --out "${root}/rate-${rate}" --interval 2 \
-    --duration "${duration}" --no-analyze \
-    --sample-bytes "${SAMPLE_BYTES:-524288}" -- \
-    "${java}" -cp "${cp}" -Djava.library.path="${bin}/leakers/jni_malloc" \
-    jleak.leakers.JniMalloc --rate "${rate}" --block-bytes 65521 \
-    --duration "$((duration + 30))" >/dev/null 2>&1
-  verdict="$("${bin}/harness/jleak" analyze "${root}/rate-${rate}" 2>&1 | head -n 1)"
-  set -e
-  printf '%8d B/s (%.2f MiB/min), sampling %s B: %s\n' "${rate}" \
-    "$(awk -v r="${rate}" 'BEGIN { print r * 60 / 1048576 }')" \
-    "${SAMPLE_BYTES:-524288}" "${verdict}"
+  for ((k = 0; k < ${REPEAT:-1}; k++)); do
+    set +e
+    "${bin}/harness/jleak" run --out "${root}/rate-${rate}-${k}" \
+      --duration "${duration}" --no-analyze \
+      --sample-bytes "${SAMPLE_BYTES:-524288}" -- \
+      "${java}" -cp "${cp}" -Djava.library.path="${bin}/leakers/jni_malloc" \
+      jleak.leakers.JniMalloc --rate "${rate}" --block-bytes 65521 \
+      --duration "$((duration + 30))" >/dev/null 2>&1
+    verdict="$("${bin}/harness/jleak" analyze "${root}/rate-${rate}-${k}" 2>&1 | head -n 1)"
+    set -e
+    printf '%8d B/s (%.2f MiB/min), sampling %s B: %s\n' "${rate}" \
+      "$(awk -v r="${rate}" 'BEGIN { print r * 60 / 1048576 }')" \
+      "${SAMPLE_BYTES:-524288}" "${verdict}"
+  done
 done
 echo "run directories: ${root}"

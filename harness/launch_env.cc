@@ -66,6 +66,11 @@ class Env {
 
 }  // namespace
 
+double DefaultIntervalSeconds(double duration_s) {
+  if (duration_s <= 0) return kDefaultIntervalSeconds;
+  return std::clamp(duration_s / 30, 2.0, kDefaultIntervalSeconds);
+}
+
 int LgSampleForBytes(int64_t bytes) {
   if (bytes <= 1) return 0;
   int lg = static_cast<int>(std::lround(std::log2(static_cast<double>(bytes))));

@@ -38,6 +38,13 @@ namespace jleak {
 inline constexpr int64_t kDefaultSampleBytes = int64_t{1} << 19;
 inline constexpr double kDefaultIntervalSeconds = 10;
 
+// DefaultIntervalSeconds: the snapshot interval when --interval is not
+// given. A run of known length gets about 30 snapshots (duration / 30,
+// within [2, 10] s): a verdict needs a dozen or more after the warm-up to
+// see slow growth through the JVM's noise, and a forced GC every 2 s is
+// cheap for the heaps of a test. Open-ended runs get 10 s.
+double DefaultIntervalSeconds(double duration_s);
+
 // What the user asked for: everything `jleak run --replay` needs.
 struct LaunchSettings {
   std::vector<std::string> command;

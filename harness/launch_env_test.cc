@@ -38,6 +38,14 @@ TEST(LgSampleForBytes, RoundsToNearestPowerOfTwo) {
   EXPECT_EQ(LgSampleForBytes(kDefaultSampleBytes), 19);
 }
 
+TEST(DefaultIntervalSeconds, AboutThirtySnapshotsWithinTwoToTenSeconds) {
+  EXPECT_EQ(DefaultIntervalSeconds(0), kDefaultIntervalSeconds);
+  EXPECT_EQ(DefaultIntervalSeconds(24), 2);
+  EXPECT_EQ(DefaultIntervalSeconds(60), 2);
+  EXPECT_EQ(DefaultIntervalSeconds(150), 5);
+  EXPECT_EQ(DefaultIntervalSeconds(3600), 10);
+}
+
 TEST(PrependPreload, KeepsUserLibrariesAfterOurs) {
   EXPECT_EQ(PrependPreload("", "/a.so"), "/a.so");
   EXPECT_EQ(PrependPreload("/u.so", "/a.so"), "/a.so:/u.so");

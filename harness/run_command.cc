@@ -433,10 +433,12 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
   run->add_option("--out", settings->out_dir,
                   "Run directory, created mode 0700 (default: "
                   "./jleak-run-YYYYmmdd-HHMMSS); must not exist or be empty");
-  run->add_option("--interval", settings->interval_s,
-                  "Seconds between snapshots")
-      ->default_val(kDefaultIntervalSeconds)
-      ->check(CLI::Range(0.05, 86400.0));
+  CLI::Option* interval =
+      run->add_option("--interval", settings->interval_s,
+                      "Seconds between snapshots (default: --duration / 30, "
+                      "within 2-10 s, so a 60 s run takes 31; 10 without "
+                      "--duration)")
+          ->check(CLI::Range(0.05, 86400.0));
   run->add_option("--sample-bytes", settings->sample_bytes,
                   "Mean bytes between sampled allocations, rounded to a "
                   "power of two (lg_prof_sample); 524288 costs ~11% over "
@@ -479,7 +481,8 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
   AddAnalyzeFlags(run, analyze.get());
   run->add_option("command", settings->command,
                   "The workload and its arguments, after --");
-  run->callback([settings, replay, no_gc, no_analyze, analyze, exit_code] {
+  run->callback([settings, replay, no_gc, no_analyze, analyze, exit_code,
+                 interval] {
     if (*no_analyze) {
       g_analyzer = nullptr;
     } else {
@@ -492,6 +495,9 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
     }
     LaunchSettings s = *settings;
     s.force_gc = !*no_gc;
+    if (interval->count() == 0) {
+      s.interval_s = DefaultIntervalSeconds(s.duration_s);
+    }
     if (!replay->empty()) {
       absl::StatusOr<std::string> text =
           ReadFileToString(*replay + "/manifest.json");
