@@ -203,9 +203,11 @@ def jvm_leak_test(
       interval: seconds between snapshots; at least 8 snapshots after the
         warm-up make a confident verdict.
       sample_bytes: mean bytes between sampled allocations; default 524288
-        (about 1.0-1.1x the run time of plain jemalloc). Leaks slower than
-        a few MiB per minute need finer sampling in a short test: 65536
-        caught a 0.5 MiB/min JNI leak in 60 s (ci/sensitivity.sh).
+        (about 1.1x the run time of plain jemalloc). At the default, a
+        leak of 0.5-1 MiB per minute is caught by jemalloc's exact count
+        (max_allocated_rate) and its site named as the likely one; 65536
+        (1.24x) makes such a site significant on its own, for
+        expected_site checks of slow leakers (ci/sensitivity.sh).
       warmup: seconds ("10") or a share ("25%") of the run not fitted;
         default 25%.
       max_site_rate: per-site growth budget, e.g. "4KiB" (per second).

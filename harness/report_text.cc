@@ -57,7 +57,14 @@ void WriteTextSummary(const Analysis& a, const TextSummaryOptions& options,
   size_t shown = 0;
   for (const SiteSeries& s : a.sites) {
     if (shown == options.max_sites) break;
-    if (s.suppressed || (s.growth.growth <= 0 && !s.over_budget)) continue;
+    // A malloc leak found by jemalloc's exact count names the first site as
+    // the likely one even when sampling gave it no fitted growth ("?").
+    const bool likely = &s == &a.sites.front() && a.verdict == Verdict::kLeak &&
+                        a.kind == GrowthKind::kMalloc && !s.over_budget &&
+                        !s.bytes.empty() && s.bytes.back() > s.bytes.front();
+    if (s.suppressed || (s.growth.growth <= 0 && !s.over_budget && !likely)) {
+      continue;
+    }
     if (shown == 0) {
       out << absl::StrFormat("\n  %-11s %-30s %-8s %s\n", "growth",
                              "rate (95% CI)", "trend", "site");
@@ -70,8 +77,10 @@ void WriteTextSummary(const Analysis& a, const TextSummaryOptions& options,
     const std::string trend =
         g.p_value < 0.001 ? "p<0.001" : absl::StrFormat("p=%.2f", g.p_value);
     out << absl::StrFormat("%s %-11s %-30s %-8s %s\n",
-                           s.over_budget ? "!" : " ", Signed(g.growth), rate,
-                           trend, s.top_frame);
+                           s.over_budget ? "!"
+                           : likely      ? "?"
+                                         : " ",
+                           Signed(g.growth), rate, trend, s.top_frame);
     for (size_t i = 1; i < s.frames.size() && i < options.max_frames; ++i) {
       out << absl::StrFormat("  %-11s %-30s %-8s   <- %s\n", "", "", "",
                              s.frames[i].function);
