@@ -21,12 +21,13 @@ std::string Rfc3339(int64_t wall_ns) {
 }
 
 nlohmann::ordered_json SettingsJson(const LaunchSettings& s) {
-  return {{"command", s.command},        {"out_dir", s.out_dir},
-          {"interval_s", s.interval_s},  {"sample_bytes", s.sample_bytes},
-          {"duration_s", s.duration_s},  {"timeout_s", s.timeout_s},
-          {"grace_s", s.grace_s},        {"mode", s.mode},
-          {"force_gc", s.force_gc},      {"nmt", s.nmt},
-          {"jemalloc", s.jemalloc_path}, {"agent", s.agent_path}};
+  return {{"command", s.command},         {"out_dir", s.out_dir},
+          {"interval_s", s.interval_s},   {"sample_bytes", s.sample_bytes},
+          {"duration_s", s.duration_s},   {"timeout_s", s.timeout_s},
+          {"grace_s", s.grace_s},         {"mode", s.mode},
+          {"force_gc", s.force_gc},       {"nmt", s.nmt},
+          {"keep_output", s.keep_output}, {"jemalloc", s.jemalloc_path},
+          {"agent", s.agent_path}};
 }
 
 }  // namespace
@@ -92,6 +93,12 @@ nlohmann::ordered_json ManifestJson(const RunRecord& r) {
   } else {
     j["workload"] = nullptr;
   }
+  if (!r.workload_log.empty()) {
+    j["workload_log"] = r.workload_log;
+    if (!r.workload_log_note.empty()) {
+      j["workload_log_note"] = r.workload_log_note;
+    }
+  }
   j["outcome"] = r.outcome;
   j["message"] = r.message;
   j["agent"] = r.agent;
@@ -131,6 +138,7 @@ absl::StatusOr<LaunchSettings> SettingsFromManifest(absl::string_view text) {
     out.mode = s.value("mode", "auto");
     out.force_gc = s.value("force_gc", true);
     out.nmt = s.value("nmt", false);
+    out.keep_output = s.value("keep_output", true);
     out.jemalloc_path = s.value("jemalloc", "");
     out.agent_path = s.value("agent", "");
   } catch (const nlohmann::json::exception& e) {

@@ -55,6 +55,10 @@ struct RunRecord {
                          // timeout, crashed
   std::string message;   // one line: what happened and what to do
   nlohmann::json agent;  // agent.json, or null
+  // The workload's output in the run directory ("" when not kept), and
+  // why it is incomplete, if it is (a full disk, its size limit).
+  std::string workload_log;
+  std::string workload_log_note;
   std::vector<SnapshotEntry> snapshots;
 };
 

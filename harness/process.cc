@@ -100,7 +100,8 @@ std::string DescribeExit(const ExitInfo& e) {
 }
 
 absl::StatusOr<Child> Child::Spawn(const std::vector<std::string>& argv,
-                                   const std::vector<std::string>& envp) {
+                                   const std::vector<std::string>& envp,
+                                   const SpawnIo& io) {
   if (argv.empty()) return absl::InvalidArgumentError("no command to run");
   absl::StatusOr<std::string> program = FindProgram(argv[0], envp);
   if (!program.ok()) return program.status();
@@ -140,6 +141,13 @@ absl::StatusOr<Child> Child::Spawn(const std::vector<std::string>& argv,
     if (getppid() != parent) _exit(127);  // jleak died before prctl
     sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     sigprocmask(SIG_UNBLOCK, &block, nullptr);
+    if ((io.stdout_fd >= 0 && dup2(io.stdout_fd, STDOUT_FILENO) < 0) ||
+        (io.stderr_fd >= 0 && dup2(io.stderr_fd, STDERR_FILENO) < 0)) {
+      int err = errno;
+      ssize_t ignored = write(report[1], &err, sizeof err);
+      (void)ignored;
+      _exit(127);
+    }
     execve(program->c_str(), cargv.data(), cenvp.data());
     int err = errno;
     ssize_t ignored = write(report[1], &err, sizeof err);

@@ -42,6 +42,13 @@ std::string DescribeExit(const ExitInfo& e);
 // SignalName returns "SIGSEGV" for 11 etc.
 std::string SignalName(int sig);
 
+// Where the child's stdout and stderr go: jleak's own (-1) or these
+// descriptors (e.g. OutputTee's pipes).
+struct SpawnIo {
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+};
+
 class Child {
  public:
   // Spawn starts argv[0] (searched in PATH of the *child's* environment
@@ -50,7 +57,8 @@ class Child {
   // SIGINT, SIGTERM, SIGHUP and SIGCHLD in the caller so Supervise can
   // receive them synchronously; the child starts with them unblocked.
   static absl::StatusOr<Child> Spawn(const std::vector<std::string>& argv,
-                                     const std::vector<std::string>& envp);
+                                     const std::vector<std::string>& envp,
+                                     const SpawnIo& io = {});
 
   pid_t pid() const { return pid_; }
   // SignalGroup sends `sig` to the child's process group.

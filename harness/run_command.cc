@@ -33,6 +33,7 @@
 #include "harness/file_io.h"
 #include "harness/launch_env.h"
 #include "harness/manifest.h"
+#include "harness/output_tee.h"
 #include "harness/process.h"
 #include "harness/subcommand.h"
 #include "profiler/agent/proc_stats.h"
@@ -48,6 +49,10 @@ std::function<int(const std::string&)> g_analyzer;
 
 constexpr char kJemallocRel[] = "profiler/lib/libjemalloc.so.2";
 constexpr char kAgentRel[] = "profiler/agent/libjleak_agent.so";
+constexpr char kWorkloadLog[] = "workload.log";
+// Enough for hours of a chatty service's log; a runaway loop printing
+// stack traces stops filling the run directory there.
+constexpr int64_t kMaxWorkloadLogBytes = int64_t{256} << 20;
 
 void Say(const std::string& line) {
   std::fprintf(stderr, "jleak run: %s\n", line.c_str());
@@ -230,6 +235,7 @@ std::vector<std::string> CanonicalCommandLine(const LaunchSettings& s) {
   }
   if (!s.force_gc) argv.push_back("--no-gc");
   if (s.nmt) argv.push_back("--nmt");
+  if (!s.keep_output) argv.push_back("--no-workload-log");
   argv.push_back("--");
   argv.insert(argv.end(), s.command.begin(), s.command.end());
   return argv;
@@ -358,7 +364,22 @@ int RunWorkload(LaunchSettings settings) {
                    " s, sampling 2^", plan->lg_prof_sample, " bytes) into ",
                    settings.out_dir));
 
-  absl::StatusOr<Child> child = Child::Spawn(plan->argv, plan->envp);
+  std::unique_ptr<OutputTee> tee;
+  if (settings.keep_output) {
+    absl::StatusOr<std::unique_ptr<OutputTee>> started = OutputTee::Start(
+        settings.out_dir + "/" + kWorkloadLog, kMaxWorkloadLogBytes);
+    if (started.ok()) {
+      tee = *std::move(started);
+      r.workload_log = kWorkloadLog;
+    } else {
+      Say(absl::StrCat("not keeping the workload's output: ",
+                       started.status().message()));
+    }
+  }
+  SpawnIo io;
+  if (tee != nullptr) io = {tee->child_stdout(), tee->child_stderr()};
+  absl::StatusOr<Child> child = Child::Spawn(plan->argv, plan->envp, io);
+  if (tee != nullptr) tee->CloseChildEnds();
   if (!child.ok()) {
     r.state = "finished";
     r.end_wall_ns = WallNs();
@@ -388,6 +409,18 @@ int RunWorkload(LaunchSettings settings) {
   r.workload = Supervise(*child, so);
   progress.Tick(r.workload->elapsed_s);
   progress.Done();
+  if (tee != nullptr) {
+    // The workload and whatever it left behind are gone: the pipes end now
+    // unless something escaped us, which the deadline covers.
+    absl::Status logged = tee->Finish(/*drain_s=*/2);
+    if (!logged.ok()) {
+      r.workload_log_note = std::string(logged.message());
+      Say(absl::StrCat(kWorkloadLog, " is incomplete: ", logged.message()));
+    } else if (tee->truncated()) {
+      r.workload_log_note = absl::StrCat("cut at ", kMaxWorkloadLogBytes,
+                                         " bytes; the terminal got the rest");
+    }
+  }
   r.end_wall_ns = WallNs();
   r.state = "finished";
 
@@ -466,6 +499,10 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
   run->add_flag("--no-gc", *no_gc,
                 "Do not force a GC before snapshots (for comparison only: "
                 "memory waiting for the GC then looks like a leak)");
+  run->add_flag(
+      "!--no-workload-log", settings->keep_output,
+      "Do not copy the workload's stdout and stderr into DIR/workload.log "
+      "(they then reach the terminal directly, as a TTY)");
   run->add_flag("--nmt", settings->nmt,
                 "Also run the JVM with -XX:NativeMemoryTracking=summary");
   run->add_option("--jemalloc", settings->jemalloc_path,

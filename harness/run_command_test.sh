@@ -76,6 +76,10 @@ PY
 ls "${d}"/perf-*.map >/dev/null || fail "leak: no perf map"
 grep -q 'RunFaults' "${d}"/perf-*.map || echo "note: no RunFaults method JIT-compiled"
 head -c 8 "${d}/snapshot-0.heap" | grep -q heap_v2 || fail "leak: snapshot is not heap_v2"
+# What the workload printed reached the terminal and stays in the run.
+grep -q '^leak: retained' "${root}/leak.stdout" || fail "leak: workload stdout not passed through"
+grep -q '^leak: retained' "${d}/workload.log" || fail "leak: workload stdout not in workload.log"
+[[ "$(j "${d}" "m['workload_log']")" == workload.log ]] || fail "leak: manifest has no workload_log"
 no_process_left "${d}"
 
 # 2. --duration ends a long workload gracefully, with a final snapshot.
@@ -91,6 +95,8 @@ d="${root}/segv"
 [[ "$(j "${d}" "m['outcome']")" == crashed ]] || fail "segv: outcome"
 [[ "$(snapshots "${d}")" -ge 2 ]] || fail "segv: snapshots not kept"
 grep -q "the workload crashed" "${root}/segv.stderr" || fail "segv: message"
+grep -q "A fatal error has been detected" "${d}/workload.log" ||
+  fail "segv: the JVM's crash report is not in workload.log"
 no_process_left "${d}"
 
 # 4. System.exit(3): the VM still dies cleanly, so the data is complete.
@@ -133,8 +139,9 @@ run notjvm 2 --mode jvm -- /bin/sleep 1
 grep -q -- "--mode=native" "${root}/notjvm.stderr" || fail "notjvm: message"
 
 # 9. A native program in native mode, then --replay of it.
-run native 0 --interval 0.5 -- /bin/sleep 1.5
+run native 0 --interval 0.5 --no-workload-log -- /bin/sleep 1.5
 [[ "$(snapshots "${root}/native")" -ge 3 ]] || fail "native: snapshots"
+[[ ! -e "${root}/native/workload.log" ]] || fail "native: workload.log despite --no-workload-log"
 [[ "$(j "${root}/native" "m['agent']['mode']")" == native ]] || fail "native: mode"
 set +e
 "${jleak}" run --replay "${root}/native" --no-analyze --out "${root}/replay" 2>"${root}/replay.stderr"
@@ -144,6 +151,7 @@ set -e
 [[ "$(j "${root}/replay" "m['settings']['command']")" == "$(j "${root}/native" "m['settings']['command']")" ]] ||
   fail "replay: different command"
 [[ "$(j "${root}/replay" "m['settings']['interval_s']")" == 0.5 ]] || fail "replay: interval"
+[[ ! -e "${root}/replay/workload.log" ]] || fail "replay: --no-workload-log not replayed"
 
 # 10. Output directory that cannot be created (root-proof: under a file).
 set +e
