@@ -9,24 +9,20 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
+#include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 
 namespace jleak {
 namespace {
 
-double Now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+using Clock = std::chrono::steady_clock;
 
 // WriteAll writes all of `data`, retrying short writes and EINTR. False on
 // any other error (errno tells which).
@@ -145,20 +141,23 @@ void OutputTee::Pump() {
     int to;
   };
   Source sources[2] = {{out_[0], stdout_fd_}, {err_[0], stderr_fd_}};
-  double deadline = -1;  // set once Finish asks
+  std::optional<Clock::time_point> deadline;  // set once Finish asks
   bool stop_open = true;
   char buffer[64 * 1024];
   while (sources[0].fd >= 0 || sources[1].fd >= 0) {
     int timeout_ms = -1;
-    if (deadline >= 0) {
-      const double left = deadline - Now();
-      if (left <= 0) break;
-      timeout_ms = static_cast<int>(std::ceil(left * 1000));
+    if (deadline.has_value()) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+          *deadline - Clock::now());
+      if (left.count() <= 0) break;
+      timeout_ms = static_cast<int>(left.count());
     }
     pollfd fds[3];
     Source* polled[3] = {nullptr, nullptr, nullptr};
     nfds_t n = 0;
-    if (deadline < 0 && stop_open) fds[n++] = {stop_[0], POLLIN, 0};
+    if (!deadline.has_value() && stop_open) {
+      fds[n++] = {stop_[0], POLLIN, 0};
+    }
     for (Source& s : sources) {
       if (s.fd < 0) continue;
       polled[n] = &s;
@@ -176,7 +175,9 @@ void OutputTee::Pump() {
           stop_open = false;
           drain_s = 0;
         }
-        deadline = Now() + std::max(0.0, drain_s);
+        deadline = Clock::now() +
+                   std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(std::max(0.0, drain_s)));
         continue;
       }
       Source& s = *polled[i];
