@@ -452,6 +452,7 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
   auto replay = std::make_shared<std::string>();
   auto no_gc = std::make_shared<bool>(false);
   auto no_analyze = std::make_shared<bool>(false);
+  auto no_workload_log = std::make_shared<bool>(false);
   auto analyze = std::make_shared<AnalyzeFlags>();
   CLI::App* run = jleak.add_subcommand(
       "run",
@@ -500,7 +501,7 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
                 "Do not force a GC before snapshots (for comparison only: "
                 "memory waiting for the GC then looks like a leak)");
   run->add_flag(
-      "!--no-workload-log", settings->keep_output,
+      "--no-workload-log", *no_workload_log,
       "Do not copy the workload's stdout and stderr into DIR/workload.log "
       "(they then reach the terminal directly, as a TTY)");
   run->add_flag("--nmt", settings->nmt,
@@ -518,8 +519,8 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
   AddAnalyzeFlags(run, analyze.get());
   run->add_option("command", settings->command,
                   "The workload and its arguments, after --");
-  run->callback([settings, replay, no_gc, no_analyze, analyze, exit_code,
-                 interval] {
+  run->callback([settings, replay, no_gc, no_analyze, no_workload_log, analyze,
+                 exit_code, interval] {
     if (*no_analyze) {
       g_analyzer = nullptr;
     } else {
@@ -532,6 +533,7 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
     }
     LaunchSettings s = *settings;
     s.force_gc = !*no_gc;
+    s.keep_output = !*no_workload_log;
     if (interval->count() == 0) {
       s.interval_s = DefaultIntervalSeconds(s.duration_s);
     }
