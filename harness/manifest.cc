@@ -99,6 +99,7 @@ nlohmann::ordered_json ManifestJson(const RunRecord& r) {
       j["workload_log_note"] = r.workload_log_note;
     }
   }
+  if (!r.build_ids.empty()) j["build_ids"] = r.build_ids;
   j["outcome"] = r.outcome;
   j["message"] = r.message;
   j["agent"] = r.agent;

@@ -17,6 +17,7 @@
 #define JLEAK_HARNESS_MANIFEST_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,10 @@ struct RunRecord {
   // why it is incomplete, if it is (a full disk, its size limit).
   std::string workload_log;
   std::string workload_log_note;
+  // Executable file-backed modules of the last snapshot -> GNU build-id
+  // (lower-case hex), read when the run ended: `jleak analyze` elsewhere
+  // then refuses other builds of the same path.
+  std::map<std::string, std::string> build_ids;
   std::vector<SnapshotEntry> snapshots;
 };
 

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -37,6 +38,8 @@
 #include "harness/process.h"
 #include "harness/subcommand.h"
 #include "profiler/agent/proc_stats.h"
+#include "profiler/elf_symbolizer.h"
+#include "profiler/heap_profile.h"
 
 extern char** environ;
 
@@ -56,6 +59,28 @@ constexpr int64_t kMaxWorkloadLogBytes = int64_t{256} << 20;
 
 void Say(const std::string& line) {
   std::fprintf(stderr, "jleak run: %s\n", line.c_str());
+}
+
+// ModuleBuildIds reads the GNU build-id of every executable file-backed
+// module in the last dumped snapshot's MAPPED_LIBRARIES, while those files
+// are still the ones the workload ran. Modules without one are skipped.
+std::map<std::string, std::string> ModuleBuildIds(
+    const std::string& dir, const std::vector<SnapshotEntry>& snapshots) {
+  std::map<std::string, std::string> ids;
+  for (auto e = snapshots.rbegin(); e != snapshots.rend(); ++e) {
+    if (!e->dumped) continue;
+    absl::StatusOr<std::string> text = ReadFileToString(dir + "/" + e->file);
+    if (!text.ok()) continue;
+    absl::StatusOr<HeapProfile> profile = ParseHeapProfile(*text, e->file);
+    if (!profile.ok()) continue;
+    for (const Mapping& m : profile->mappings) {
+      if (!m.is_file() || !m.executable() || ids.count(m.path)) continue;
+      absl::StatusOr<std::string> id = ReadElfBuildId(m.path);
+      if (id.ok()) ids[m.path] = *id;
+    }
+    break;
+  }
+  return ids;
 }
 
 // The agent appends to timeline.jsonl while the workload runs; before its
@@ -430,6 +455,7 @@ int RunWorkload(LaunchSettings settings) {
                             : nlohmann::json();
   if (r.agent.is_discarded()) r.agent = nullptr;
   r.snapshots = ReadTimeline(dir);
+  r.build_ids = ModuleBuildIds(dir, r.snapshots);
   int dumped = 0;
   for (const SnapshotEntry& e : r.snapshots) {
     if (e.dumped && Exists(dir + "/" + e.file)) ++dumped;

@@ -52,7 +52,8 @@ jvm=("${java}" -Xmx64m -XX:ErrorFile=/dev/null -XX:-CreateCoredumpOnCrash
      -cp "${jar}" "-Djava.library.path=${jni_dir}" jleak.testdata.RunFaults)
 
 # 1. A leaking JVM, to its natural end: analyzed, the verdict is the exit.
-run leak 1 --interval 1 -- "${jvm[@]}" leak 5
+# 8 s at 1 s intervals: 6 snapshots after the warm-up, a clear trend.
+run leak 1 --interval 1 -- "${jvm[@]}" leak 8
 d="${root}/leak"
 grep -q '^jleak: LEAK: leak: Java_jleak_testdata_RunFaults_retain grows' \
   "${root}/leak.stdout" || { cat "${root}/leak.stdout" >&2; fail "leak: verdict does not name the JNI site"; }
@@ -80,6 +81,12 @@ head -c 8 "${d}/snapshot-0.heap" | grep -q heap_v2 || fail "leak: snapshot is no
 grep -q '^leak: retained' "${root}/leak.stdout" || fail "leak: workload stdout not passed through"
 grep -q '^leak: retained' "${d}/workload.log" || fail "leak: workload stdout not in workload.log"
 [[ "$(j "${d}" "m['workload_log']")" == workload.log ]] || fail "leak: manifest has no workload_log"
+# Build-ids of the modules the workload ran, for analysis on another host.
+j "${d}" "[p for p, i in m['build_ids'].items() if p.endswith('/libjvm.so') and len(i) >= 16 and int(i, 16) >= 0]" |
+  grep -q libjvm.so || fail "leak: no build-id for libjvm.so in the manifest"
+# The report names the workload's command line.
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert "RunFaults leak 8" in r["command"], r["command"]' \
+  "${d}/report.json" || fail "leak: report.json has no command line"
 no_process_left "${d}"
 
 # 2. --duration ends a long workload gracefully, with a final snapshot.

@@ -133,16 +133,17 @@ void ReadManifest(const std::string& dir, LoadedSeries* series) {
         absl::StrCat(dir, "/manifest.json: not valid JSON; ignored"));
     return;
   }
-  if (auto c = j.find("command"); c != j.end()) {
-    if (c->is_string()) {
-      series->command = c->get<std::string>();
-    } else if (c->is_array()) {
-      std::vector<std::string> argv;
-      for (const json& a : *c) {
-        if (a.is_string()) argv.push_back(a.get<std::string>());
-      }
-      series->command = absl::StrJoin(argv, " ");
+  // `jleak run` writes the workload's argv under settings.command.
+  const json command =
+      j.value("settings", json::object()).value("command", json::array());
+  if (command.is_string()) {
+    series->command = command.get<std::string>();
+  } else if (command.is_array()) {
+    std::vector<std::string> argv;
+    for (const json& a : command) {
+      if (a.is_string()) argv.push_back(a.get<std::string>());
     }
+    series->command = absl::StrJoin(argv, " ");
   }
   if (auto b = j.find("build_ids"); b != j.end() && b->is_object()) {
     for (auto it = b->begin(); it != b->end(); ++it) {

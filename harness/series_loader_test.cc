@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/manifest.h"
 
 namespace jleak {
 namespace {
@@ -109,8 +110,12 @@ TEST(LoadSeriesTest, RunDirectoryUsesTimelineAndPerfMap) {
               "\"mono_ns\":13000000000,\"error\":\"disk full\"}\n";
   timeline.close();
   std::ofstream(dir + "/perf-4242.map") << "0x1000 0x10 X.y()\n";
-  std::ofstream(dir + "/manifest.json")
-      << "{\"command\":[\"java\",\"-jar\",\"a.jar\"]}";
+  // The manifest as `jleak run` writes it, so that writer and reader
+  // cannot drift apart.
+  RunRecord record;
+  record.settings.command = {"java", "-jar", "a.jar"};
+  record.build_ids["/usr/lib/libz.so.1"] = "0a1b2c";
+  std::ofstream(dir + "/manifest.json") << ManifestJson(record).dump();
   absl::StatusOr<LoadedSeries> s = LoadSeries({dir + "/"});
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->time_source, TimeSource::kTimeline);
@@ -122,6 +127,7 @@ TEST(LoadSeriesTest, RunDirectoryUsesTimelineAndPerfMap) {
   EXPECT_EQ(s->timeline[4].time_seconds, 8);
   EXPECT_EQ(s->perf_map_path, dir + "/perf-4242.map");
   EXPECT_EQ(s->command, "java -jar a.jar");
+  EXPECT_EQ(s->build_ids.at("/usr/lib/libz.so.1"), "0a1b2c");
 }
 
 TEST(LoadSeriesTest, ClearErrors) {
