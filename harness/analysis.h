@@ -89,6 +89,9 @@ struct SiteSeries {
   bool suppressed = false;              // matched a suppression
   std::string suppressed_by;            // the suppression that matched
   bool over_budget = false;             // this site alone exceeds a budget
+  // Named as the likely site of a leak found by jemalloc's exact count,
+  // from too few samples to be over budget on its own.
+  bool likely = false;
 };
 
 struct Budgets {

@@ -98,15 +98,15 @@ std::string DisplayName(const SiteSeries& site) {
   return where;
 }
 
-// ExactMallocLeak: the verdict sentence when jemalloc's exact allocated
-// count grows past max_allocated_rate (see Analyze), else nullopt.
-std::optional<std::string> ExactMallocLeak(const Analysis& a,
-                                           const AnalyzerOptions& options,
-                                           const std::string& window_text) {
+// JudgeExactMallocGrowth: when jemalloc's exact allocated count grows past
+// max_allocated_rate (see Analyze), sets the leak verdict, its reason and
+// the likely site, and returns true.
+bool JudgeExactMallocGrowth(const AnalyzerOptions& options,
+                            const std::string& window_text, Analysis& a) {
   const Budgets& b = options.budgets;
   if (b.max_allocated_rate <= 0 || !a.allocated_growth.has_value() ||
       a.timeline.empty()) {
-    return std::nullopt;
+    return false;
   }
   const GrowthEstimate& g = *a.allocated_growth;
   double suppressed_slope = 0;
@@ -120,7 +120,7 @@ std::optional<std::string> ExactMallocLeak(const Analysis& a,
       g.slope_low - suppressed_slope <= b.max_allocated_rate ||
       !late.has_value() ||
       late->slope - suppressed_slope <= b.max_allocated_rate) {
-    return std::nullopt;
+    return false;
   }
   const TimeSource ts = TimeSource::kTimeline;
   std::string reason =
@@ -135,7 +135,7 @@ std::optional<std::string> ExactMallocLeak(const Analysis& a,
   }
   // Sites are sorted by fitted growth, then bytes gained (see Analyze): the
   // first one is the likeliest if it gained anything at all.
-  const SiteSeries* likely =
+  SiteSeries* likely =
       !a.sites.empty() && !a.sites[0].suppressed &&
               (a.sites[0].growth.growth > 0 ||
                (!a.sites[0].bytes.empty() &&
@@ -143,6 +143,7 @@ std::optional<std::string> ExactMallocLeak(const Analysis& a,
           ? &a.sites[0]
           : nullptr;
   if (likely != nullptr) {
+    likely->likely = true;
     absl::StrAppend(&reason, "; most likely at ", DisplayName(*likely),
                     " (sampled +",
                     FormatBytes(likely->bytes.back() - likely->bytes.front()),
@@ -152,7 +153,10 @@ std::optional<std::string> ExactMallocLeak(const Analysis& a,
                     "; no sampled site shows it: sample finer "
                     "(jleak run --sample-bytes 65536) to name the site");
   }
-  return reason;
+  a.verdict = Verdict::kLeak;
+  a.kind = GrowthKind::kMalloc;
+  a.reason = std::move(reason);
+  return true;
 }
 
 }  // namespace
@@ -478,13 +482,7 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
   // suppressed sites' sampled growth is taken off first, the second half of
   // the window must still grow (a JVM's malloc'd memory settles after
   // warm-up), and the sampled profile only names where it most likely is.
-  if (std::optional<std::string> exact =
-          ExactMallocLeak(a, options, window_text)) {
-    a.verdict = Verdict::kLeak;
-    a.kind = GrowthKind::kMalloc;
-    a.reason = *std::move(exact);
-    return a;
-  }
+  if (JudgeExactMallocGrowth(options, window_text, a)) return a;
   a.verdict = Verdict::kClean;
   a.kind = GrowthKind::kNone;
   a.reason = absl::StrCat(

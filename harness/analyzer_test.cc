@@ -384,6 +384,8 @@ TEST(AnalyzeTest, SlowLeakIsCaughtByTheExactAllocatedCount) {
   EXPECT_THAT(a.reason, StartsWith("leak: malloc'd memory grows "));
   EXPECT_THAT(a.reason, HasSubstr("by jemalloc's exact count"));
   EXPECT_THAT(a.reason, HasSubstr("most likely at Java_X_leak"));
+  EXPECT_TRUE(a.sites[0].likely);
+  for (size_t i = 1; i < a.sites.size(); ++i) EXPECT_FALSE(a.sites[i].likely);
 }
 
 TEST(AnalyzeTest, ExactCountLeakWithoutSampledSiteSaysToSampleFiner) {
@@ -392,6 +394,7 @@ TEST(AnalyzeTest, ExactCountLeakWithoutSampledSiteSaysToSampleFiner) {
   Analysis a = RunAnalysis(run.snaps, run.timeline);
   EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
   EXPECT_THAT(a.reason, HasSubstr("--sample-bytes 65536"));
+  for (const SiteSeries& s : a.sites) EXPECT_FALSE(s.likely);
 }
 
 TEST(AnalyzeTest, ExactCountLeakNamesASiteSampledOnlyBeforeTheWindow) {

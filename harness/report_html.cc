@@ -808,6 +808,11 @@ std::string SitesTable(const Analysis& a, const HtmlReportOptions& opt) {
                                         : "#4e79a7";
     absl::StrAppend(&o, "<td>", Sparkline(s, spark), "</td><td>");
     if (s.over_budget) o += "<span class=\"tag over\">over budget</span>";
+    if (s.likely) {
+      o += "<span class=\"tag likely\" title=\"jemalloc's exact count "
+           "grows; this site gained the most sampled bytes\">likely "
+           "site</span>";
+    }
     if (s.suppressed) {
       absl::StrAppend(&o, "<span class=\"tag suppressed\">suppressed</span>",
                       "<div class=\"by mono\">", E(s.suppressed_by), "</div>");
@@ -1002,6 +1007,7 @@ body.hide-suppressed tr.suppressed{display:none}
 border-radius:999px;white-space:nowrap}
 .tag.over{background:#ffebe9;color:var(--red);border:1px solid #ffcecb}
 .tag.suppressed{background:#eaeef2;color:#57606a;border:1px solid #d0d7de}
+.tag.likely{background:#fff8c5;color:#7d4e00;border:1px solid #eac54f}
 .by{font-size:11px;margin-top:3px;word-break:break-all}
 .spark polyline{fill:none;stroke-width:1.6}
 .controls{margin:0 0 6px;color:var(--muted)}

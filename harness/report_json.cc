@@ -85,6 +85,7 @@ Json Site(const SiteSeries& s, size_t rank) {
   j["suppressed"] = s.suppressed;
   j["suppressed_by"] = s.suppressed_by;
   j["over_budget"] = s.over_budget;
+  j["likely"] = s.likely;
   return j;
 }
 
@@ -187,7 +188,8 @@ Json Report(const Analysis& a, const JsonReportOptions& options) {
 std::vector<size_t> SitesToReport(const Analysis& analysis, size_t max_sites) {
   std::vector<size_t> shown;
   for (size_t i = 0; i < analysis.sites.size(); ++i) {
-    if (max_sites == 0 || i < max_sites || analysis.sites[i].over_budget) {
+    if (max_sites == 0 || i < max_sites || analysis.sites[i].over_budget ||
+        analysis.sites[i].likely) {
       shown.push_back(i);
     }
   }

@@ -57,12 +57,9 @@ void WriteTextSummary(const Analysis& a, const TextSummaryOptions& options,
   size_t shown = 0;
   for (const SiteSeries& s : a.sites) {
     if (shown == options.max_sites) break;
-    // A malloc leak found by jemalloc's exact count names the first site as
-    // the likely one even when sampling gave it no fitted growth ("?").
-    const bool likely = &s == &a.sites.front() && a.verdict == Verdict::kLeak &&
-                        a.kind == GrowthKind::kMalloc && !s.over_budget &&
-                        !s.bytes.empty() && s.bytes.back() > s.bytes.front();
-    if (s.suppressed || (s.growth.growth <= 0 && !s.over_budget && !likely)) {
+    // "?": the likely site of a leak found by jemalloc's exact count, shown
+    // even when sampling gave it no fitted growth.
+    if (s.suppressed || (s.growth.growth <= 0 && !s.over_budget && !s.likely)) {
       continue;
     }
     if (shown == 0) {
@@ -78,7 +75,7 @@ void WriteTextSummary(const Analysis& a, const TextSummaryOptions& options,
         g.p_value < 0.001 ? "p<0.001" : absl::StrFormat("p=%.2f", g.p_value);
     out << absl::StrFormat("%s %-11s %-30s %-8s %s\n",
                            s.over_budget ? "!"
-                           : likely      ? "?"
+                           : s.likely    ? "?"
                                          : " ",
                            Signed(g.growth), rate, trend, s.top_frame);
     for (size_t i = 1; i < s.frames.size() && i < options.max_frames; ++i) {

@@ -62,6 +62,7 @@ TEST(WriteTextSummaryTest, ExactCountLeakShowsTheLikelySite) {
   a.reason = "leak: malloc'd memory grows 20.0 KiB/s by jemalloc's exact count";
   a.sites = {Site("Java_X_leak", {0, 557778}, 0, false),
              Site("ChunkPool::allocate", {5, 5}, 0, false)};
+  a.sites[0].likely = true;
   const std::string s = Summary(a);
   EXPECT_THAT(s, HasSubstr("? +0 B"));
   EXPECT_THAT(s, HasSubstr("Java_X_leak"));
