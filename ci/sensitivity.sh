@@ -37,7 +37,16 @@ for rate in "$@"; do
     set -e
     printf '%8d B/s (%.2f MiB/min), sampling %s B: %s\n' "${rate}" \
       "$(awk -v r="${rate}" 'BEGIN { print r * 60 / 1048576 }')" \
-      "${SAMPLE_BYTES:-524288}" "${verdict}"
+      "${SAMPLE_BYTES:-524288}" "${verdict}" | tee -a "${root}/verdicts.txt"
   done
+done
+echo "summary (leak verdicts; of those, naming Java_jleak_leakers_JniMalloc_leak):"
+for rate in "$@"; do
+  runs="$(grep -c "^ *${rate} B/s" "${root}/verdicts.txt" || true)"
+  leaks="$(grep "^ *${rate} B/s" "${root}/verdicts.txt" | grep -c 'jleak: LEAK' || true)"
+  named="$(grep "^ *${rate} B/s" "${root}/verdicts.txt" | grep 'jleak: LEAK' |
+    grep -c 'Java_jleak_leakers_JniMalloc_leak' || true)"
+  printf '%8d B/s: %d of %d runs leak, %d name the JNI function\n' \
+    "${rate}" "${leaks}" "${runs}" "${named}"
 done
 echo "run directories: ${root}"
