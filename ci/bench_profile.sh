@@ -18,28 +18,8 @@ bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
 java="$(readlink -f "$(command -v java)")"
 smoke_dir="$(bazel info bazel-bin 2>/dev/null)/leakers/smoke"
 
-# Prints "<seconds> <peak KiB>" for one run of the command.
-measure() {
-  /usr/bin/time -f '%e %M' -o /tmp/jleak-bench.$$ "$@" >/dev/null 2>&1
-  cat /tmp/jleak-bench.$$
-}
-
-median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-
-bench() {
-  local name="$1"; shift
-  local times=() mems=()
-  for ((i = 0; i < runs; i++)); do
-    read -r t m < <(measure "$@")
-    times+=("$t"); mems+=("$m")
-  done
-  local tm mm
-  tm="$(printf '%s\n' "${times[@]}" | median)"
-  mm="$(printf '%s\n' "${mems[@]}" | median)"
-  printf '%-8s median %6.3f s   peak RSS %7d KiB   (runs: %s)\n' \
-    "${name}" "${tm}" "${mm}" "${times[*]}" >&2
-  echo "${tm}"
-}
+# shellcheck source=ci/bench_lib.sh
+source "ci/bench_lib.sh"
 
 echo "diff of ${a##*/} -> ${b##*/}, ${runs} runs each" >&2
 t_jeprof="$(bench jeprof "${bin}/profiler/bin/jeprof" --text --show_bytes \

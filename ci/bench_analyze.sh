@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# ci/bench_analyze.sh: `jleak analyze` of a whole run directory (read every
+# snapshot, symbolize, fit, terminal summary and HTML report) against the
+# reference on one pair of the same files, `jeprof --text --base=FIRST
+# <java> LAST`. Prints the median wall time and peak RSS of each over RUNS
+# runs, and the ratio.
+#
+#   ci/bench_analyze.sh [RUNS] [RUN_DIR]
+# Without RUN_DIR it makes one: the JNI C++ leaker at 1 MB/s under
+# `jleak run --duration 40` (about 21 snapshots).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+runs="${1:-5}"; dir="${2:-}"
+
+bazel build -c opt --ui_event_filters=-info --noshow_progress \
+  //harness:jleak //profiler:jeprof
+opt_bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+java="$(readlink -f "$(command -v java)")"
+if [[ -z "${dir}" ]]; then
+  bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
+    //profiler:jemalloc //profiler/agent:libjleak_agent.so \
+    //leakers/jni_cpp //leakers/jni_cpp:libjni_cpp.so
+  bin="$(bazel info bazel-bin 2>/dev/null)"
+  dir="$(mktemp -d /tmp/jleak-bench-analyze.XXXXXX)/run"
+  "${bin}/harness/jleak" run --no-analyze --duration 40 --out "${dir}" -- \
+    "${java}" -cp "${bin}/leakers/jni_cpp/jni_cpp.jar:${bin}/leakers/common/workload.jar:${bin}/leakers/common/args.jar" \
+    -Djava.library.path="${bin}/leakers/jni_cpp" jleak.leakers.JniCpp \
+    --rate 1000000 --duration 70 >/dev/null 2>&1
+fi
+snapshots=("${dir}"/snapshot-*.heap)
+first="${dir}/snapshot-0.heap"
+last="$(ls "${dir}"/snapshot-*.heap | sort -t- -k2 -n | tail -n 1)"
+
+# shellcheck source=ci/bench_lib.sh
+source "ci/bench_lib.sh"
+
+echo "${dir}: ${#snapshots[@]} snapshots; jeprof on ${first##*/} -> ${last##*/}, ${runs} runs each" >&2
+t_jeprof="$(bench jeprof "${opt_bin}/profiler/bin/jeprof" --text --show_bytes \
+  --base="${first}" "${java}" "${last}")"
+t_jleak="$(bench jleak "${opt_bin}/harness/jleak" analyze \
+  --html "/tmp/jleak-bench-analyze.$$.html" "${dir}")"
+rm -f "/tmp/jleak-bench-analyze.$$.html"
+awk -v j="${t_jeprof}" -v l="${t_jleak}" -v n="${#snapshots[@]}" 'BEGIN {
+  printf "jleak analyze (%d snapshots) is %.1fx faster than jeprof on one pair\n",
+    n, (l > 0 ? j / l : 0) }'
