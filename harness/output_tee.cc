@@ -67,7 +67,16 @@ absl::StatusOr<std::unique_ptr<OutputTee>> OutputTee::Start(
                        std::strerror(errno)));  // the destructor closes
     }
   }
+  // The pump thread starts with every signal blocked: the supervisor waits
+  // for SIGINT/SIGTERM/SIGHUP/SIGCHLD with sigtimedwait, and a thread that
+  // left them unblocked would take one while the supervisor is busy (say,
+  // waiting for the final snapshot) and die of it. SIGPIPE stays blocked
+  // too, so a closed terminal makes writes fail with EPIPE instead.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
   tee->pump_ = std::thread(&OutputTee::Pump, tee.get());
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return tee;
 }
 
@@ -129,13 +138,6 @@ void OutputTee::Log(const char* data, size_t size) {
 }
 
 void OutputTee::Pump() {
-  // A closed terminal must not kill jleak: SIGPIPE raised by this thread's
-  // writes stays blocked here, and the write fails with EPIPE instead.
-  sigset_t pipe_signal;
-  sigemptyset(&pipe_signal);
-  sigaddset(&pipe_signal, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
-
   struct Source {
     int fd;
     int to;

@@ -1,12 +1,15 @@
 #include "harness/output_tee.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -118,6 +121,56 @@ TEST(OutputTeeTest, UnwritableLogIsAnErrorNamingIt) {
   EXPECT_THAT(std::string(tee.status().message()),
               HasSubstr("cannot create /nonexistent-dir/workload.log: No "
                         "such file or directory"));
+}
+
+// SigBlk of every thread of this process but the calling one.
+std::vector<uint64_t> OtherThreadsBlockedSignals() {
+  std::vector<uint64_t> masks;
+  const std::string self = std::to_string(gettid());
+  DIR* tasks = opendir("/proc/self/task");
+  while (dirent* e = tasks ? readdir(tasks) : nullptr) {
+    const std::string tid = e->d_name;
+    if (tid == "." || tid == ".." || tid == self) continue;
+    std::istringstream status(Slurp("/proc/self/task/" + tid + "/status"));
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("SigBlk:", 0) == 0) {
+        masks.push_back(std::stoull(line.substr(7), nullptr, 16));
+      }
+    }
+  }
+  if (tasks) closedir(tasks);
+  return masks;
+}
+
+TEST(OutputTeeTest, PumpThreadNeverTakesTheSupervisorsSignals) {
+  // A process-directed SIGINT or SIGTERM goes to any thread that does not
+  // block it; if the pump thread were one, Ctrl-C would kill jleak.
+  // Start from a caller that blocks none of them (whatever the test
+  // runner's mask), as jleak's main thread does before it spawns.
+  sigset_t supervised, old;
+  sigemptyset(&supervised);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE}) {
+    sigaddset(&supervised, sig);
+  }
+  pthread_sigmask(SIG_UNBLOCK, &supervised, &old);
+  Terminal term("mask");
+  auto tee =
+      OutputTee::Start(TempPath("mask.log"), 1 << 20, term.out, term.err);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  ASSERT_TRUE(tee.ok());
+  // A new thread runs with everything blocked until it starts: wait until
+  // the pump has copied something, so that its own mask is the one read.
+  ASSERT_EQ(write((*tee)->child_stdout(), "x", 1), 1);
+  for (int i = 0; i < 500 && Slurp(term.out_path).empty(); ++i) {
+    usleep(10 * 1000);
+  }
+  ASSERT_EQ(Slurp(term.out_path), "x");
+  const std::vector<uint64_t> masks = OtherThreadsBlockedSignals();
+  ASSERT_EQ(masks.size(), 1u);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE}) {
+    EXPECT_TRUE(masks[0] & (uint64_t{1} << (sig - 1))) << "signal " << sig;
+  }
+  ASSERT_TRUE((*tee)->Finish(0).ok());
 }
 
 TEST(OutputTeeTest, ClosedTerminalDoesNotKillJleak) {

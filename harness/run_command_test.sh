@@ -187,4 +187,34 @@ echo "not an ELF file" >"${root}/bad_agent.so"
 run badagent 2 --agent "${root}/bad_agent.so" -- "${jvm[@]}" leak 1
 [[ "$(j "${root}/badagent" "m['outcome']")" == agent-missing ]] || fail "badagent: outcome"
 
+# 13. SIGTERM and Ctrl-C (SIGINT): jleak forwards them to the workload (its
+#     output copied to workload.log by a second thread, which must not be
+#     the one that takes the signal), the JVM shuts down with a final
+#     snapshot, and the data is kept. `set -m`: without job control, bash
+#     starts background jobs with SIGINT ignored, as no terminal would.
+stop_with() {  # stop_with NAME SIGNAL
+  local d="${root}/$1" got
+  set +e
+  set -m
+  "${jleak}" run --out "${d}" --no-analyze --interval 0.5 -- "${jvm[@]}" leak 60 \
+    >"${root}/$1.stdout" 2>"${root}/$1.stderr" &
+  local launcher=$!
+  set +m
+  for _ in $(seq 100); do
+    [[ "$(snapshots "${d}" 2>/dev/null)" -ge 2 ]] && break
+    sleep 0.2
+  done
+  kill "-$2" "${launcher}"
+  wait "${launcher}"; got=$?
+  set -e
+  echo "--- $1: exit ${got}"; tail -n 1 "${root}/$1.stderr"
+  [[ ${got} -eq 0 ]] || { cat "${root}/$1.stderr" >&2; fail "$1: exit ${got}"; }
+  [[ "$(j "${d}" "m['workload']['ended_by']")" == "signal SIG$2" ]] || fail "$1: ended_by"
+  [[ "$(j "${d}" "m['workload']['sent_sigkill']")" == False ]] || fail "$1: the JVM needed SIGKILL"
+  [[ "$(j "${d}" "m['snapshots'][-1]['kind']")" == final ]] || fail "$1: no final snapshot"
+  no_process_left "${d}"
+}
+stop_with sigterm TERM
+stop_with sigint INT
+
 echo PASS
