@@ -215,6 +215,22 @@ SuperviseResult Supervise(const Child& child, const SuperviseOptions& options) {
     terminate(SIGTERM, why);
   };
 
+  // A signal jleak was started with ignored (SIGINT for a background job
+  // of a script, SIGHUP under nohup) is ignored by the workload too, which
+  // inherits it: forwarding it would only lead to SIGKILL after the grace
+  // period. It is not acted on, as any program would not.
+  auto ignored_at_start = [](int sig) {
+    struct sigaction action;
+    return sigaction(sig, nullptr, &action) == 0 &&
+           action.sa_handler == SIG_IGN;
+  };
+  const bool ignored[] = {ignored_at_start(SIGINT), ignored_at_start(SIGTERM),
+                          ignored_at_start(SIGHUP)};
+  auto was_ignored = [&](int sig) {
+    return (sig == SIGINT && ignored[0]) || (sig == SIGTERM && ignored[1]) ||
+           (sig == SIGHUP && ignored[2]);
+  };
+
   int status = 0;
   for (;;) {
     pid_t done = waitpid(child.pid(), &status, WNOHANG);
@@ -243,7 +259,8 @@ SuperviseResult Supervise(const Child& child, const SuperviseOptions& options) {
     timespec wait = {0, 100 * 1000 * 1000};
     siginfo_t info;
     int sig = sigtimedwait(&signals, &info, &wait);
-    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+    if ((sig == SIGINT || sig == SIGTERM || sig == SIGHUP) &&
+        !was_ignored(sig)) {
       if (phase == Phase::kRunning) {
         result.ended_by = absl::StrCat("signal ", SignalName(sig));
         terminate(sig, absl::StrCat("jleak got ", SignalName(sig)));

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -74,6 +75,36 @@ TEST(Supervise, TimeoutKillsWorkloadThatIgnoresSigterm) {
   EXPECT_TRUE(r.sent_sigkill);
   EXPECT_EQ(r.exit.signal, SIGKILL);
   EXPECT_LT(r.elapsed_s, 5);
+}
+
+TEST(Supervise, ForwardsSigintUnlessStartedWithItIgnored) {
+  // Sent while the workload runs (from a thread: Supervise is waiting).
+  auto run_with_sigint = [] {
+    std::thread sender([] {
+      // Blocked here, so that the signal goes to Supervise's sigtimedwait.
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      usleep(300 * 1000);
+      kill(getpid(), SIGINT);
+    });
+    SuperviseResult r = RunScript("sleep 1.5");
+    sender.join();
+    return r;
+  };
+  SuperviseResult r = run_with_sigint();
+  EXPECT_EQ(r.ended_by, "signal SIGINT");
+  EXPECT_EQ(r.exit.signal, SIGINT);
+  // As a script's background job: SIGINT ignored, by jleak and the workload.
+  struct sigaction ignore = {}, old = {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGINT, &ignore, &old);
+  r = run_with_sigint();
+  sigaction(SIGINT, &old, nullptr);
+  EXPECT_EQ(r.ended_by, "exit");
+  EXPECT_TRUE(r.exit.exited);
+  EXPECT_FALSE(r.sent_sigkill);
 }
 
 TEST(Supervise, NoOrphans) {
