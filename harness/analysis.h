@@ -14,6 +14,7 @@
 #define JLEAK_HARNESS_ANALYSIS_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,8 @@ struct TimelinePoint {
   std::optional<double> direct_buffer_bytes;
   std::optional<double> direct_buffer_count;
   std::optional<double> threads;
+  // Native Memory Tracking committed bytes per category (jleak run --nmt).
+  std::map<std::string, double> nmt_committed;
 };
 
 // How snapshot times were established, weakest last.
@@ -133,6 +136,9 @@ struct Analysis {
   std::optional<GrowthEstimate> resident_growth;
   std::optional<GrowthEstimate> direct_buffer_growth;
   std::optional<GrowthEstimate> thread_growth;
+  // Per Native Memory Tracking category ("Thread", "Class", "Total", ...),
+  // by decreasing fitted growth; empty unless the run collected NMT.
+  std::vector<std::pair<std::string, GrowthEstimate>> nmt_growth;
 
   Budgets budgets;
   // Last analyzed snapshot minus the first analyzed one: the flame graph's

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -68,18 +69,67 @@ const Suppression* MatchSuppression(const std::vector<Suppression>& list,
 }
 
 // Fits one timeline signal over the analyzed window.
+// FitSignal fits one timeline signal from time `from` on; `value` returns
+// it for a point, or nullopt where it is absent (negative means unknown).
+template <typename Value>
 std::optional<GrowthEstimate> FitSignal(
-    const std::vector<TimelinePoint>& timeline, double from,
-    std::optional<double> TimelinePoint::*field) {
+    const std::vector<TimelinePoint>& timeline, double from, Value value) {
   std::vector<double> t, y;
   for (const TimelinePoint& p : timeline) {
-    if (p.time_seconds >= from && (p.*field).has_value() && *(p.*field) >= 0) {
+    const std::optional<double> v = value(p);
+    if (p.time_seconds >= from && v.has_value() && *v >= 0) {
       t.push_back(p.time_seconds);
-      y.push_back(*(p.*field));
+      y.push_back(*v);
     }
   }
   if (t.size() < 3) return std::nullopt;
   return EstimateGrowth(t, y);
+}
+
+std::optional<GrowthEstimate> FitSignal(
+    const std::vector<TimelinePoint>& timeline, double from,
+    std::optional<double> TimelinePoint::*field) {
+  return FitSignal(timeline, from,
+                   [field](const TimelinePoint& p) { return p.*field; });
+}
+
+// NmtGrowth fits every Native Memory Tracking category of the timeline.
+std::vector<std::pair<std::string, GrowthEstimate>> NmtGrowth(
+    const std::vector<TimelinePoint>& timeline, double from) {
+  std::set<std::string> categories;
+  for (const TimelinePoint& p : timeline) {
+    for (const auto& [category, bytes] : p.nmt_committed) {
+      categories.insert(category);
+    }
+  }
+  std::vector<std::pair<std::string, GrowthEstimate>> out;
+  for (const std::string& category : categories) {
+    std::optional<GrowthEstimate> g =
+        FitSignal(timeline, from,
+                  [&category](const TimelinePoint& p) -> std::optional<double> {
+                    auto it = p.nmt_committed.find(category);
+                    if (it == p.nmt_committed.end()) return std::nullopt;
+                    return it->second;
+                  });
+    if (g.has_value()) out.emplace_back(category, *g);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
+    return x.second.growth > y.second.growth;
+  });
+  return out;
+}
+
+// NmtSentence: "; NMT: Thread +35.2 MiB, Class +1.1 MiB" for the categories
+// (not the total) that grew significantly, the largest two; "" if none.
+std::string NmtSentence(const Analysis& a, double alpha) {
+  std::vector<std::string> parts;
+  for (const auto& [category, g] : a.nmt_growth) {
+    if (category == "Total" || g.growth <= 0 || g.p_value >= alpha) continue;
+    parts.push_back(absl::StrCat(category, " +", FormatBytes(g.growth)));
+    if (parts.size() == 2) break;
+  }
+  if (parts.empty()) return "";
+  return absl::StrCat("; Native Memory Tracking: ", absl::StrJoin(parts, ", "));
 }
 
 // DisplayName: a site's top frame; an unnamed one (a stripped library) is
@@ -369,6 +419,7 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
   a.direct_buffer_growth =
       FitSignal(a.timeline, window_from, &TimelinePoint::direct_buffer_bytes);
   a.thread_growth = FitSignal(a.timeline, window_from, &TimelinePoint::threads);
+  a.nmt_growth = NmtGrowth(a.timeline, window_from);
 
   if (time_source == TimeSource::kSequence) {
     a.warnings.push_back(
@@ -441,6 +492,7 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
                                                  a.thread_growth->first,
                                                  a.thread_growth->last));
     }
+    absl::StrAppend(&a.reason, NmtSentence(a, options.alpha));
     return a;
   }
   const SiteSeries* top = nullptr;

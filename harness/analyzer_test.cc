@@ -11,6 +11,7 @@ namespace jleak {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // Addresses of the fake process.
@@ -208,6 +209,10 @@ TEST(AnalyzeTest, RssGrowthWithFlatMallocIsOutsideMalloc) {
     p.jemalloc_allocated = 30e6;
     p.jemalloc_resident = 40e6;
     p.threads = 20 + 10 * i;
+    // Native Memory Tracking sees the thread stacks; metaspace is flat.
+    p.nmt_committed = {{"Thread", 1e6 + 1.9e6 * i},
+                       {"Class", 5e6},
+                       {"Total", 150e6 + 1.9e6 * i}};
     timeline.push_back(p);
   }
   Analysis a = RunAnalysis(snaps, timeline);
@@ -215,6 +220,11 @@ TEST(AnalyzeTest, RssGrowthWithFlatMallocIsOutsideMalloc) {
   EXPECT_EQ(a.kind, GrowthKind::kOutsideMalloc);
   EXPECT_THAT(a.reason, HasSubstr("growth outside malloc"));
   EXPECT_THAT(a.reason, HasSubstr("threads 50 -> 130"));
+  EXPECT_THAT(a.reason,
+              HasSubstr("; Native Memory Tracking: Thread +14.5 MiB"));
+  EXPECT_THAT(a.reason, Not(HasSubstr("Class")));
+  ASSERT_EQ(a.nmt_growth.size(), 3u);
+  EXPECT_EQ(a.nmt_growth.back().first, "Class");
   for (const SiteSeries& s : a.sites) EXPECT_FALSE(s.over_budget);
   ASSERT_TRUE(a.rss_growth.has_value());
   EXPECT_NEAR(a.rss_growth->slope, 1e6, 1);

@@ -131,6 +131,7 @@ absl::StatusOr<LaunchPlan> BuildLaunchPlan(
   agent.out_dir = s.out_dir;
   agent.interval_seconds = s.interval_s;
   agent.force_gc = s.force_gc;
+  agent.nmt = s.nmt && plan.mode == "jvm";
   plan.agent_options = agent::FormatAgentOptions(agent);
 
   Env env(environ);

@@ -837,11 +837,19 @@ std::string SignalsTable(const Analysis& a) {
     const std::optional<GrowthEstimate>* g;
     bool bytes;
   };
-  const Row rows[] = {{"RSS", &a.rss_growth, true},
-                      {"jemalloc allocated", &a.allocated_growth, true},
-                      {"jemalloc resident", &a.resident_growth, true},
-                      {"direct buffers", &a.direct_buffer_growth, true},
-                      {"threads", &a.thread_growth, false}};
+  std::vector<Row> rows = {{"RSS", &a.rss_growth, true},
+                           {"jemalloc allocated", &a.allocated_growth, true},
+                           {"jemalloc resident", &a.resident_growth, true},
+                           {"direct buffers", &a.direct_buffer_growth, true},
+                           {"threads", &a.thread_growth, false}};
+  // Native Memory Tracking: the categories that grew, largest first.
+  std::vector<std::pair<std::string, std::optional<GrowthEstimate>>> nmt;
+  for (const auto& [category, g] : a.nmt_growth) {
+    if (g.growth > 0 && nmt.size() < 6) {
+      nmt.emplace_back(absl::StrCat("NMT ", category), g);
+    }
+  }
+  for (const auto& [name, g] : nmt) rows.push_back({name.c_str(), &g, true});
   std::string body;
   for (const Row& r : rows) {
     if (!r.g->has_value()) continue;
@@ -850,7 +858,7 @@ std::string SignalsTable(const Analysis& a) {
     auto rate = [&](double x) {
       return r.bytes ? FormatRate(x, rs) : absl::StrCat(FormatCount(x), rs);
     };
-    absl::StrAppend(&body, "<tr><td>", r.name, "</td><td class=\"num\">",
+    absl::StrAppend(&body, "<tr><td>", E(r.name), "</td><td class=\"num\">",
                     E(v(g.first)), "</td><td class=\"num\">", E(v(g.last)),
                     "</td><td class=\"num\">", E(v(g.growth)),
                     "</td><td class=\"num\">", E(rate(g.slope)),

@@ -168,6 +168,11 @@ Json Report(const Analysis& a, const JsonReportOptions& options) {
     signals["direct_buffers"] = Growth(*a.direct_buffer_growth);
   }
   if (a.thread_growth) signals["threads"] = Growth(*a.thread_growth);
+  if (!a.nmt_growth.empty()) {
+    Json nmt = Json::object();
+    for (const auto& [category, g] : a.nmt_growth) nmt[category] = Growth(g);
+    signals["nmt_committed"] = std::move(nmt);
+  }
   j["signals"] = std::move(signals);
 
   const std::vector<size_t> shown = SitesToReport(a, options.max_sites);

@@ -102,6 +102,17 @@ void WriteTextSummary(const Analysis& a, const TextSummaryOptions& options,
     }
     out << "\n";
   }
+  // The Native Memory Tracking categories that grew, largest first.
+  std::vector<std::string> nmt;
+  for (const auto& [category, g] : a.nmt_growth) {
+    if (g.growth <= 0 || nmt.size() == 4) continue;
+    nmt.push_back(absl::StrCat(category, " ", Signed(g.growth)));
+  }
+  if (!nmt.empty()) {
+    out << "  NMT committed after warm-up: ";
+    for (size_t i = 0; i < nmt.size(); ++i) out << (i ? "; " : "") << nmt[i];
+    out << "\n";
+  }
   for (const std::string& w : a.warnings) out << "  warning: " << w << "\n";
 }
 

@@ -530,8 +530,11 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
       "--no-workload-log", *no_workload_log,
       "Do not copy the workload's stdout and stderr into DIR/workload.log "
       "(they then reach the terminal directly, as a TTY)");
-  run->add_flag("--nmt", settings->nmt,
-                "Also run the JVM with -XX:NativeMemoryTracking=summary");
+  run->add_flag(
+      "--nmt", settings->nmt,
+      "Also run the JVM with -XX:NativeMemoryTracking=summary and record "
+      "its committed bytes per category at each snapshot: growth "
+      "outside malloc is then named (Thread, Class, Code, ...)");
   run->add_option("--jemalloc", settings->jemalloc_path,
                   "Profiling libjemalloc.so.2 (default: the one built with "
                   "jleak, next to the binary)");

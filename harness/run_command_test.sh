@@ -89,11 +89,19 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert "RunFaults l
   "${d}/report.json" || fail "leak: report.json has no command line"
 no_process_left "${d}"
 
-# 2. --duration ends a long workload gracefully, with a final snapshot.
-run duration 0 --interval 1 --duration 3 -- "${jvm[@]}" leak 60
+# 2. --duration ends a long workload gracefully, with a final snapshot;
+#    --nmt adds the JVM's Native Memory Tracking summary to each snapshot.
+run duration 0 --interval 1 --duration 3 --nmt -- "${jvm[@]}" leak 60
 d="${root}/duration"
 [[ "$(j "${d}" "m['workload']['ended_by']")" == duration ]] || fail "duration: ended_by"
 [[ "$(j "${d}" "m['snapshots'][-1]['kind']")" == final ]] || fail "duration: no final snapshot"
+python3 - "${d}" <<'PY' || fail "duration: no NMT figures in the timeline"
+import json, sys
+t = [json.loads(l) for l in open(sys.argv[1] + "/timeline.jsonl")]
+for r in t:
+    nmt = r["java"]["nmt_committed"]
+    assert nmt["Total"] > 0 and nmt["Thread"] > 0 and nmt["Java Heap"] > 0, nmt
+PY
 no_process_left "${d}"
 
 # 3. Crash in JNI (SIGSEGV; the JVM aborts): snapshots kept, exit 2.

@@ -116,6 +116,14 @@ absl::StatusOr<std::vector<TimelineLine>> ParseTimeline(
         p.direct_buffer_bytes = Figure(*db, "bytes");
         p.direct_buffer_count = Figure(*db, "count");
       }
+      if (auto nmt = jv->find("nmt_committed");
+          nmt != jv->end() && nmt->is_object()) {
+        for (auto it = nmt->begin(); it != nmt->end(); ++it) {
+          if (it.value().is_number()) {
+            p.nmt_committed[it.key()] = it.value().get<double>();
+          }
+        }
+      }
     }
     out.push_back(std::move(t));
   }

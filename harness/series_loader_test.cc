@@ -104,7 +104,9 @@ TEST(LoadSeriesTest, RunDirectoryUsesTimelineAndPerfMap) {
     timeline << "{\"seq\":" << i << ",\"file\":\"snapshot-" << i
              << ".heap\",\"dumped\":true,\"mono_ns\":"
              << (5 + 2 * i) * 1000000000LL << ",\"rss_bytes\":" << 100 + i
-             << ",\"os_threads\":20,\"jemalloc\":{\"allocated\":-1}}\n";
+             << ",\"os_threads\":20,\"jemalloc\":{\"allocated\":-1},"
+             << "\"java\":{\"nmt_committed\":{\"Thread\":" << 4096 * (i + 1)
+             << ",\"Total\":1e9}}}\n";
   }
   timeline << "{\"seq\":4,\"file\":\"snapshot-4.heap\",\"dumped\":false,"
               "\"mono_ns\":13000000000,\"error\":\"disk full\"}\n";
@@ -125,6 +127,9 @@ TEST(LoadSeriesTest, RunDirectoryUsesTimelineAndPerfMap) {
   EXPECT_EQ(*s->timeline[1].rss_bytes, 101);
   EXPECT_FALSE(s->timeline[1].jemalloc_allocated.has_value());  // -1
   EXPECT_EQ(s->timeline[4].time_seconds, 8);
+  EXPECT_EQ(s->timeline[1].nmt_committed.at("Thread"), 8192);
+  EXPECT_EQ(s->timeline[1].nmt_committed.at("Total"), 1e9);
+  EXPECT_TRUE(s->timeline[4].nmt_committed.empty());
   EXPECT_EQ(s->perf_map_path, dir + "/perf-4242.map");
   EXPECT_EQ(s->command, "java -jar a.jar");
   EXPECT_EQ(s->build_ids.at("/usr/lib/libz.so.1"), "0a1b2c");

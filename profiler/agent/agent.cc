@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +40,7 @@
 #include "nlohmann/json.hpp"
 #include "profiler/agent/agent_options.h"
 #include "profiler/agent/malloc_control.h"
+#include "profiler/agent/nmt_summary.h"
 #include "profiler/agent/perf_map.h"
 #include "profiler/agent/snapshotter.h"
 
@@ -75,6 +77,7 @@ struct AgentState {
   jclass bits_class = nullptr;  // java.nio.Bits (global)
   jfieldID bits_count = nullptr, bits_capacity = nullptr;
   jmethodID atomic_long_get = nullptr;
+  bool nmt_off = false;  // the NMT summary could not be read: stop asking
 };
 
 AgentState* g_state = nullptr;
@@ -248,6 +251,7 @@ class JvmProbe : public VmProbe {
     }
     js.heap_used_bytes = HeapUsed();
     DirectBuffers(&js);
+    NativeMemory(&js);
     jint count = 0;
     jthread* threads = nullptr;
     if (s_.jvmti->GetAllThreads(&count, &threads) == JVMTI_ERROR_NONE) {
@@ -305,6 +309,82 @@ class JvmProbe : public VmProbe {
     js->direct_buffer_bytes =
         env_->CallLongMethod(capacity, s_.atomic_long_get);
     Clear();
+  }
+
+  // The NMT summary, through the DiagnosticCommand MBean (what `jcmd PID
+  // VM.native_memory summary` prints). Only with nmt=1: the first call
+  // loads JMX, a few MB of heap and classes the workload did not ask for.
+  void NativeMemory(JavaStats* js) {
+    if (!s_.options.nmt || s_.nmt_off) return;
+    const std::string text = NativeMemorySummaryText();
+    absl::StatusOr<std::map<std::string, int64_t>> nmt = ParseNmtSummary(text);
+    if (!nmt.ok()) {
+      s_.nmt_off = true;
+      Say(absl::StrCat("no Native Memory Tracking figures: ",
+                       text.empty() ? "the DiagnosticCommand MBean did not "
+                                      "answer"
+                                    : nmt.status().message()));
+      return;
+    }
+    js->nmt_committed = *std::move(nmt);
+  }
+
+  std::string NativeMemorySummaryText() {
+    JNIEnv* e = env_;
+    jclass factory = e->FindClass("java/lang/management/ManagementFactory");
+    jclass object_name = e->FindClass("javax/management/ObjectName");
+    jclass server_class = e->FindClass("javax/management/MBeanServer");
+    jclass string_class = e->FindClass("java/lang/String");
+    jclass object_class = e->FindClass("java/lang/Object");
+    if (!factory || !object_name || !server_class || !string_class ||
+        !object_class) {
+      Clear();
+      return "";
+    }
+    jmethodID get_server = e->GetStaticMethodID(
+        factory, "getPlatformMBeanServer", "()Ljavax/management/MBeanServer;");
+    jmethodID name_init =
+        e->GetMethodID(object_name, "<init>", "(Ljava/lang/String;)V");
+    jmethodID invoke = e->GetMethodID(
+        server_class, "invoke",
+        "(Ljavax/management/ObjectName;Ljava/lang/String;[Ljava/lang/Object;"
+        "[Ljava/lang/String;)Ljava/lang/Object;");
+    if (!get_server || !name_init || !invoke) {
+      Clear();
+      return "";
+    }
+    jobject server = e->CallStaticObjectMethod(factory, get_server);
+    jobject name =
+        server == nullptr || e->ExceptionCheck()
+            ? nullptr
+            : e->NewObject(
+                  object_name, name_init,
+                  e->NewStringUTF("com.sun.management:type=DiagnosticCommand"));
+    if (name == nullptr || e->ExceptionCheck()) {
+      Clear();
+      return "";
+    }
+    jobjectArray args = e->NewObjectArray(2, string_class, nullptr);
+    e->SetObjectArrayElement(args, 0, e->NewStringUTF("summary"));
+    e->SetObjectArrayElement(args, 1, e->NewStringUTF("scale=KB"));
+    jobjectArray params = e->NewObjectArray(1, object_class, args);
+    jobjectArray signature = e->NewObjectArray(
+        1, string_class, e->NewStringUTF("[Ljava.lang.String;"));
+    jobject result = e->CallObjectMethod(server, invoke, name,
+                                         e->NewStringUTF("vmNativeMemory"),
+                                         params, signature);
+    if (result == nullptr || e->ExceptionCheck() ||
+        !e->IsInstanceOf(result, string_class)) {
+      Clear();
+      return "";
+    }
+    const char* chars =
+        e->GetStringUTFChars(static_cast<jstring>(result), nullptr);
+    std::string text = chars != nullptr ? chars : "";
+    if (chars != nullptr) {
+      e->ReleaseStringUTFChars(static_cast<jstring>(result), chars);
+    }
+    return text;
   }
 
   AgentState& s_;

@@ -11,6 +11,9 @@
 //   gc_wait_ms=MS    bound on the wait for reference processing (default 2000)
 //   baseline=0|1     take snapshot 0 right after start (default 1)
 //   perfmap=0|1      write perf-<pid>.map of JIT code (default 1)
+//   nmt=0|1          read the JVM's Native Memory Tracking summary at each
+//                    snapshot (default 0; the JVM needs
+//                    -XX:NativeMemoryTracking=summary)
 //
 // Commas cannot appear in values: the JVM hands the whole string over
 // as-is, and directory names with commas are rare enough to refuse.
@@ -32,6 +35,7 @@ struct AgentOptions {
   int gc_wait_ms = 2000;
   bool baseline = true;
   bool perf_map = true;
+  bool nmt = false;
 };
 
 // ParseAgentOptions parses "out=/x,interval=5,gc=1". Unknown keys and bad

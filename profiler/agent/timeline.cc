@@ -38,6 +38,7 @@ std::string FormatTimelineLine(const TimelineRecord& r) {
     java["direct_buffers"] = {{"count", js.direct_buffer_count},
                               {"bytes", js.direct_buffer_bytes}};
     java["threads"] = js.java_threads;
+    if (!js.nmt_committed.empty()) java["nmt_committed"] = js.nmt_committed;
     j["java"] = std::move(java);
   }
   // Invalid UTF-8 in an error message must not throw inside the JVM.

@@ -19,6 +19,7 @@
 #define JLEAK_PROFILER_AGENT_TIMELINE_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -35,6 +36,8 @@ struct JavaStats {
   int64_t direct_buffer_count = -1;
   int64_t direct_buffer_bytes = -1;
   int64_t java_threads = -1;
+  // Native Memory Tracking, committed bytes per category (with --nmt).
+  std::map<std::string, int64_t> nmt_committed;
 };
 
 struct TimelineRecord {

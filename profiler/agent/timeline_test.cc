@@ -52,6 +52,11 @@ TEST(FormatTimelineLine, JavaRecordAndError) {
   js.java_threads = 9;
   r.java = js;
   nlohmann::json j = nlohmann::json::parse(FormatTimelineLine(r));
+  EXPECT_FALSE(j["java"].contains("nmt_committed"));  // not collected
+  js.nmt_committed = {{"Thread", 4096}, {"Total", 8192}};
+  r.java = js;
+  j = nlohmann::json::parse(FormatTimelineLine(r));
+  EXPECT_EQ(j["java"]["nmt_committed"]["Thread"], 4096);
   EXPECT_EQ(j["java"]["gc_forced"], true);
   EXPECT_EQ(j["java"]["heap_used_bytes"], 5);
   EXPECT_EQ(j["java"]["direct_buffers"]["count"], 3);
