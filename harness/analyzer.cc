@@ -185,19 +185,34 @@ bool JudgeExactMallocGrowth(const AnalyzerOptions& options,
   }
   // Sites are sorted by fitted growth, then bytes gained (see Analyze): the
   // first one is the likeliest if it gained anything at all.
+  // Its gain, as the sort weighs it: over the window, else since the first
+  // snapshot (a sample caught during the warm-up).
+  std::vector<size_t> window;
+  for (size_t i = 0; i < a.snapshots.size(); ++i) {
+    if (a.snapshots[i].analyzed) window.push_back(i);
+  }
+  SiteSeries* first = a.sites.empty() ? nullptr : &a.sites[0];
+  const double window_gain =
+      first && !window.empty() && !first->bytes.empty()
+          ? first->bytes[window.back()] - first->bytes[window.front()]
+          : 0;
+  const double run_gain = first && !first->bytes.empty()
+                              ? first->bytes.back() - first->bytes.front()
+                              : 0;
   SiteSeries* likely =
-      !a.sites.empty() && !a.sites[0].suppressed &&
-              (a.sites[0].growth.growth > 0 ||
-               (!a.sites[0].bytes.empty() &&
-                a.sites[0].bytes.back() > a.sites[0].bytes.front()))
-          ? &a.sites[0]
+      first && !first->suppressed &&
+              (first->growth.growth > 0 || window_gain > 0 || run_gain > 0)
+          ? first
           : nullptr;
   if (likely != nullptr) {
     likely->likely = true;
-    absl::StrAppend(&reason, "; most likely at ", DisplayName(*likely),
-                    " (sampled +",
-                    FormatBytes(likely->bytes.back() - likely->bytes.front()),
-                    " since the first snapshot: too few samples to be sure)");
+    absl::StrAppend(
+        &reason, "; most likely at ", DisplayName(*likely), " (sampled +",
+        FormatBytes(window_gain > 0
+                        ? window_gain
+                        : std::max(run_gain, likely->growth.growth)),
+        window_gain > 0 ? " over the window" : " since the first snapshot",
+        ": too few samples to be sure)");
   } else {
     absl::StrAppend(&reason,
                     "; no sampled site shows it: sample finer "

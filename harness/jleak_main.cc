@@ -9,6 +9,10 @@
 // Each subcommand lives in its own file (see subcommand.h); this file only
 // dispatches and maps command-line errors to exit code 2.
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
@@ -16,6 +20,18 @@
 #include "harness/subcommand.h"
 
 int main(int argc, char** argv) {
+  // Started with stdin, stdout or stderr closed, the next file jleak opens
+  // (a pipe for the workload's output, a report) would take that number and
+  // receive whatever is printed there: open /dev/null on them first.
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      const int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (null >= 0 && null != fd) {
+        dup2(null, fd);
+        close(null);
+      }
+    }
+  }
   CLI::App app{
       "jleak: find native memory leaks in JVMs (and other programs) with "
       "jemalloc heap profiles.\n"

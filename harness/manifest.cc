@@ -38,16 +38,20 @@ std::vector<SnapshotEntry> ParseTimeline(absl::string_view text) {
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) continue;
     SnapshotEntry e;
-    e.seq = j.value("seq", 0);
-    e.kind = j.value("kind", "");
-    e.file = j.value("file", "");
-    e.dumped = j.value("dumped", false);
-    e.error = j.value("error", "");
-    e.wall_time_ns = j.value("wall_time_ns", int64_t{0});
-    e.elapsed_s = j.value("elapsed_s", 0.0);
-    e.rss_bytes = j.value("rss_bytes", int64_t{-1});
-    if (j.contains("jemalloc") && j["jemalloc"].is_object()) {
-      e.jemalloc_allocated = j["jemalloc"].value("allocated", int64_t{-1});
+    try {  // a value of the wrong type: the line is skipped like a torn one
+      e.seq = j.value("seq", 0);
+      e.kind = j.value("kind", "");
+      e.file = j.value("file", "");
+      e.dumped = j.value("dumped", false);
+      e.error = j.value("error", "");
+      e.wall_time_ns = j.value("wall_time_ns", int64_t{0});
+      e.elapsed_s = j.value("elapsed_s", 0.0);
+      e.rss_bytes = j.value("rss_bytes", int64_t{-1});
+      if (j.contains("jemalloc") && j["jemalloc"].is_object()) {
+        e.jemalloc_allocated = j["jemalloc"].value("allocated", int64_t{-1});
+      }
+    } catch (const nlohmann::json::exception&) {
+      continue;
     }
     out.push_back(e);
   }

@@ -19,7 +19,9 @@ TEST(ParseTimeline, SkipsBrokenLines) {
       "\"elapsed_s\":0.1,\"jemalloc\":{\"allocated\":10}}\n"
       "{\"seq\":1,\"kind\":\"int\n"  // cut by a full disk
       "{\"seq\":2,\"kind\":\"final\",\"file\":\"snapshot-2.heap\","
-      "\"dumped\":false,\"error\":\"disk full\"}\n");
+      "\"dumped\":false,\"error\":\"disk full\"}\n"
+      // Valid JSON, wrong types: skipped, not thrown.
+      "{\"seq\":\"3\",\"file\":null,\"jemalloc\":{\"allocated\":\"x\"}}\n");
   ASSERT_EQ(t.size(), 2u);
   EXPECT_EQ(t[0].kind, "baseline");
   EXPECT_EQ(t[0].jemalloc_allocated, 10);

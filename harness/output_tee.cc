@@ -54,18 +54,19 @@ absl::StatusOr<std::unique_ptr<OutputTee>> OutputTee::Start(
   tee->max_log_bytes_ = max_log_bytes;
   tee->stdout_fd_ = stdout_fd;
   tee->stderr_fd_ = stderr_fd;
-  tee->log_fd_ =
-      open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (tee->log_fd_ < 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create ", log_path, ": ", std::strerror(errno)));
-  }
   for (int* p : {tee->out_, tee->err_, tee->stop_}) {
     if (pipe2(p, O_CLOEXEC) != 0) {
       return absl::ResourceExhaustedError(
           absl::StrCat("pipe for the workload's output: ",
                        std::strerror(errno)));  // the destructor closes
     }
+  }
+  // Last, so that a failure above leaves no empty log behind.
+  tee->log_fd_ =
+      open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (tee->log_fd_ < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create ", log_path, ": ", std::strerror(errno)));
   }
   // The pump thread starts with every signal blocked: the supervisor waits
   // for SIGINT/SIGTERM/SIGHUP/SIGCHLD with sigtimedwait, and a thread that

@@ -94,10 +94,13 @@ absl::StatusOr<std::vector<TimelineLine>> ParseTimeline(
           path, ":", line_number, ": not a JSON object (timeline.jsonl)"));
     }
     TimelineLine t;
-    t.file = j.value("file", "");
-    t.dumped = j.value("dumped", false);
-    t.point.seq = j.value("seq", -1);
-    t.mono_seconds = j.value("mono_ns", 0.0) / 1e9;
+    // Typed reads: a key of the wrong type reads as absent, never throws.
+    const json& file = j.contains("file") ? j["file"] : json();
+    t.file = file.is_string() ? file.get<std::string>() : "";
+    t.dumped = j.contains("dumped") && j["dumped"].is_boolean() &&
+               j["dumped"].get<bool>();
+    t.point.seq = static_cast<int64_t>(Figure(j, "seq").value_or(-1));
+    t.mono_seconds = Figure(j, "mono_ns").value_or(0) / 1e9;
     TimelinePoint& p = t.point;
     p.rss_bytes = Figure(j, "rss_bytes");
     p.anon_rss_bytes = Figure(j, "anon_rss_bytes");
@@ -142,8 +145,10 @@ void ReadManifest(const std::string& dir, LoadedSeries* series) {
     return;
   }
   // `jleak run` writes the workload's argv under settings.command.
-  const json command =
-      j.value("settings", json::object()).value("command", json::array());
+  json command;
+  if (auto s = j.find("settings"); s != j.end() && s->is_object()) {
+    if (auto c = s->find("command"); c != s->end()) command = *c;
+  }
   if (command.is_string()) {
     series->command = command.get<std::string>();
   } else if (command.is_array()) {

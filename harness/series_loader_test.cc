@@ -158,6 +158,28 @@ TEST(LoadSeriesTest, ClearErrors) {
   EXPECT_FALSE(LoadSeries({}).ok());
 }
 
+TEST(LoadSeriesTest, WrongTypesInTimelineAndManifestDoNotThrow) {
+  // Valid JSON with values of the wrong type (a hand-edited or foreign
+  // file) reads as absent values, never as an exception.
+  const std::string dir = NewDir("types");
+  Copy(std::string(kSmoke) + kFiles[0], dir + "/snapshot-0.heap", 1);
+  Copy(std::string(kSmoke) + kFiles[1], dir + "/snapshot-1.heap", 2);
+  std::ofstream(dir + "/timeline.jsonl")
+      << "{\"seq\":0,\"file\":\"snapshot-0.heap\",\"dumped\":true,"
+         "\"mono_ns\":1e9,\"java\":{\"nmt_committed\":{\"Thread\":\"x\"}}}\n"
+         "{\"seq\":\"1\",\"file\":null,\"dumped\":1,\"mono_ns\":null,"
+         "\"jemalloc\":[1],\"java\":7}\n";
+  std::ofstream(dir + "/manifest.json")
+      << "{\"settings\":\"none\",\"build_ids\":[1,2]}";
+  absl::StatusOr<LoadedSeries> s;
+  ASSERT_NO_THROW(s = LoadSeries({dir}));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->command, "");
+  EXPECT_TRUE(s->build_ids.empty());
+  ASSERT_GE(s->timeline.size(), 1u);
+  EXPECT_TRUE(s->timeline[0].nmt_committed.empty());
+}
+
 }  // namespace
 }  // namespace jleak
 

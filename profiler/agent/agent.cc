@@ -77,7 +77,11 @@ struct AgentState {
   jclass bits_class = nullptr;  // java.nio.Bits (global)
   jfieldID bits_count = nullptr, bits_capacity = nullptr;
   jmethodID atomic_long_get = nullptr;
-  bool nmt_off = false;  // the NMT summary could not be read: stop asking
+  // Native Memory Tracking (nmt=1): whether the summary was read once, how
+  // many reads failed in a row, and whether to stop asking.
+  bool nmt_answered = false;
+  int nmt_failures = 0;
+  bool nmt_off = false;
 };
 
 AgentState* g_state = nullptr;
@@ -221,7 +225,8 @@ void SnapshotLoop(AgentState& s, VmProbe* vm) {
 // VMDeath callback's thread).
 class JvmProbe : public VmProbe {
  public:
-  JvmProbe(AgentState& s, JNIEnv* env) : s_(s), env_(env) {}
+  JvmProbe(AgentState& s, JNIEnv* env, bool at_vm_death = false)
+      : s_(s), env_(env), at_vm_death_(at_vm_death) {}
 
   JavaStats CollectAfterGc(bool force_gc, int gc_wait_ms) override {
     JavaStats js;
@@ -314,81 +319,99 @@ class JvmProbe : public VmProbe {
   // The NMT summary, through the DiagnosticCommand MBean (what `jcmd PID
   // VM.native_memory summary` prints). Only with nmt=1: the first call
   // loads JMX, a few MB of heap and classes the workload did not ask for.
+  // At VM death it is asked only if it answered before: loading JMX on the
+  // exiting thread is not worth the risk.
   void NativeMemory(JavaStats* js) {
     if (!s_.options.nmt || s_.nmt_off) return;
+    if (at_vm_death_ && !s_.nmt_answered) return;
     const std::string text = NativeMemorySummaryText();
     absl::StatusOr<std::map<std::string, int64_t>> nmt = ParseNmtSummary(text);
-    if (!nmt.ok()) {
+    if (nmt.ok()) {
+      s_.nmt_answered = true;
+      s_.nmt_failures = 0;
+      js->nmt_committed = *std::move(nmt);
+      return;
+    }
+    // Tracking off is final; anything else (an OutOfMemoryError while the
+    // workload leaks) may pass, so give up after a few in a row.
+    if (absl::IsFailedPrecondition(nmt.status()) || ++s_.nmt_failures >= 3) {
       s_.nmt_off = true;
       Say(absl::StrCat("no Native Memory Tracking figures: ",
                        text.empty() ? "the DiagnosticCommand MBean did not "
                                       "answer"
                                     : nmt.status().message()));
-      return;
     }
-    js->nmt_committed = *std::move(nmt);
   }
 
+  // Every JNI call below is checked: with an exception pending, further
+  // calls are undefined, and an OutOfMemoryError is likely in a leak test.
   std::string NativeMemorySummaryText() {
     JNIEnv* e = env_;
+    auto failed = [e](const void* result) {
+      if (e->ExceptionCheck()) {
+        e->ExceptionClear();
+        return true;
+      }
+      return result == nullptr;
+    };
     jclass factory = e->FindClass("java/lang/management/ManagementFactory");
+    if (failed(factory)) return "";
     jclass object_name = e->FindClass("javax/management/ObjectName");
+    if (failed(object_name)) return "";
     jclass server_class = e->FindClass("javax/management/MBeanServer");
+    if (failed(server_class)) return "";
     jclass string_class = e->FindClass("java/lang/String");
+    if (failed(string_class)) return "";
     jclass object_class = e->FindClass("java/lang/Object");
-    if (!factory || !object_name || !server_class || !string_class ||
-        !object_class) {
-      Clear();
-      return "";
-    }
+    if (failed(object_class)) return "";
     jmethodID get_server = e->GetStaticMethodID(
         factory, "getPlatformMBeanServer", "()Ljavax/management/MBeanServer;");
+    if (failed(get_server)) return "";
     jmethodID name_init =
         e->GetMethodID(object_name, "<init>", "(Ljava/lang/String;)V");
+    if (failed(name_init)) return "";
     jmethodID invoke = e->GetMethodID(
         server_class, "invoke",
         "(Ljavax/management/ObjectName;Ljava/lang/String;[Ljava/lang/Object;"
         "[Ljava/lang/String;)Ljava/lang/Object;");
-    if (!get_server || !name_init || !invoke) {
-      Clear();
-      return "";
-    }
+    if (failed(invoke)) return "";
     jobject server = e->CallStaticObjectMethod(factory, get_server);
-    jobject name =
-        server == nullptr || e->ExceptionCheck()
-            ? nullptr
-            : e->NewObject(
-                  object_name, name_init,
-                  e->NewStringUTF("com.sun.management:type=DiagnosticCommand"));
-    if (name == nullptr || e->ExceptionCheck()) {
-      Clear();
-      return "";
-    }
+    if (failed(server)) return "";
+    jstring name_text =
+        e->NewStringUTF("com.sun.management:type=DiagnosticCommand");
+    if (failed(name_text)) return "";
+    jobject name = e->NewObject(object_name, name_init, name_text);
+    if (failed(name)) return "";
     jobjectArray args = e->NewObjectArray(2, string_class, nullptr);
-    e->SetObjectArrayElement(args, 0, e->NewStringUTF("summary"));
-    e->SetObjectArrayElement(args, 1, e->NewStringUTF("scale=KB"));
-    jobjectArray params = e->NewObjectArray(1, object_class, args);
-    jobjectArray signature = e->NewObjectArray(
-        1, string_class, e->NewStringUTF("[Ljava.lang.String;"));
-    jobject result = e->CallObjectMethod(server, invoke, name,
-                                         e->NewStringUTF("vmNativeMemory"),
-                                         params, signature);
-    if (result == nullptr || e->ExceptionCheck() ||
-        !e->IsInstanceOf(result, string_class)) {
-      Clear();
-      return "";
+    if (failed(args)) return "";
+    for (jsize i = 0; i < 2; ++i) {
+      jstring arg = e->NewStringUTF(i == 0 ? "summary" : "scale=KB");
+      if (failed(arg)) return "";
+      e->SetObjectArrayElement(args, i, arg);
+      if (failed(args)) return "";
     }
+    jobjectArray params = e->NewObjectArray(1, object_class, args);
+    if (failed(params)) return "";
+    jstring type = e->NewStringUTF("[Ljava.lang.String;");
+    if (failed(type)) return "";
+    jobjectArray signature = e->NewObjectArray(1, string_class, type);
+    if (failed(signature)) return "";
+    jstring operation = e->NewStringUTF("vmNativeMemory");
+    if (failed(operation)) return "";
+    jobject result =
+        e->CallObjectMethod(server, invoke, name, operation, params, signature);
+    if (failed(result) || !e->IsInstanceOf(result, string_class)) return "";
     const char* chars =
         e->GetStringUTFChars(static_cast<jstring>(result), nullptr);
-    std::string text = chars != nullptr ? chars : "";
-    if (chars != nullptr) {
-      e->ReleaseStringUTFChars(static_cast<jstring>(result), chars);
-    }
+    if (failed(chars)) return "";
+    std::string text = chars;
+    e->ReleaseStringUTFChars(static_cast<jstring>(result), chars);
     return text;
   }
 
   AgentState& s_;
   JNIEnv* env_;
+  bool at_vm_death_;
 };
 
 jclass GlobalClass(JNIEnv* env, const char* name) {
@@ -509,7 +532,7 @@ void JNICALL OnVmDeath(jvmtiEnv*, JNIEnv* env) {
     s.stop = true;
   }
   s.cv.notify_all();
-  JvmProbe probe(s, env);
+  JvmProbe probe(s, env, /*at_vm_death=*/true);
   s.snapshotter->Take("final", &probe);
   s.perf_map.Flush();
   WriteAgentReport(s, true);
