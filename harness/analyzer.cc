@@ -510,6 +510,28 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
     absl::StrAppend(&a.reason, NmtSentence(a, options.alpha));
     return a;
   }
+  // jemalloc's exact count bounds what the sampled sites may claim: when
+  // the process's malloc'd memory provably grows slower than a budget, a
+  // site or total that seems to grow faster (a cache at capacity whose
+  // sampled objects drift as its entries are replaced) is sampling noise.
+  auto exact_rules_out = [&](double rate) {
+    return a.allocated_growth.has_value() &&
+           a.allocated_growth->points >= options.min_snapshots &&
+           a.allocated_growth->slope_high < rate;
+  };
+  if (exact_rules_out(b.max_site_rate)) {
+    for (SiteSeries& s : a.sites) {
+      if (!s.over_budget) continue;
+      s.over_budget = false;
+      a.warnings.push_back(absl::StrCat(
+          "the sampled growth of ", DisplayName(s), " (",
+          Rate(s.growth.slope, ts),
+          ") is not borne out by jemalloc's exact count (malloc'd memory "
+          "grows at most ",
+          Rate(a.allocated_growth->slope_high, ts),
+          "): taken as sampling noise"));
+    }
+  }
   const SiteSeries* top = nullptr;
   for (const SiteSeries& s : a.sites) {
     if (s.over_budget) {
@@ -518,9 +540,11 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
     }
   }
   const bool total_over =
-      SignificantlyAbove(a.total, b.max_total_rate, options.alpha) ||
+      (SignificantlyAbove(a.total, b.max_total_rate, options.alpha) &&
+       !exact_rules_out(b.max_total_rate)) ||
       (b.max_total_growth > 0 && a.total.p_value < options.alpha &&
-       a.total.growth > b.max_total_growth);
+       a.total.growth > b.max_total_growth &&
+       !exact_rules_out(b.max_total_growth / std::max(window, 1e-9)));
   if (top != nullptr) {
     a.verdict = Verdict::kLeak;
     a.kind = GrowthKind::kMalloc;

@@ -29,6 +29,10 @@
 //    - leak, kind outside malloc / allocator retention: timeline RSS grows
 //      significantly faster than max_rss_rate while jemalloc allocated does
 //      not grow past max_total_rate (retention when jemalloc resident does);
+//    - but not from sampled sites or totals that jemalloc's exact count
+//      rules out: when the timeline's allocated bytes grow, at the upper
+//      bound of their interval, slower than the budget, such growth is
+//      sampling noise (said in a warning);
 //    - leak, kind malloc, from the timeline: jemalloc's exact allocated
 //      count (not sampled) grows significantly, its lower bound less the
 //      suppressed sites' slope exceeds max_allocated_rate, and so does the

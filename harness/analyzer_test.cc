@@ -426,6 +426,35 @@ TEST(AnalyzeTest, ExactCountLeakNamesASiteSampledOnlyBeforeTheWindow) {
   EXPECT_THAT(a.reason, HasSubstr("most likely at Java_X_leak (sampled +"));
 }
 
+TEST(AnalyzeTest, SampledDriftThatTheExactCountRulesOutIsNotALeak) {
+  // A native cache at capacity: its entries are replaced, so which of them
+  // were sampled drifts, and the sampled site seems to grow 100 KB/s; the
+  // exact allocated count stays flat.
+  std::vector<SnapshotInput> snaps;
+  std::vector<TimelinePoint> timeline;
+  for (int i = 0; i < 16; ++i) {
+    snaps.push_back(Snap(i, 2.0 * i, 60e6 + 200e3 * i, 5e6));
+    TimelinePoint p;
+    p.seq = i;
+    p.time_seconds = 2.0 * i;
+    p.rss_bytes = 200e6;
+    p.jemalloc_allocated = 86e6 + (i % 3) * 1e3;
+    timeline.push_back(p);
+  }
+  Analysis a = RunAnalysis(snaps, timeline);
+  EXPECT_EQ(a.verdict, Verdict::kClean) << a.reason;
+  EXPECT_FALSE(a.sites[0].over_budget);
+  ASSERT_FALSE(a.warnings.empty());
+  EXPECT_THAT(a.warnings.back(),
+              HasSubstr("Java_X_leak (97.7 KiB/s) is not borne out by "
+                        "jemalloc's exact count"));
+  // The same sampled growth with the exact count growing too: a leak.
+  for (int i = 0; i < 16; ++i) timeline[i].jemalloc_allocated = 86e6 + 2e5 * i;
+  a = RunAnalysis(snaps, timeline);
+  EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
+  EXPECT_TRUE(a.sites[0].over_budget);
+}
+
 TEST(AnalyzeTest, NoisyFlatOrSettlingExactCountIsClean) {
   for (uint32_t seed = 1; seed <= 20; ++seed) {
     SlowLeakRun flat = MakeSlowLeakRun(0, seed);
