@@ -29,7 +29,7 @@ if [[ -z "${dir}" ]]; then
 fi
 snapshots=("${dir}"/snapshot-*.heap)
 first="${dir}/snapshot-0.heap"
-last="$(ls "${dir}"/snapshot-*.heap | sort -t- -k2 -n | tail -n 1)"
+last="${dir}/$(cd "${dir}" && ls snapshot-*.heap | sort -t- -k2 -n | tail -n 1)"
 
 # shellcheck source=ci/bench_lib.sh
 source "ci/bench_lib.sh"

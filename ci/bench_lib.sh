@@ -5,7 +5,9 @@
 # Prints "<seconds> <peak KiB>" for one run of the command.
 measure() {
   /usr/bin/time -f '%e %M' -o "/tmp/jleak-bench.$$" "$@" >/dev/null 2>&1
-  cat "/tmp/jleak-bench.$$"
+  # time(1) puts "Command exited with non-zero status N" first when the
+  # command says so (jleak analyze exits 1 on a leak): the figures are last.
+  tail -n 1 "/tmp/jleak-bench.$$"
 }
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
