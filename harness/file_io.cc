@@ -64,23 +64,30 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   return out;
 }
 
+bool WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& contents) {
   const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
   const int fd =
       open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("create", tmp, errno);
-  size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n = write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return ErrnoError("write", path, err);
-    }
-    done += static_cast<size_t>(n);
+  if (!WriteAll(fd, contents.data(), contents.size())) {
+    const int err = errno;
+    close(fd);
+    unlink(tmp.c_str());
+    return ErrnoError("write", path, err);
   }
   const int sync_rc = fsync(fd);
   const int sync_errno = errno;

@@ -19,6 +19,10 @@ namespace jleak {
 // the reason ("no such file", "is a directory", "permission denied").
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
+// WriteAll writes all of `data` to `fd`, retrying short writes and EINTR.
+// False on any other error, with errno telling which.
+bool WriteAll(int fd, const char* data, size_t size);
+
 // WriteFileAtomically writes `contents` to `path` through a temporary file
 // in the same directory, fsync, and rename. On any error the temporary is
 // removed and `path` is untouched.

@@ -18,26 +18,12 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "harness/file_io.h"
 
 namespace jleak {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// WriteAll writes all of `data`, retrying short writes and EINTR. False on
-// any other error (errno tells which).
-bool WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
 
 void CloseFd(int* fd) {
   if (*fd >= 0) close(*fd);

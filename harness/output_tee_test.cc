@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/file_io.h"
 #include "harness/process.h"
 
 namespace jleak {
@@ -26,11 +26,9 @@ std::string TempPath(const std::string& name) {
   return std::string(dir ? dir : "/tmp") + "/" + name;
 }
 
+// The file's contents, or "" when it cannot be read.
 std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadFileToString(path).value_or(std::string());
 }
 
 // Files standing in for jleak's terminal.
