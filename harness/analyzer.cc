@@ -93,6 +93,37 @@ std::optional<GrowthEstimate> FitSignal(
                    [field](const TimelinePoint& p) { return p.*field; });
 }
 
+// FitLateHalf fits `field` over the second half of the analyzed window. A
+// JVM settles after warm-up (heap committed, metaspace and code cache
+// filled, malloc'd structures built), fast at first and then slower: growth
+// that is a leak still shows there.
+std::optional<GrowthEstimate> FitLateHalf(
+    const Analysis& a, std::optional<double> TimelinePoint::*field) {
+  if (a.timeline.empty()) return std::nullopt;
+  return FitSignal(a.timeline,
+                   (a.warmup_seconds + a.timeline.back().time_seconds) / 2,
+                   field);
+}
+
+// The sampled bytes a site gained over the analyzed window (snapshots
+// `first` to `last`) and over the whole series. Sites tied in fitted growth
+// (most often 0: one sampled object fits a zero Theil-Sen slope) are
+// ordered by them, and the likely site's sentence quotes them.
+struct BytesGained {
+  double window = 0;
+  double run = 0;
+  bool operator!=(const BytesGained& o) const {
+    return window != o.window || run != o.run;
+  }
+  bool operator>(const BytesGained& o) const {
+    return window != o.window ? window > o.window : run > o.run;
+  }
+};
+BytesGained Gained(const SiteSeries& s, size_t first, size_t last) {
+  if (s.bytes.empty()) return {};
+  return {s.bytes[last] - s.bytes[first], s.bytes.back() - s.bytes.front()};
+}
+
 // NmtGrowth fits every Native Memory Tracking category of the timeline.
 std::vector<std::pair<std::string, GrowthEstimate>> NmtGrowth(
     const std::vector<TimelinePoint>& timeline, double from) {
@@ -151,8 +182,10 @@ std::string DisplayName(const SiteSeries& site) {
 // JudgeExactMallocGrowth: when jemalloc's exact allocated count grows past
 // max_allocated_rate (see Analyze), sets the leak verdict, its reason and
 // the likely site, and returns true.
+// `first` and `last` are the analyzed window's snapshots.
 bool JudgeExactMallocGrowth(const AnalyzerOptions& options,
-                            const std::string& window_text, Analysis& a) {
+                            const std::string& window_text, size_t first,
+                            size_t last, Analysis& a) {
   const Budgets& b = options.budgets;
   if (b.max_allocated_rate <= 0 || !a.allocated_growth.has_value() ||
       a.timeline.empty()) {
@@ -163,9 +196,8 @@ bool JudgeExactMallocGrowth(const AnalyzerOptions& options,
   for (const SiteSeries& s : a.sites) {
     if (s.suppressed) suppressed_slope += std::max(0.0, s.growth.slope);
   }
-  const std::optional<GrowthEstimate> late = FitSignal(
-      a.timeline, (a.warmup_seconds + a.timeline.back().time_seconds) / 2,
-      &TimelinePoint::jemalloc_allocated);
+  const std::optional<GrowthEstimate> late =
+      FitLateHalf(a, &TimelinePoint::jemalloc_allocated);
   if (g.points < options.min_snapshots || g.p_value >= options.alpha ||
       g.slope_low - suppressed_slope <= b.max_allocated_rate ||
       !late.has_value() ||
@@ -185,33 +217,22 @@ bool JudgeExactMallocGrowth(const AnalyzerOptions& options,
   }
   // Sites are sorted by fitted growth, then bytes gained (see Analyze): the
   // first one is the likeliest if it gained anything at all.
-  // Its gain, as the sort weighs it: over the window, else since the first
-  // snapshot (a sample caught during the warm-up).
-  std::vector<size_t> window;
-  for (size_t i = 0; i < a.snapshots.size(); ++i) {
-    if (a.snapshots[i].analyzed) window.push_back(i);
+  SiteSeries* likely = a.sites.empty() ? nullptr : &a.sites[0];
+  const BytesGained gained =
+      likely ? Gained(*likely, first, last) : BytesGained();
+  if (likely != nullptr &&
+      (likely->suppressed ||
+       (likely->growth.growth <= 0 && gained.window <= 0 && gained.run <= 0))) {
+    likely = nullptr;
   }
-  SiteSeries* first = a.sites.empty() ? nullptr : &a.sites[0];
-  const double window_gain =
-      first && !window.empty() && !first->bytes.empty()
-          ? first->bytes[window.back()] - first->bytes[window.front()]
-          : 0;
-  const double run_gain = first && !first->bytes.empty()
-                              ? first->bytes.back() - first->bytes.front()
-                              : 0;
-  SiteSeries* likely =
-      first && !first->suppressed &&
-              (first->growth.growth > 0 || window_gain > 0 || run_gain > 0)
-          ? first
-          : nullptr;
   if (likely != nullptr) {
     likely->likely = true;
     absl::StrAppend(
         &reason, "; most likely at ", DisplayName(*likely), " (sampled +",
-        FormatBytes(window_gain > 0
-                        ? window_gain
-                        : std::max(run_gain, likely->growth.growth)),
-        window_gain > 0 ? " over the window" : " since the first snapshot",
+        FormatBytes(gained.window > 0
+                        ? gained.window
+                        : std::max(gained.run, likely->growth.growth)),
+        gained.window > 0 ? " over the window" : " since the first snapshot",
         ": too few samples to be sure)");
   } else {
     absl::StrAppend(&reason,
@@ -403,23 +424,20 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
                            options.alpha);
     a.sites.push_back(std::move(series));
   }
-  // Ties in fitted growth (most often 0: a site that gained one sampled
-  // object fits a zero Theil-Sen slope) go to the site that gained the most
-  // bytes over the window, then over the whole series, so that the first
-  // site is the likeliest one even when sampling saw little of it.
+  // Ties in fitted growth go to the site that gained the most bytes (see
+  // BytesGained), so that the first site is the likeliest one even when
+  // sampling saw little of it.
   const size_t first = analyzed.empty() ? 0 : analyzed.front();
   const size_t last = analyzed.empty() ? 0 : analyzed.back();
-  auto gained = [&](const SiteSeries& s) {
-    return std::make_pair(s.bytes.empty() ? 0 : s.bytes[last] - s.bytes[first],
-                          s.bytes.empty() ? 0 : s.bytes.back() - s.bytes[0]);
-  };
   std::sort(a.sites.begin(), a.sites.end(),
             [&](const SiteSeries& x, const SiteSeries& y) {
               if (x.suppressed != y.suppressed) return !x.suppressed;
               if (x.growth.growth != y.growth.growth) {
                 return x.growth.growth > y.growth.growth;
               }
-              if (gained(x) != gained(y)) return gained(x) > gained(y);
+              const BytesGained gx = Gained(x, first, last);
+              const BytesGained gy = Gained(y, first, last);
+              if (gx != gy) return gx > gy;
               return x.key < y.key;
             });
   for (double& v : total_var) v = std::sqrt(v);
@@ -470,15 +488,11 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
   // Resident growth that malloc'd memory does not explain comes first: a
   // thread leak also grows malloc (the JVM's thread structures) by a small
   // fraction of its stacks, and naming that malloc site would mislead.
-  // A JVM's RSS also rises while it settles (heap regions committed,
-  // metaspace and code cache filled), fast at first and then slower: the
-  // second half of the window must still grow faster than the budget.
+  // RSS also rises while the JVM settles: the second half of the window
+  // must still grow faster than the budget (FitLateHalf).
   const std::optional<GrowthEstimate> rss_late =
-      a.rss_growth.has_value()
-          ? FitSignal(a.timeline,
-                      (window_from + a.timeline.back().time_seconds) / 2,
-                      &TimelinePoint::rss_bytes)
-          : std::nullopt;
+      a.rss_growth.has_value() ? FitLateHalf(a, &TimelinePoint::rss_bytes)
+                               : std::nullopt;
   const bool rss_over =
       a.rss_growth.has_value() &&
       SignificantlyAbove(*a.rss_growth, b.max_rss_rate, options.alpha) &&
@@ -573,7 +587,7 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
   // suppressed sites' sampled growth is taken off first, the second half of
   // the window must still grow (a JVM's malloc'd memory settles after
   // warm-up), and the sampled profile only names where it most likely is.
-  if (JudgeExactMallocGrowth(options, window_text, a)) return a;
+  if (JudgeExactMallocGrowth(options, window_text, first, last, a)) return a;
   a.verdict = Verdict::kClean;
   a.kind = GrowthKind::kNone;
   a.reason = absl::StrCat(
