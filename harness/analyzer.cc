@@ -36,6 +36,7 @@ double NoiseVariance(const Counts& c, uint64_t period) {
 }
 
 struct SiteAccumulator {
+  std::string key;                 // the site's StackKey
   std::vector<NamedFrame> frames;  // display frames
   int display_snapshot = -1;
   double display_bytes = 0;
@@ -359,9 +360,10 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
                         [](std::string* out, const NamedFrame& f) {
                           out->append(f.function);
                         });
-      auto [it, inserted] = site_index.emplace(std::move(key), acc.size());
+      auto [it, inserted] = site_index.emplace(key, acc.size());
       if (inserted) {
         acc.emplace_back();
+        acc.back().key = std::move(key);
         acc.back().bytes.assign(n, 0);
         acc.back().objects.assign(n, 0);
         acc.back().noise_var.assign(n, 0);
@@ -392,10 +394,12 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
   std::vector<double> t;
   for (size_t i : analyzed) t.push_back(a.snapshots[i].time_seconds);
   std::vector<double> total(analyzed.size(), 0), total_var(analyzed.size(), 0);
-  for (auto& [key, index] : site_index) {
-    SiteAccumulator& s = acc[index];
+  // In the order sites were first seen, not the hash map's (seeded per
+  // process): the totals' floating-point sums, and so the reports, are the
+  // same on every run over the same files.
+  for (SiteAccumulator& s : acc) {
     SiteSeries series;
-    series.key = key;
+    series.key = s.key;
     series.frames = std::move(s.frames);
     series.top_frame =
         series.frames.empty() ? "" : series.frames.front().function;
