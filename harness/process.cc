@@ -141,15 +141,11 @@ absl::StatusOr<Child> Child::Spawn(const std::vector<std::string>& argv,
     if (getppid() != parent) _exit(127);  // jleak died before prctl
     sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     sigprocmask(SIG_UNBLOCK, &block, nullptr);
-    if ((io.stdout_fd >= 0 && dup2(io.stdout_fd, STDOUT_FILENO) < 0) ||
-        (io.stderr_fd >= 0 && dup2(io.stderr_fd, STDERR_FILENO) < 0)) {
-      int err = errno;
-      ssize_t ignored = write(report[1], &err, sizeof err);
-      (void)ignored;
-      _exit(127);
+    if ((io.stdout_fd < 0 || dup2(io.stdout_fd, STDOUT_FILENO) >= 0) &&
+        (io.stderr_fd < 0 || dup2(io.stderr_fd, STDERR_FILENO) >= 0)) {
+      execve(program->c_str(), cargv.data(), cenvp.data());
     }
-    execve(program->c_str(), cargv.data(), cenvp.data());
-    int err = errno;
+    int err = errno;  // of dup2 or execve
     ssize_t ignored = write(report[1], &err, sizeof err);
     (void)ignored;
     _exit(127);
@@ -219,17 +215,14 @@ SuperviseResult Supervise(const Child& child, const SuperviseOptions& options) {
   // of a script, SIGHUP under nohup) is ignored by the workload too, which
   // inherits it: forwarding it would only lead to SIGKILL after the grace
   // period. It is not acted on, as any program would not.
-  auto ignored_at_start = [](int sig) {
+  sigset_t ignored_at_start;
+  sigemptyset(&ignored_at_start);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
     struct sigaction action;
-    return sigaction(sig, nullptr, &action) == 0 &&
-           action.sa_handler == SIG_IGN;
-  };
-  const bool ignored[] = {ignored_at_start(SIGINT), ignored_at_start(SIGTERM),
-                          ignored_at_start(SIGHUP)};
-  auto was_ignored = [&](int sig) {
-    return (sig == SIGINT && ignored[0]) || (sig == SIGTERM && ignored[1]) ||
-           (sig == SIGHUP && ignored[2]);
-  };
+    if (sigaction(sig, nullptr, &action) == 0 && action.sa_handler == SIG_IGN) {
+      sigaddset(&ignored_at_start, sig);
+    }
+  }
 
   int status = 0;
   for (;;) {
@@ -260,7 +253,7 @@ SuperviseResult Supervise(const Child& child, const SuperviseOptions& options) {
     siginfo_t info;
     int sig = sigtimedwait(&signals, &info, &wait);
     if ((sig == SIGINT || sig == SIGTERM || sig == SIGHUP) &&
-        !was_ignored(sig)) {
+        !sigismember(&ignored_at_start, sig)) {
       if (phase == Phase::kRunning) {
         result.ended_by = absl::StrCat("signal ", SignalName(sig));
         terminate(sig, absl::StrCat("jleak got ", SignalName(sig)));
