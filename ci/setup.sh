@@ -43,7 +43,7 @@ readonly PACKAGES=(
   # /usr/bin/time: peak memory in ci/bench_profile.sh.
   time
   # Headless browser: opens the HTML leak report and screenshots it
-  # (//harness:report_html_browser_test, tag "browser").
+  # (//harness/report:report_html_browser_test, tag "browser").
   chromium
 )
 

@@ -16,8 +16,8 @@
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
-#include "harness/commands.h"
-#include "harness/subcommand.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/subcommand.h"
 
 int main(int argc, char** argv) {
   // Started with stdin, stdout or stderr closed, the next file jleak opens

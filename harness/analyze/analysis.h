@@ -1,0 +1,153 @@
+// File: analysis.h
+//
+// The leak analysis of a series of heap snapshots: the data model shared by
+// the analyzer (analyzer.h), the reports (report_text.h, report_json.h,
+// report_html.h) and `jleak analyze` / `jleak run`.
+//
+// An Analysis answers "is this leaking, where, and how sure are we?":
+// per allocation site, the live bytes at each snapshot and a robust growth
+// estimate; for the process, the signals of the run's timeline (RSS,
+// jemalloc counters, direct buffers, threads) and which kind of growth they
+// show; and a verdict with its reason.
+
+#ifndef JLEAK_HARNESS_ANALYZE_ANALYSIS_H_
+#define JLEAK_HARNESS_ANALYZE_ANALYSIS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/analyze/growth.h"
+#include "profiler/named_profile.h"
+
+namespace jleak {
+
+enum class Verdict {
+  kClean,         // exit 0
+  kLeak,          // exit 1
+  kInconclusive,  // exit 2
+};
+const char* VerdictName(Verdict v);  // "clean", "leak", "inconclusive"
+
+enum class GrowthKind {
+  kNone,                // nothing grows beyond the budgets
+  kMalloc,              // sampled malloc sites grow: named by site
+  kOutsideMalloc,       // RSS grows, jemalloc allocated flat: thread
+                        // stacks, mmap, metaspace, code cache
+  kAllocatorRetention,  // jemalloc resident/retained grow, allocated flat
+};
+const char* GrowthKindName(GrowthKind k);  // "none", "malloc", ...
+// GrowthKindSentence: one human sentence describing the kind.
+const char* GrowthKindSentence(GrowthKind k);
+
+// One line of timeline.jsonl, as the agent writes it. Absent values are
+// nullopt (older agents, non-JVM programs).
+struct TimelinePoint {
+  int64_t seq = -1;
+  double time_seconds = 0;  // since the first snapshot of the series
+  std::optional<double> rss_bytes;
+  std::optional<double> anon_rss_bytes;
+  std::optional<double> jemalloc_allocated;
+  std::optional<double> jemalloc_active;
+  std::optional<double> jemalloc_resident;
+  std::optional<double> jemalloc_mapped;
+  std::optional<double> jemalloc_retained;
+  std::optional<double> java_heap_used;
+  std::optional<double> direct_buffer_bytes;
+  std::optional<double> direct_buffer_count;
+  std::optional<double> threads;
+  // Native Memory Tracking committed bytes per category (jleak run --nmt).
+  std::map<std::string, double> nmt_committed;
+};
+
+// How snapshot times were established, weakest last.
+enum class TimeSource {
+  kTimeline,  // timeline.jsonl / manifest.json of a `jleak run` directory
+  kMtime,     // file modification times
+  kSequence,  // only the sequence number in the file name: rates are per
+              // snapshot, not per second
+};
+const char* TimeSourceName(TimeSource s);
+
+struct SnapshotInfo {
+  std::string path;
+  int64_t seq = 0;
+  double time_seconds = 0;  // per TimeSource; seq index for kSequence
+  double total_bytes = 0;   // unsampled sum of every stack
+  bool analyzed = false;    // false inside the warm-up window
+};
+
+// One allocation site: a trimmed stack (optionally cut to its first N
+// frames) and its live bytes over the series.
+struct SiteSeries {
+  std::string key;                      // StackKey of `frames`
+  std::vector<NamedFrame> frames;       // innermost first
+  std::string top_frame;                // frames[0].function
+  std::vector<double> bytes;            // unsampled, one per snapshot
+  std::vector<double> objects;          // unsampled, one per snapshot
+  std::vector<double> sampled_objects;  // raw sample counts (noise model)
+  GrowthEstimate growth;                // over the analyzed snapshots
+  bool suppressed = false;              // matched a suppression
+  std::string suppressed_by;            // the suppression that matched
+  bool over_budget = false;             // this site alone exceeds a budget
+  // Named as the likely site of a leak found by jemalloc's exact count,
+  // from too few samples to be over budget on its own.
+  bool likely = false;
+};
+
+struct Budgets {
+  // A site leaks when its growth rate's lower confidence bound exceeds
+  // this (bytes per second, or per snapshot for TimeSource::kSequence).
+  double max_site_rate = 0;
+  // The whole process (sum of sites) likewise.
+  double max_total_rate = 0;
+  // And when its total fitted growth over the analyzed window exceeds it.
+  double max_total_growth = 0;
+  // Resident memory (timeline RSS) growth that malloc sites do not
+  // explain: growth outside malloc or allocator retention. Larger than the
+  // malloc budgets because the Java heap's committed pages, the code cache
+  // and metaspace legitimately settle for a while after warm-up.
+  double max_rss_rate = 0;
+  // jemalloc's exact count of allocated bytes (the timeline's
+  // stats.allocated), less the suppressed sites' growth: catches leaks too
+  // slow for sampling to pin on a site with confidence. 0 disables.
+  double max_allocated_rate = 0;
+};
+
+struct Analysis {
+  Verdict verdict = Verdict::kInconclusive;
+  std::string reason;  // one sentence; for kLeak names the top site
+  GrowthKind kind = GrowthKind::kNone;
+
+  TimeSource time_source = TimeSource::kSequence;
+  double warmup_seconds = 0;  // as applied (per snapshot for kSequence)
+  std::vector<SnapshotInfo> snapshots;  // ordered by time
+  std::vector<TimelinePoint> timeline;  // may be empty
+
+  // Every site, sorted by decreasing growth; suppressed ones included
+  // (and marked) so reports can show what was ignored.
+  std::vector<SiteSeries> sites;
+  GrowthEstimate total;  // of the sum of all unsuppressed sites
+  // Timeline-signal growths, when a timeline exists.
+  std::optional<GrowthEstimate> rss_growth;
+  std::optional<GrowthEstimate> allocated_growth;
+  std::optional<GrowthEstimate> resident_growth;
+  std::optional<GrowthEstimate> direct_buffer_growth;
+  std::optional<GrowthEstimate> thread_growth;
+  // Per Native Memory Tracking category ("Thread", "Class", "Total", ...),
+  // by decreasing fitted growth; empty unless the run collected NMT.
+  std::vector<std::pair<std::string, GrowthEstimate>> nmt_growth;
+
+  Budgets budgets;
+  // Last analyzed snapshot minus the first analyzed one: the flame graph's
+  // and --pprof's input.
+  NamedProfile growth_profile;
+  std::vector<std::string> warnings;  // symbolizer and input notes
+  std::string command;                // the workload's command line, when known
+};
+
+}  // namespace jleak
+
+#endif  // JLEAK_HARNESS_ANALYZE_ANALYSIS_H_

@@ -1,0 +1,124 @@
+// File: analyzer.h
+//
+// Analyze: a series of heap snapshots (and, when the run had the agent, its
+// timeline) -> an Analysis with a verdict. Pure: no file I/O (see
+// series_loader.h for reading run directories and .heap files), so it is
+// tested on data without a JVM.
+//
+// Steps:
+// 1. Warm-up: snapshots earlier than the warm-up window (default: the
+//    first 25% of the series' time span) are shown but not fitted.
+// 2. Sites: every snapshot is symbolized, trimmed and unsampled
+//    (NameProfile); stacks are grouped into sites by their leading *native*
+//    frames (frames of file-backed modules, at most `site_frames`). Java
+//    frames are shown but do not split sites: JIT compilation replaces
+//    interpreted frames with compiled ones mid-run, which would cut one
+//    leak into two sites that each look flat.
+// 3. Growth: per site, for the process total of all sites, and for the
+//    timeline signals, EstimateGrowth (growth.h). A site's sampling noise
+//    at a snapshot, from its unsampled objects N and bytes B with mean
+//    size S = B/N and p = 1 - exp(-S/period), is sd = S * sqrt(N(1-p)/p)
+//    (binomial sampling of N objects with probability p).
+// 4. Verdict:
+//    - inconclusive: fewer than `min_snapshots` snapshots after warm-up,
+//      or no profile had any sample (profiling off);
+//    - leak, kind malloc: an unsuppressed site whose trend is significant
+//      (Mann-Kendall p < alpha) and whose slope's lower confidence bound
+//      exceeds max_site_rate; or the total of all sites likewise over
+//      max_total_rate, or its fitted growth over max_total_growth;
+//    - leak, kind outside malloc / allocator retention: timeline RSS grows
+//      significantly faster than max_rss_rate while jemalloc allocated does
+//      not grow past max_total_rate (retention when jemalloc resident does);
+//    - but not from sampled sites or totals that jemalloc's exact count
+//      rules out: when the timeline's allocated bytes grow, at the upper
+//      bound of their interval, slower than the budget, such growth is
+//      sampling noise (said in a warning);
+//    - leak, kind malloc, from the timeline: jemalloc's exact allocated
+//      count (not sampled) grows significantly, its lower bound less the
+//      suppressed sites' slope exceeds max_allocated_rate, and so does the
+//      slope of the window's second half; the site with the most sampled
+//      growth is named as the likely one. This is what catches leaks of
+//      about 1 MiB/min at the default 512 KiB sampling, where a site holds
+//      one or two sampled objects;
+//    - clean otherwise.
+//    Rates are per second, or per snapshot when only sequence numbers
+//    order the series.
+
+#ifndef JLEAK_HARNESS_ANALYZE_ANALYZER_H_
+#define JLEAK_HARNESS_ANALYZE_ANALYZER_H_
+
+#include <cstdint>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "harness/analyze/analysis.h"
+#include "profiler/frame_filter.h"
+#include "profiler/heap_profile.h"
+#include "profiler/symbolizer.h"
+
+namespace jleak {
+
+// One suppression: a site is ignored when any of its frames' function
+// names matches (`function`: exactly; `frame`: ECMAScript regex search).
+struct Suppression {
+  enum class Kind { kFunction, kFrameRegex };
+  Kind kind = Kind::kFunction;
+  std::string text;  // as written, for reports
+  std::regex regex;  // kFrameRegex only
+};
+
+// ParseSuppressions reads a suppressions file:
+//   # comment
+//   function Java_com_example_Cache_fill
+//   frame ^libfoo::Pool::
+// Errors name the line.
+absl::StatusOr<std::vector<Suppression>> ParseSuppressions(
+    absl::string_view text, absl::string_view source_name);
+
+// MakeFrameSuppression builds a `frame` suppression from a regex (the
+// --suppress flag); InvalidArgument for a bad regex.
+absl::StatusOr<Suppression> MakeFrameSuppression(const std::string& regex);
+
+struct AnalyzerOptions {
+  // Warm-up: `warmup_seconds` if >= 0, else `warmup_fraction` of the span.
+  double warmup_seconds = -1;
+  double warmup_fraction = 0.25;
+  int site_frames = 6;
+  int min_snapshots = 4;
+  double alpha = 0.05;
+  Budgets budgets = DefaultBudgets();
+  std::vector<Suppression> suppressions;
+
+  static Budgets DefaultBudgets() {
+    Budgets b;
+    b.max_site_rate = 4 * 1024;             // 4 KiB/s = 240 KiB/min
+    b.max_total_rate = 32 * 1024;           // 32 KiB/s
+    b.max_total_growth = 64 * 1024 * 1024;  // 64 MiB
+    b.max_rss_rate = 256 * 1024;            // 256 KiB/s
+    b.max_allocated_rate = 8 * 1024;        // 8 KiB/s = 480 KiB/min
+    return b;
+  }
+};
+
+struct SnapshotInput {
+  std::string path;
+  int64_t seq = 0;
+  double time_seconds = 0;  // by `time_source`
+  HeapProfile profile;
+};
+
+// Analyze. `snapshots` need not be sorted; they are ordered by time.
+// `timeline` may be empty. The symbolizer should know the mappings of the
+// process (e.g. built from the last snapshot's).
+Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
+                 std::vector<TimelinePoint> timeline, Symbolizer& symbolizer,
+                 const FrameFilter& filter, const AnalyzerOptions& options);
+
+// SiteKeyFrames: how many leading frames of `frames` identify its site.
+size_t SiteKeyFrames(const std::vector<NamedFrame>& frames, int site_frames);
+
+}  // namespace jleak
+
+#endif  // JLEAK_HARNESS_ANALYZE_ANALYZER_H_

@@ -1,0 +1,134 @@
+// File: growth.cc
+//
+// Theil-Sen slope, its rank confidence interval, sampling-noise widening
+// and the Mann-Kendall trend test (see growth.h for the maths).
+
+#include "harness/analyze/growth.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace jleak {
+namespace {
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  const double hi = v[mid];
+  if (v.size() % 2 == 1) return hi;
+  const double lo = *std::max_element(v.begin(), v.begin() + mid);
+  return (lo + hi) / 2;
+}
+
+// Standard normal upper-tail probability.
+double NormalUpperTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+// Inverse of the standard normal CDF by bisection on erfc: exact enough
+// for confidence levels and cheap (called once per estimate).
+double NormalQuantile(double p) {
+  double lo = -10, hi = 10;
+  for (int i = 0; i < 100; ++i) {
+    const double mid = (lo + hi) / 2;
+    if (1 - NormalUpperTail(mid) < p) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return (lo + hi) / 2;
+}
+
+double RSquared(const std::vector<double>& t, const std::vector<double>& y) {
+  const size_t n = t.size();
+  double mt = 0, my = 0;
+  for (size_t i = 0; i < n; ++i) {
+    mt += t[i];
+    my += y[i];
+  }
+  mt /= n;
+  my /= n;
+  double sty = 0, stt = 0, syy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sty += (t[i] - mt) * (y[i] - my);
+    stt += (t[i] - mt) * (t[i] - mt);
+    syy += (y[i] - my) * (y[i] - my);
+  }
+  if (stt == 0 || syy == 0) return 0;
+  return (sty * sty) / (stt * syy);
+}
+
+}  // namespace
+
+GrowthEstimate EstimateGrowth(const std::vector<double>& t,
+                              const std::vector<double>& y,
+                              const std::vector<double>& noise_sd,
+                              double confidence) {
+  GrowthEstimate g;
+  const size_t n = std::min(t.size(), y.size());
+  g.points = static_cast<int>(n);
+  if (n > 0) {
+    g.first = y.front();
+    g.last = y[n - 1];
+  }
+  if (n < 3) {
+    g.slope_low = -std::numeric_limits<double>::infinity();
+    g.slope_high = std::numeric_limits<double>::infinity();
+    return g;
+  }
+
+  std::vector<double> slopes;
+  slopes.reserve(n * (n - 1) / 2);
+  long long s = 0;  // Mann-Kendall S
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = i + 1; j < n; ++j) {
+      const double dt = t[j] - t[i];
+      if (dt > 0) slopes.push_back((y[j] - y[i]) / dt);
+      s += (y[j] > y[i]) - (y[j] < y[i]);
+    }
+  }
+  std::sort(slopes.begin(), slopes.end());
+  g.slope = Median(slopes);
+  std::vector<double> residual(n);
+  for (size_t i = 0; i < n; ++i) residual[i] = y[i] - g.slope * t[i];
+  g.intercept = Median(residual);
+  const double span = t[n - 1] - t[0];
+  g.growth = g.slope * span;
+
+  const double nd = static_cast<double>(n);
+  const double var_s = nd * (nd - 1) * (2 * nd + 5) / 18;
+  const double pairs = nd * (nd - 1) / 2;
+  g.monotonicity = s / pairs;
+  const double z_trend = s == 0 ? 0 : (s - (s > 0 ? 1 : -1)) / std::sqrt(var_s);
+  g.p_value = NormalUpperTail(z_trend);
+
+  // Rank interval of the slopes (1-based ranks M1, M2 -> 0-based index).
+  const double z = NormalQuantile(1 - (1 - confidence) / 2);
+  const double c = z * std::sqrt(var_s);
+  const double big_n = static_cast<double>(slopes.size());
+  const long long m1 = static_cast<long long>(std::floor((big_n - c) / 2));
+  const long long m2 = static_cast<long long>(std::ceil((big_n + c) / 2)) + 1;
+  const auto at = [&](long long rank) {
+    rank =
+        std::clamp<long long>(rank, 1, static_cast<long long>(slopes.size()));
+    return slopes[static_cast<size_t>(rank - 1)];
+  };
+  double half_low = g.slope - at(m1);
+  double half_high = at(m2) - g.slope;
+
+  if (noise_sd.size() == n && span > 0) {
+    const double se = std::sqrt(noise_sd[0] * noise_sd[0] +
+                                noise_sd[n - 1] * noise_sd[n - 1]) /
+                      span;
+    half_low = std::sqrt(half_low * half_low + (z * se) * (z * se));
+    half_high = std::sqrt(half_high * half_high + (z * se) * (z * se));
+  }
+  g.slope_low = g.slope - half_low;
+  g.slope_high = g.slope + half_high;
+  g.r_squared = RSquared(std::vector<double>(t.begin(), t.begin() + n),
+                         std::vector<double>(y.begin(), y.begin() + n));
+  return g;
+}
+
+}  // namespace jleak

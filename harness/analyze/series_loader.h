@@ -1,0 +1,67 @@
+// File: series_loader.h
+//
+// LoadSeries: finds, orders and parses the heap snapshots to analyze, from
+// a `jleak run` directory or from plain jemalloc .heap files collected in
+// production. The I/O edge of `jleak analyze`; the analysis itself
+// (analyzer.h) is pure.
+//
+// Order and times, strongest source first:
+// 1. timeline.jsonl (written by the agent): each line names its snapshot
+//    file and its monotonic time; RSS, jemalloc and JVM counters become the
+//    Analysis timeline.
+// 2. File modification times, when they strictly increase in sequence
+//    order (a copy that kept them: `cp -p`, rsync -t, tar).
+// 3. The sequence number in the file name (`<prefix>.<pid>.<seq>.i<n>.heap`
+//    as jemalloc names them, or `snapshot-<seq>.heap`): rates become per
+//    snapshot.
+// Files of several processes in one directory: the process with the most
+// snapshots is analyzed, with a warning.
+
+#ifndef JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_
+#define JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "harness/analyze/analysis.h"
+#include "harness/analyze/analyzer.h"
+
+namespace jleak {
+
+struct LoadedSeries {
+  std::vector<SnapshotInput> snapshots;  // ordered, times from t = 0
+  TimeSource time_source = TimeSource::kSequence;
+  std::vector<TimelinePoint> timeline;  // same time base
+  std::string perf_map_path;            // found beside the snapshots
+  std::string command;                  // from manifest.json, if any
+  // Module path -> build-id recorded at run time (manifest.json).
+  absl::flat_hash_map<std::string, std::string> build_ids;
+  std::vector<std::string> warnings;
+};
+
+// SnapshotName is what a .heap file name says about its origin.
+struct SnapshotName {
+  std::optional<int64_t> pid;
+  std::optional<int64_t> seq;
+};
+SnapshotName ParseSnapshotName(const std::string& basename);
+
+// FindPerfMapBeside: the perf map naming a snapshot's JIT frames, found in
+// its directory: perf-<pid>.map for the pid in its name, else the only
+// perf-*.map there (a `jleak run` directory); "" when there is none.
+std::string FindPerfMapBeside(const std::string& snapshot_path);
+
+// LoadSeries reads `inputs`: one directory, or any number of .heap files.
+// `progress`, if set, is called after each file with (done, total).
+absl::StatusOr<LoadedSeries> LoadSeries(
+    const std::vector<std::string>& inputs,
+    const std::function<void(size_t, size_t)>& progress = nullptr);
+
+}  // namespace jleak
+
+#endif  // JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_

@@ -1,0 +1,203 @@
+#include "harness/analyze/series_loader.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "harness/run/manifest.h"
+
+namespace jleak {
+namespace {
+
+using ::testing::HasSubstr;
+
+const char kSmoke[] = "testdata/profiles/smoke/";
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string NewDir(const std::string& name) {
+  const char* t = std::getenv("TEST_TMPDIR");
+  const std::string dir = std::string(t ? t : "/tmp") + "/" + name;
+  mkdir(dir.c_str(), 0755);
+  return dir;
+}
+
+void Copy(const std::string& from, const std::string& to, time_t mtime) {
+  std::ofstream(to) << Read(from);
+  struct utimbuf times = {mtime, mtime};
+  utime(to.c_str(), &times);
+}
+
+const char* kFiles[] = {"jeprof.18581.0.i0.heap", "jeprof.18581.1.i1.heap",
+                        "jeprof.18581.2.i2.heap", "jeprof.18581.3.f.heap"};
+
+TEST(ParseSnapshotNameTest, JemallocAndAgentNames) {
+  SnapshotName n = ParseSnapshotName("jeprof.18581.12.i11.heap");
+  EXPECT_EQ(n.pid, 18581);
+  EXPECT_EQ(n.seq, 12);
+  n = ParseSnapshotName("/x/my.prefix.7.0.f.heap");
+  EXPECT_EQ(n.pid, 7);
+  EXPECT_EQ(n.seq, 0);
+  n = ParseSnapshotName("snapshot-3.heap");
+  EXPECT_FALSE(n.pid.has_value());
+  EXPECT_EQ(n.seq, 3);
+  EXPECT_FALSE(ParseSnapshotName("x.heap").seq.has_value());
+}
+
+TEST(LoadSeriesTest, DirectoryWithMtimesUsesThem) {
+  const std::string dir = NewDir("mtimes");
+  for (int i = 0; i < 4; ++i) {
+    Copy(std::string(kSmoke) + kFiles[i], dir + "/" + kFiles[i], 1000 + 10 * i);
+  }
+  absl::StatusOr<LoadedSeries> s = LoadSeries({dir});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->time_source, TimeSource::kMtime);
+  ASSERT_EQ(s->snapshots.size(), 4u);
+  EXPECT_EQ(s->snapshots[3].time_seconds, 30);
+  EXPECT_EQ(s->snapshots[3].seq, 3);
+  EXPECT_FALSE(s->snapshots[0].profile.stacks.empty());
+}
+
+TEST(LoadSeriesTest, LostMtimesFallBackToSequenceNumbers) {
+  const std::string dir = NewDir("lost");
+  for (int i = 3; i >= 0; --i) {  // copied in reverse: mtimes mislead
+    Copy(std::string(kSmoke) + kFiles[i], dir + "/" + kFiles[i], 5000 - i);
+  }
+  absl::StatusOr<LoadedSeries> s = LoadSeries({dir});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->time_source, TimeSource::kSequence);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(s->snapshots[i].seq, i);
+    EXPECT_EQ(s->snapshots[i].time_seconds, i);
+  }
+}
+
+TEST(LoadSeriesTest, SeveralProcessesKeepsTheLargest) {
+  const std::string dir = NewDir("pids");
+  for (int i = 0; i < 4; ++i) {
+    Copy(std::string(kSmoke) + kFiles[i], dir + "/" + kFiles[i], 100 + i);
+  }
+  Copy(std::string(kSmoke) + kFiles[0], dir + "/jeprof.99.0.i0.heap", 50);
+  absl::StatusOr<LoadedSeries> s = LoadSeries({dir});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->snapshots.size(), 4u);
+  EXPECT_THAT(s->warnings.front(), HasSubstr("analyzing pid 18581"));
+}
+
+TEST(LoadSeriesTest, RunDirectoryUsesTimelineAndPerfMap) {
+  const std::string dir = NewDir("run");
+  std::ofstream timeline(dir + "/timeline.jsonl");
+  for (int i = 0; i < 4; ++i) {
+    Copy(std::string(kSmoke) + kFiles[i],
+         dir + "/snapshot-" + std::to_string(i) + ".heap", 1);
+    timeline << "{\"seq\":" << i << ",\"file\":\"snapshot-" << i
+             << ".heap\",\"dumped\":true,\"mono_ns\":"
+             << (5 + 2 * i) * 1000000000LL << ",\"rss_bytes\":" << 100 + i
+             << ",\"os_threads\":20,\"jemalloc\":{\"allocated\":-1},"
+             << "\"java\":{\"nmt_committed\":{\"Thread\":" << 4096 * (i + 1)
+             << ",\"Total\":1e9}}}\n";
+  }
+  timeline << "{\"seq\":4,\"file\":\"snapshot-4.heap\",\"dumped\":false,"
+              "\"mono_ns\":13000000000,\"error\":\"disk full\"}\n";
+  timeline.close();
+  std::ofstream(dir + "/perf-4242.map") << "0x1000 0x10 X.y()\n";
+  // The manifest as `jleak run` writes it, so that writer and reader
+  // cannot drift apart.
+  RunRecord record;
+  record.settings.command = {"java", "-jar", "a.jar"};
+  record.build_ids["/usr/lib/libz.so.1"] = "0a1b2c";
+  std::ofstream(dir + "/manifest.json") << ManifestJson(record).dump();
+  absl::StatusOr<LoadedSeries> s = LoadSeries({dir + "/"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->time_source, TimeSource::kTimeline);
+  ASSERT_EQ(s->snapshots.size(), 4u);
+  EXPECT_EQ(s->snapshots[2].time_seconds, 4);
+  ASSERT_EQ(s->timeline.size(), 5u);
+  EXPECT_EQ(*s->timeline[1].rss_bytes, 101);
+  EXPECT_FALSE(s->timeline[1].jemalloc_allocated.has_value());  // -1
+  EXPECT_EQ(s->timeline[4].time_seconds, 8);
+  EXPECT_EQ(s->timeline[1].nmt_committed.at("Thread"), 8192);
+  EXPECT_EQ(s->timeline[1].nmt_committed.at("Total"), 1e9);
+  EXPECT_TRUE(s->timeline[4].nmt_committed.empty());
+  EXPECT_EQ(s->perf_map_path, dir + "/perf-4242.map");
+  EXPECT_EQ(s->command, "java -jar a.jar");
+  EXPECT_EQ(s->build_ids.at("/usr/lib/libz.so.1"), "0a1b2c");
+}
+
+TEST(LoadSeriesTest, ClearErrors) {
+  const std::string empty = NewDir("empty");
+  absl::StatusOr<LoadedSeries> s = LoadSeries({empty});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("no .heap files"));
+
+  const std::string bad = NewDir("bad");
+  std::ofstream(bad + "/jeprof.1.0.i0.heap") << "heap_v2/524288\n  t*: 1: 2";
+  s = LoadSeries({bad});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("jeprof.1.0.i0.heap"));
+
+  const std::string run = NewDir("norun");
+  std::ofstream(run + "/timeline.jsonl")
+      << "{\"seq\":0,\"file\":\"snapshot-0.heap\",\"dumped\":false}\n";
+  s = LoadSeries({run});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("profiling on"));
+
+  EXPECT_FALSE(LoadSeries({}).ok());
+}
+
+TEST(LoadSeriesTest, WrongTypesInTimelineAndManifestDoNotThrow) {
+  // Valid JSON with values of the wrong type (a hand-edited or foreign
+  // file) reads as absent values, never as an exception.
+  const std::string dir = NewDir("types");
+  Copy(std::string(kSmoke) + kFiles[0], dir + "/snapshot-0.heap", 1);
+  Copy(std::string(kSmoke) + kFiles[1], dir + "/snapshot-1.heap", 2);
+  std::ofstream(dir + "/timeline.jsonl")
+      << "{\"seq\":0,\"file\":\"snapshot-0.heap\",\"dumped\":true,"
+         "\"mono_ns\":1e9,\"java\":{\"nmt_committed\":{\"Thread\":\"x\"}}}\n"
+         "{\"seq\":\"1\",\"file\":null,\"dumped\":1,\"mono_ns\":null,"
+         "\"jemalloc\":[1],\"java\":7}\n";
+  std::ofstream(dir + "/manifest.json")
+      << "{\"settings\":\"none\",\"build_ids\":[1,2]}";
+  absl::StatusOr<LoadedSeries> s;
+  ASSERT_NO_THROW(s = LoadSeries({dir}));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->command, "");
+  EXPECT_TRUE(s->build_ids.empty());
+  ASSERT_GE(s->timeline.size(), 1u);
+  EXPECT_TRUE(s->timeline[0].nmt_committed.empty());
+}
+
+}  // namespace
+}  // namespace jleak
+
+namespace jleak {
+namespace {
+
+TEST(FindPerfMapBesideTest, ByPidThenTheOnlyOne) {
+  const std::string dir = NewDir("perfmaps");
+  std::ofstream(dir + "/jeprof.7.0.i0.heap") << "x";
+  EXPECT_EQ(FindPerfMapBeside(dir + "/jeprof.7.0.i0.heap"), "");
+  std::ofstream(dir + "/perf-9.map") << "x";
+  // A run directory's snapshot-N.heap carries no pid: the only map is it.
+  EXPECT_EQ(FindPerfMapBeside(dir + "/snapshot-3.heap"), dir + "/perf-9.map");
+  std::ofstream(dir + "/perf-7.map") << "x";
+  EXPECT_EQ(FindPerfMapBeside(dir + "/jeprof.7.0.i0.heap"),
+            dir + "/perf-7.map");
+  EXPECT_EQ(FindPerfMapBeside(dir + "/snapshot-3.heap"), "");  // ambiguous
+}
+
+}  // namespace
+}  // namespace jleak

@@ -1,0 +1,362 @@
+// File: analyze_command.cc
+//
+// `jleak analyze` (see analyze_command.h).
+
+#include "harness/cli/analyze_command.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <regex>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "harness/analyze/analyzer.h"
+#include "harness/analyze/series_loader.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/subcommand.h"
+#include "harness/io/file_io.h"
+#include "harness/report/report_html.h"
+#include "harness/report/report_json.h"
+#include "harness/report/report_text.h"
+#include "profiler/pprof_writer.h"
+
+namespace jleak {
+namespace {
+
+constexpr char kName[] = "jleak analyze";
+
+int Fail(const absl::Status& status) {
+  std::cerr << kName << ": " << status.message() << "\n";
+  return kExitTrouble;
+}
+
+absl::Status ParseWarmup(const std::string& text, AnalyzerOptions* o) {
+  if (text.empty()) return absl::OkStatus();
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  const std::string rest(end);
+  if (end == text.c_str() || v < 0 ||
+      (rest != "" && rest != "%" && rest != "s")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--warmup '", text,
+                     "': expected seconds (10, 10s) or a share of the "
+                     "run (25%)"));
+  }
+  if (rest == "%") {
+    if (v >= 100) {
+      return absl::InvalidArgumentError("--warmup must be below 100%");
+    }
+    o->warmup_fraction = v / 100;
+    o->warmup_seconds = -1;
+  } else {
+    o->warmup_seconds = v;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetBudget(const std::string& flag, const std::string& text,
+                       double* out) {
+  if (text.empty()) return absl::OkStatus();
+  absl::StatusOr<double> v = ParseByteSize(text);
+  if (!v.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", v.status().message()));
+  }
+  *out = *v;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AnalyzerOptions> MakeOptions(const AnalyzeFlags& flags) {
+  AnalyzerOptions o;
+  absl::Status st = ParseWarmup(flags.warmup, &o);
+  if (!st.ok()) return st;
+  o.site_frames = flags.site_frames;
+  o.min_snapshots = flags.min_snapshots;
+  for (auto [flag, text, field] :
+       {std::make_tuple("--max-site-rate", &flags.max_site_rate,
+                        &o.budgets.max_site_rate),
+        std::make_tuple("--max-total-rate", &flags.max_total_rate,
+                        &o.budgets.max_total_rate),
+        std::make_tuple("--max-total-growth", &flags.max_total_growth,
+                        &o.budgets.max_total_growth),
+        std::make_tuple("--max-rss-rate", &flags.max_rss_rate,
+                        &o.budgets.max_rss_rate),
+        std::make_tuple("--max-allocated-rate", &flags.max_allocated_rate,
+                        &o.budgets.max_allocated_rate)}) {
+    st = SetBudget(flag, *text, field);
+    if (!st.ok()) return st;
+  }
+  if (!flags.suppressions_file.empty()) {
+    absl::StatusOr<std::string> text =
+        ReadFileToString(flags.suppressions_file);
+    if (!text.ok()) return text.status();
+    absl::StatusOr<std::vector<Suppression>> s =
+        ParseSuppressions(*text, flags.suppressions_file);
+    if (!s.ok()) return s.status();
+    o.suppressions = *std::move(s);
+  }
+  for (const std::string& regex : flags.suppress) {
+    absl::StatusOr<Suppression> s = MakeFrameSuppression(regex);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--suppress: ", s.status().message()));
+    }
+    o.suppressions.push_back(*std::move(s));
+  }
+  return o;
+}
+
+// Writes one report file whole, or says why not.
+absl::Status WriteReport(const std::string& path, const std::string& what,
+                         const std::string& contents) {
+  absl::Status st = WriteFileAtomically(path, contents);
+  if (!st.ok()) {
+    return absl::Status(st.code(), absl::StrCat("cannot write the ", what,
+                                                " report: ", st.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
+  const std::string verdict = VerdictName(a.verdict);
+  const std::string top = a.sites.empty() ? "" : a.sites.front().top_frame;
+  if (verdict != flags.expect) {
+    std::string found = verdict;
+    if (a.verdict == Verdict::kLeak) {
+      found = a.kind == GrowthKind::kMalloc
+                  ? absl::StrCat("a leak at ", top)
+                  : absl::StrCat("a leak (", GrowthKindName(a.kind), ")");
+    }
+    return absl::StrCat("expected ",
+                        flags.expect == "leak" ? "a leak" : flags.expect,
+                        ", found ", found);
+  }
+  if (!flags.expect_kind.empty() &&
+      flags.expect_kind != GrowthKindName(a.kind)) {
+    return absl::StrCat("expected growth of kind ", flags.expect_kind,
+                        ", found ", GrowthKindName(a.kind));
+  }
+  if (!flags.expect_site.empty()) {
+    std::regex site;
+    try {
+      site = std::regex(flags.expect_site);
+    } catch (const std::regex_error& e) {
+      return absl::StrCat("--expect-site /", flags.expect_site,
+                          "/ is not a valid regex: ", e.what());
+    }
+    // The site is its leading native frames (SiteKeyFrames): a stripped
+    // library's own frames may come first, unnamed, before the JNI entry
+    // that names the leak.
+    std::vector<std::string> names;
+    if (!a.sites.empty()) {
+      const std::vector<NamedFrame>& frames = a.sites.front().frames;
+      const size_t n = SiteKeyFrames(frames, flags.site_frames);
+      for (size_t i = 0; i < n; ++i) names.push_back(frames[i].function);
+    }
+    for (const std::string& name : names) {
+      if (std::regex_search(name, site)) return "";
+    }
+    return absl::StrCat(
+        "expected the leak at a site matching /", flags.expect_site,
+        "/, found it at ",
+        names.empty() ? "no site" : absl::StrJoin(names, " <- "));
+  }
+  return "";
+}
+
+void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
+  cmd->add_option("--warmup", flags->warmup,
+                  "Ignore the start of the run when fitting growth: seconds "
+                  "(10, 10s) or a share of the series' time span (25%). "
+                  "Default 25%")
+      ->group("Analysis");
+  cmd->add_option("--site-frames", flags->site_frames,
+                  "At most this many leading native frames identify a site "
+                  "(default 6)")
+      ->check(CLI::Range(1, 64))
+      ->group("Analysis");
+  cmd->add_option("--min-snapshots", flags->min_snapshots,
+                  "Snapshots needed after the warm-up for a verdict; fewer is "
+                  "inconclusive (default 4)")
+      ->check(CLI::Range(3, 1000000))
+      ->group("Analysis");
+  cmd->add_option("--max-site-rate", flags->max_site_rate,
+                  "Budget per site: a site leaks when its growth rate's 95% "
+                  "lower bound exceeds this per second (default 4KiB; per "
+                  "snapshot when only file sequence numbers order the series)")
+      ->group("Budgets");
+  cmd->add_option("--max-total-rate", flags->max_total_rate,
+                  "Budget for all sites together, per second (default 32KiB)")
+      ->group("Budgets");
+  cmd->add_option("--max-total-growth", flags->max_total_growth,
+                  "Budget for the total growth over the analyzed window "
+                  "(default 64MiB; 0 disables)")
+      ->group("Budgets");
+  cmd->add_option("--max-rss-rate", flags->max_rss_rate,
+                  "Budget for RSS growth that malloc does not explain, per "
+                  "second (default 256KiB; needs a run directory's timeline)")
+      ->group("Budgets");
+  cmd->add_option("--max-allocated-rate", flags->max_allocated_rate,
+                  "Budget for malloc'd memory as jemalloc counts it exactly "
+                  "(not sampled), less suppressed sites, per second: catches "
+                  "leaks too slow for any sampled site to be sure of "
+                  "(default 8KiB; 0 disables; needs a run directory's "
+                  "timeline)")
+      ->group("Budgets");
+  cmd->add_option("--suppressions", flags->suppressions_file,
+                  "File of sites not to judge: lines 'function <name>' or "
+                  "'frame <regex>', '#' comments")
+      ->check(CLI::ExistingFile)
+      ->group("Budgets");
+  cmd->add_option("--suppress", flags->suppress,
+                  "A frame regex whose sites are not judged (repeatable)")
+      ->group("Budgets");
+  cmd->add_option("--json", flags->json, "Write the JSON report here")
+      ->group("Reports");
+  cmd->add_option("--html", flags->html,
+                  "Write the self-contained HTML report here")
+      ->group("Reports");
+  cmd->add_option("--pprof", flags->pprof,
+                  "Write the growth (last analyzed snapshot minus the first) "
+                  "as a gzipped pprof profile here")
+      ->group("Reports");
+  cmd->add_option("--top", flags->top, "Sites in the summary (default 5)")
+      ->group("Reports");
+  cmd->add_option("--expect", flags->expect,
+                  "For tests: exit 0 when the verdict is this, 1 when not "
+                  "(2 still means the analysis could not be done)")
+      ->check(CLI::IsMember({"clean", "leak"}))
+      ->group("Expectations");
+  cmd->add_option("--expect-site", flags->expect_site,
+                  "With --expect leak: a regex the first site's top frame "
+                  "must match (a leak elsewhere fails)")
+      ->group("Expectations");
+  cmd->add_option("--expect-kind", flags->expect_kind,
+                  "With --expect leak: malloc, outside_malloc or "
+                  "allocator_retention")
+      ->check(
+          CLI::IsMember({"malloc", "outside_malloc", "allocator_retention"}))
+      ->group("Expectations");
+  AddSymbolizerFlags(cmd, &flags->symbolizer);
+}
+
+int AnalyzeAndReport(const std::vector<std::string>& inputs,
+                     const AnalyzeFlags& flags, std::ostream& out) {
+  absl::StatusOr<AnalyzerOptions> options = MakeOptions(flags);
+  if (!options.ok()) return Fail(options.status());
+  absl::StatusOr<FrameFilter> filter = MakeFrameFilter(flags.symbolizer);
+  if (!filter.ok()) return Fail(filter.status());
+
+  const bool tty = isatty(STDERR_FILENO);
+  absl::StatusOr<LoadedSeries> series =
+      LoadSeries(inputs, [tty](size_t done, size_t total) {
+        if (tty) {
+          std::cerr << absl::StrFormat("\rreading snapshot %d/%d", done, total)
+                    << (done == total ? "\r\033[K" : "") << std::flush;
+        }
+      });
+  if (!series.ok()) return Fail(series.status());
+  if (series->snapshots.empty()) {
+    return Fail(absl::NotFoundError("no snapshots to analyze"));
+  }
+
+  // The last snapshot maps every library the process loaded so far.
+  std::unique_ptr<ElfSymbolizer> symbolizer = MakeSymbolizer(
+      series->snapshots.back().profile.mappings, flags.symbolizer,
+      series->perf_map_path, series->build_ids);
+  Analysis analysis =
+      Analyze(std::move(series->snapshots), series->time_source,
+              std::move(series->timeline), *symbolizer, *filter, *options);
+  analysis.command = series->command;
+  for (const std::string& w : series->warnings) {
+    analysis.warnings.push_back(w);
+  }
+
+  WriteTextSummary(analysis, {flags.top, 4}, out);
+
+  bool reports_ok = true;
+  auto report = [&](const std::string& path, const std::string& what,
+                    const absl::StatusOr<std::string>& contents) {
+    absl::Status st =
+        contents.ok() ? WriteReport(path, what, *contents) : contents.status();
+    if (!st.ok()) {
+      std::cerr << kName << ": " << st.message() << "\n";
+      reports_ok = false;
+    } else {
+      out << "  " << what << " report: " << path << "\n";
+    }
+  };
+  if (!flags.json.empty()) {
+    report(flags.json, "JSON", JsonReportString(analysis));
+  }
+  if (!flags.html.empty()) {
+    std::ostringstream html;
+    absl::Status st = WriteHtmlReport(analysis, html);
+    report(flags.html, "HTML",
+           st.ok() ? absl::StatusOr<std::string>(html.str())
+                   : absl::StatusOr<std::string>(st));
+  }
+  if (!flags.pprof.empty()) {
+    PprofOptions o;
+    o.comment = "jleak: growth over the analyzed window";
+    report(flags.pprof, "pprof",
+           SerializePprofGzipped(BuildPprof(analysis.growth_profile, o)));
+  }
+  if (!reports_ok) return kExitTrouble;
+  if (!flags.expect.empty()) {
+    if (analysis.verdict == Verdict::kInconclusive) {
+      out << "jleak: EXPECTATION NOT CHECKED: the analysis was inconclusive\n";
+      return kExitTrouble;
+    }
+    const std::string miss = CheckExpectation(analysis, flags);
+    if (!miss.empty()) {
+      out << "jleak: EXPECTATION FAILED: " << miss << "\n";
+      return kExitLeak;
+    }
+    out << "jleak: expectation met: " << flags.expect
+        << (flags.expect_site.empty()
+                ? ""
+                : absl::StrCat(" at ", analysis.sites.front().top_frame))
+        << "\n";
+    return kExitOk;
+  }
+  switch (analysis.verdict) {
+    case Verdict::kClean:
+      return kExitOk;
+    case Verdict::kLeak:
+      return kExitLeak;
+    case Verdict::kInconclusive:
+      return kExitTrouble;
+  }
+  return kExitTrouble;
+}
+
+void AddAnalyzeCommand(CLI::App& jleak, int* exit_code) {
+  auto flags = std::make_shared<AnalyzeFlags>();
+  auto inputs = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = jleak.add_subcommand(
+      "analyze",
+      "Judge a series of heap snapshots: which allocation sites grow, how "
+      "fast, how sure. Input: a `jleak run` output directory, or jemalloc "
+      ".heap files collected with LD_PRELOAD + MALLOC_CONF=prof:true,... "
+      "(a directory of them, or the files).\n"
+      "Exit: 0 clean, 1 leak, 2 inconclusive or error.\n"
+      "Examples:\n"
+      "  jleak analyze --html report.html jleak-out/\n"
+      "  jleak analyze --sysroot /srv/prod-copy /srv/heaps/jeprof.*.heap");
+  cmd->add_option("INPUT", *inputs,
+                  "A run directory, or .heap files of one process")
+      ->required()
+      ->check(CLI::ExistingPath);
+  AddAnalyzeFlags(cmd, flags.get());
+  cmd->callback([flags, inputs, exit_code] {
+    *exit_code = AnalyzeAndReport(*inputs, *flags, std::cout);
+  });
+}
+
+}  // namespace jleak

@@ -1,0 +1,56 @@
+// File: analyze_command.h
+//
+// `jleak analyze`: turn a series of heap snapshots into a verdict and
+// reports. Also the last step of `jleak run`, which calls
+// AnalyzeAndReport on its run directory.
+
+#ifndef JLEAK_HARNESS_CLI_ANALYZE_COMMAND_H_
+#define JLEAK_HARNESS_CLI_ANALYZE_COMMAND_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "harness/cli/cli_flags.h"
+
+namespace jleak {
+
+struct AnalyzeFlags {
+  std::string warmup;  // "10" seconds, "25%" of the span; empty: default
+  int site_frames = 6;
+  int min_snapshots = 4;
+  std::string max_site_rate, max_total_rate, max_total_growth, max_rss_rate,
+      max_allocated_rate;
+  std::string suppressions_file;
+  std::vector<std::string> suppress;
+  std::string json, html, pprof;
+  size_t top = 5;
+  // Expectations (for tests): when `expect` is set, the exit code says
+  // whether the verdict met it (0) or not (1), instead of the verdict.
+  std::string expect;       // "", "clean" or "leak"
+  std::string expect_site;  // regex the first site's top frame must match
+  std::string expect_kind;  // e.g. "outside_malloc"; "" for any
+  SymbolizerFlags symbolizer;
+};
+
+struct Analysis;
+
+// CheckExpectation compares an analysis with the expectation in `flags`.
+// Returns an empty string when met, else a sentence saying what differed,
+// e.g. "expected a leak, found clean".
+std::string CheckExpectation(const Analysis& analysis,
+                             const AnalyzeFlags& flags);
+
+// AddAnalyzeFlags registers the analysis and report options on `cmd`.
+void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags);
+
+// AnalyzeAndReport loads `inputs`, analyzes them, prints the summary to
+// `out`, writes the requested report files, and returns the exit code:
+// 0 clean, 1 leak, 2 inconclusive or error (with one line on stderr).
+int AnalyzeAndReport(const std::vector<std::string>& inputs,
+                     const AnalyzeFlags& flags, std::ostream& out);
+
+}  // namespace jleak
+
+#endif  // JLEAK_HARNESS_CLI_ANALYZE_COMMAND_H_

@@ -1,0 +1,54 @@
+// File: cli_flags.h
+//
+// Command-line options shared by `jleak profile` and `jleak analyze`: how
+// to find the profiled binaries (symbolization) and which frames to trim,
+// and parsing of human byte sizes ("4KiB", "1.5MiB").
+
+#ifndef JLEAK_HARNESS_CLI_CLI_FLAGS_H_
+#define JLEAK_HARNESS_CLI_CLI_FLAGS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "profiler/elf_symbolizer.h"
+#include "profiler/frame_filter.h"
+#include "profiler/proc_maps.h"
+
+namespace jleak {
+
+struct SymbolizerFlags {
+  std::string sysroot;
+  std::vector<std::string> binary_dirs;
+  std::vector<std::string> binaries;
+  std::vector<std::string> debug_dirs;
+  std::string perf_map;
+  std::string trim_frames_file;
+  std::vector<std::string> trim;
+};
+
+// AddSymbolizerFlags registers --sysroot, --binary-dir, --binary,
+// --debug-dir, --perf-map, --trim-frames and --trim on `cmd`.
+void AddSymbolizerFlags(CLI::App* cmd, SymbolizerFlags* flags);
+
+// MakeSymbolizer builds the ElfSymbolizer for a process with `mappings`.
+// `found_perf_map` is used when --perf-map was not given.
+std::unique_ptr<ElfSymbolizer> MakeSymbolizer(
+    const std::vector<Mapping>& mappings, const SymbolizerFlags& flags,
+    const std::string& found_perf_map,
+    const absl::flat_hash_map<std::string, std::string>& build_ids = {});
+
+// MakeFrameFilter: the default allocator frames plus --trim-frames and
+// --trim.
+absl::StatusOr<FrameFilter> MakeFrameFilter(const SymbolizerFlags& flags);
+
+// ParseByteSize parses "4096", "4KiB", "4K", "1.5MiB", "2GiB" (binary
+// units; "KB" is read as KiB too). Negative and garbage are errors.
+absl::StatusOr<double> ParseByteSize(const std::string& text);
+
+}  // namespace jleak
+
+#endif  // JLEAK_HARNESS_CLI_CLI_FLAGS_H_

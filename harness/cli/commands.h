@@ -1,0 +1,26 @@
+// File: commands.h
+//
+// The registration functions of every `jleak` subcommand (see
+// subcommand.h for the contract).
+
+#ifndef JLEAK_HARNESS_CLI_COMMANDS_H_
+#define JLEAK_HARNESS_CLI_COMMANDS_H_
+
+#include "CLI/CLI.hpp"
+
+namespace jleak {
+
+void AddProfileCommand(CLI::App& jleak, int* exit_code);  // profile_command.cc
+void AddAnalyzeCommand(CLI::App& jleak, int* exit_code);  // analyze_command.cc
+void AddRunCommand(CLI::App& jleak, int* exit_code);      // run_command.cc
+
+// AddAllCommands registers every subcommand above on `jleak`.
+inline void AddAllCommands(CLI::App& jleak, int* exit_code) {
+  AddProfileCommand(jleak, exit_code);
+  AddAnalyzeCommand(jleak, exit_code);
+  AddRunCommand(jleak, exit_code);
+}
+
+}  // namespace jleak
+
+#endif  // JLEAK_HARNESS_CLI_COMMANDS_H_

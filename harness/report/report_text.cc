@@ -1,0 +1,119 @@
+// File: report_text.cc
+//
+// Terminal summary of an Analysis (see report_text.h).
+
+#include "harness/report/report_text.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "profiler/profile_report.h"
+
+namespace jleak {
+namespace {
+
+std::string Signed(double bytes) {
+  return absl::StrCat(bytes >= 0 ? "+" : "", FormatBytes(bytes));
+}
+
+std::string Finite(double v, const std::string& unit) {
+  if (!std::isfinite(v)) return "?";
+  return absl::StrCat(FormatBytes(v), unit);
+}
+
+void Signal(const char* name, const std::optional<GrowthEstimate>& g,
+            bool bytes, std::vector<std::string>* out) {
+  if (!g.has_value()) return;
+  if (bytes) {
+    out->push_back(absl::StrFormat("%s %s -> %s (%s)", name,
+                                   FormatBytes(g->first), FormatBytes(g->last),
+                                   Signed(g->last - g->first)));
+  } else {
+    out->push_back(absl::StrFormat("%s %.0f -> %.0f", name, g->first, g->last));
+  }
+}
+
+}  // namespace
+
+void WriteTextSummary(const Analysis& a, const TextSummaryOptions& options,
+                      std::ostream& out) {
+  const bool per_snapshot = a.time_source == TimeSource::kSequence;
+  const std::string unit = per_snapshot ? "/snap" : "/s";
+  std::string verdict = VerdictName(a.verdict);
+  for (char& c : verdict) c = static_cast<char>(std::toupper(c));
+  out << "jleak: " << verdict << ": " << a.reason << "\n";
+  if (a.verdict == Verdict::kLeak) {
+    out << "  " << GrowthKindSentence(a.kind) << "\n";
+  }
+  size_t analyzed = 0;
+  for (const SnapshotInfo& s : a.snapshots) analyzed += s.analyzed;
+  out << absl::StrFormat(
+      "  %d snapshots, %d analyzed after a %.1f%s warm-up; times from %s\n",
+      a.snapshots.size(), analyzed, a.warmup_seconds,
+      per_snapshot ? "-snapshot" : " s", TimeSourceName(a.time_source));
+  if (!a.command.empty()) out << "  command: " << a.command << "\n";
+
+  size_t shown = 0;
+  for (const SiteSeries& s : a.sites) {
+    if (shown == options.max_sites) break;
+    // "?": the likely site of a leak found by jemalloc's exact count, shown
+    // even when sampling gave it no fitted growth.
+    if (s.suppressed || (s.growth.growth <= 0 && !s.over_budget && !s.likely)) {
+      continue;
+    }
+    if (shown == 0) {
+      out << absl::StrFormat("\n  %-11s %-30s %-8s %s\n", "growth",
+                             "rate (95% CI)", "trend", "site");
+    }
+    ++shown;
+    const GrowthEstimate& g = s.growth;
+    const std::string rate =
+        absl::StrCat(Finite(g.slope, unit), " (", Finite(g.slope_low, ""), "..",
+                     Finite(g.slope_high, ""), ")");
+    const std::string trend =
+        g.p_value < 0.001 ? "p<0.001" : absl::StrFormat("p=%.2f", g.p_value);
+    out << absl::StrFormat("%s %-11s %-30s %-8s %s\n",
+                           s.over_budget ? "!"
+                           : s.likely    ? "?"
+                                         : " ",
+                           Signed(g.growth), rate, trend, s.top_frame);
+    for (size_t i = 1; i < s.frames.size() && i < options.max_frames; ++i) {
+      out << absl::StrFormat("  %-11s %-30s %-8s   <- %s\n", "", "", "",
+                             s.frames[i].function);
+    }
+  }
+  if (shown == 0) out << "\n  no allocation site grew after the warm-up\n";
+  size_t suppressed = 0;
+  for (const SiteSeries& s : a.sites) suppressed += s.suppressed;
+  if (suppressed > 0) {
+    out << absl::StrFormat("  (%d suppressed sites not judged)\n", suppressed);
+  }
+
+  std::vector<std::string> signals;
+  Signal("RSS", a.rss_growth, true, &signals);
+  Signal("jemalloc allocated", a.allocated_growth, true, &signals);
+  Signal("direct buffers", a.direct_buffer_growth, true, &signals);
+  Signal("threads", a.thread_growth, false, &signals);
+  if (!signals.empty()) {
+    out << "\n  after warm-up: ";
+    for (size_t i = 0; i < signals.size(); ++i) {
+      out << (i ? "; " : "") << signals[i];
+    }
+    out << "\n";
+  }
+  // The Native Memory Tracking categories that grew, largest first.
+  std::vector<std::string> nmt;
+  for (const auto& [category, g] : a.nmt_growth) {
+    if (g.growth <= 0 || nmt.size() == 4) continue;
+    nmt.push_back(absl::StrCat(category, " ", Signed(g.growth)));
+  }
+  if (!nmt.empty()) {
+    out << "  NMT committed after warm-up: ";
+    for (size_t i = 0; i < nmt.size(); ++i) out << (i ? "; " : "") << nmt[i];
+    out << "\n";
+  }
+  for (const std::string& w : a.warnings) out << "  warning: " << w << "\n";
+}
+
+}  // namespace jleak

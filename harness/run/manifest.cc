@@ -1,0 +1,159 @@
+// File: manifest.cc
+//
+// manifest.json rendering and reading (see manifest.h).
+
+#include "harness/run/manifest.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+
+namespace jleak {
+namespace {
+
+std::string Rfc3339(int64_t wall_ns) {
+  if (wall_ns == 0) return "";
+  return absl::FormatTime(absl::RFC3339_full, absl::FromUnixNanos(wall_ns),
+                          absl::UTCTimeZone());
+}
+
+nlohmann::ordered_json SettingsJson(const LaunchSettings& s) {
+  return {{"command", s.command},         {"out_dir", s.out_dir},
+          {"interval_s", s.interval_s},   {"sample_bytes", s.sample_bytes},
+          {"duration_s", s.duration_s},   {"timeout_s", s.timeout_s},
+          {"grace_s", s.grace_s},         {"mode", s.mode},
+          {"force_gc", s.force_gc},       {"nmt", s.nmt},
+          {"keep_output", s.keep_output}, {"jemalloc", s.jemalloc_path},
+          {"agent", s.agent_path}};
+}
+
+}  // namespace
+
+std::vector<SnapshotEntry> ParseTimeline(absl::string_view text) {
+  std::vector<SnapshotEntry> out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) continue;
+    SnapshotEntry e;
+    try {  // a value of the wrong type: the line is skipped like a torn one
+      e.seq = j.value("seq", 0);
+      e.kind = j.value("kind", "");
+      e.file = j.value("file", "");
+      e.dumped = j.value("dumped", false);
+      e.error = j.value("error", "");
+      e.wall_time_ns = j.value("wall_time_ns", int64_t{0});
+      e.elapsed_s = j.value("elapsed_s", 0.0);
+      e.rss_bytes = j.value("rss_bytes", int64_t{-1});
+      if (j.contains("jemalloc") && j["jemalloc"].is_object()) {
+        e.jemalloc_allocated = j["jemalloc"].value("allocated", int64_t{-1});
+      }
+    } catch (const nlohmann::json::exception&) {
+      continue;
+    }
+    out.push_back(e);
+  }
+  return out;
+}
+
+nlohmann::ordered_json ManifestJson(const RunRecord& r) {
+  nlohmann::ordered_json j;
+  j["tool"] = kToolVersion;
+  j["jleak_argv"] = r.jleak_argv;
+  j["settings"] = SettingsJson(r.settings);
+  nlohmann::ordered_json env = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : r.plan.env_changes) env[k] = v;
+  j["launch"] = {{"argv", r.plan.argv},
+                 {"env_changes", env},
+                 {"mode", r.plan.mode},
+                 {"injection", r.plan.injection},
+                 {"injected_jvm_flags", r.plan.injected_jvm_flags},
+                 {"agent_options", r.plan.agent_options},
+                 {"lg_prof_sample", r.plan.lg_prof_sample}};
+  j["state"] = r.state;
+  j["start_time"] = Rfc3339(r.start_wall_ns);
+  j["start_wall_ns"] = r.start_wall_ns;
+  j["end_time"] = Rfc3339(r.end_wall_ns);
+  j["end_wall_ns"] = r.end_wall_ns;
+  if (r.workload.has_value()) {
+    const SuperviseResult& w = *r.workload;
+    nlohmann::ordered_json wj;
+    wj["ended_by"] = w.ended_by;
+    wj["exited"] = w.exit.exited;
+    if (w.exit.exited) {
+      wj["exit_code"] = w.exit.code;
+    } else {
+      wj["signal"] = w.exit.signal;
+      wj["signal_name"] = SignalName(w.exit.signal);
+      wj["core_dumped"] = w.exit.core_dumped;
+    }
+    wj["status"] = DescribeExit(w.exit);
+    wj["sent_sigkill"] = w.sent_sigkill;
+    wj["elapsed_s"] = w.elapsed_s;
+    wj["leftover_processes_killed"] = w.leftover_processes_killed;
+    j["workload"] = wj;
+  } else {
+    j["workload"] = nullptr;
+  }
+  if (!r.workload_log.empty()) {
+    j["workload_log"] = r.workload_log;
+    if (!r.workload_log_note.empty()) {
+      j["workload_log_note"] = r.workload_log_note;
+    }
+  }
+  if (!r.build_ids.empty()) j["build_ids"] = r.build_ids;
+  j["outcome"] = r.outcome;
+  j["message"] = r.message;
+  j["agent"] = r.agent;
+  nlohmann::ordered_json snaps = nlohmann::ordered_json::array();
+  for (const SnapshotEntry& e : r.snapshots) {
+    nlohmann::ordered_json s = {{"seq", e.seq},
+                                {"kind", e.kind},
+                                {"file", e.file},
+                                {"dumped", e.dumped},
+                                {"time", Rfc3339(e.wall_time_ns)},
+                                {"wall_time_ns", e.wall_time_ns},
+                                {"elapsed_s", e.elapsed_s}};
+    if (!e.error.empty()) s["error"] = e.error;
+    snaps.push_back(s);
+  }
+  j["snapshots"] = snaps;
+  return j;
+}
+
+absl::StatusOr<LaunchSettings> SettingsFromManifest(absl::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("settings") ||
+      !j["settings"].is_object()) {
+    return absl::InvalidArgumentError(
+        "not a jleak manifest (no \"settings\" object)");
+  }
+  const nlohmann::json& s = j["settings"];
+  LaunchSettings out;
+  try {
+    out.command = s.at("command").get<std::vector<std::string>>();
+    out.out_dir = s.value("out_dir", "");
+    out.interval_s = s.value("interval_s", kDefaultIntervalSeconds);
+    out.sample_bytes = s.value("sample_bytes", kDefaultSampleBytes);
+    out.duration_s = s.value("duration_s", 0.0);
+    out.timeout_s = s.value("timeout_s", 0.0);
+    out.grace_s = s.value("grace_s", 10.0);
+    out.mode = s.value("mode", "auto");
+    out.force_gc = s.value("force_gc", true);
+    out.nmt = s.value("nmt", false);
+    out.keep_output = s.value("keep_output", true);
+    out.jemalloc_path = s.value("jemalloc", "");
+    out.agent_path = s.value("agent", "");
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("manifest settings: ", e.what()));
+  }
+  if (out.command.empty()) {
+    return absl::InvalidArgumentError("manifest has an empty command");
+  }
+  return out;
+}
+
+}  // namespace jleak

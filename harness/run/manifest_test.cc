@@ -1,0 +1,99 @@
+// File: manifest_test.cc
+//
+// Tests of manifest.json rendering, timeline reading, and the settings
+// round trip that --replay relies on.
+
+#include "harness/run/manifest.h"
+
+#include <csignal>
+
+#include "gtest/gtest.h"
+
+namespace jleak {
+namespace {
+
+TEST(ParseTimeline, SkipsBrokenLines) {
+  std::vector<SnapshotEntry> t = ParseTimeline(
+      "{\"seq\":0,\"kind\":\"baseline\",\"file\":\"snapshot-0.heap\","
+      "\"dumped\":true,\"wall_time_ns\":1700000000000000000,"
+      "\"elapsed_s\":0.1,\"jemalloc\":{\"allocated\":10}}\n"
+      "{\"seq\":1,\"kind\":\"int\n"  // cut by a full disk
+      "{\"seq\":2,\"kind\":\"final\",\"file\":\"snapshot-2.heap\","
+      "\"dumped\":false,\"error\":\"disk full\"}\n"
+      // Valid JSON, wrong types: skipped, not thrown.
+      "{\"seq\":\"3\",\"file\":null,\"jemalloc\":{\"allocated\":\"x\"}}\n");
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].kind, "baseline");
+  EXPECT_EQ(t[0].jemalloc_allocated, 10);
+  EXPECT_EQ(t[1].seq, 2);
+  EXPECT_FALSE(t[1].dumped);
+  EXPECT_EQ(t[1].error, "disk full");
+}
+
+RunRecord SampleRecord() {
+  RunRecord r;
+  r.jleak_argv = {"jleak", "run", "--", "java", "Main"};
+  r.settings.command = {"java", "Main"};
+  r.settings.out_dir = "/runs/r";
+  r.settings.interval_s = 5;
+  r.settings.duration_s = 30;
+  r.settings.mode = "jvm";
+  r.settings.jemalloc_path = "/jl/libjemalloc.so.2";
+  r.settings.agent_path = "/jl/libjleak_agent.so";
+  r.plan.argv = {"java", "-agentpath:/jl/libjleak_agent.so=out=/runs/r",
+                 "Main"};
+  r.plan.env_changes = {{"LD_PRELOAD", "/jl/libjemalloc.so.2"}};
+  r.plan.mode = "jvm";
+  r.start_wall_ns = 1700000000000000000;
+  return r;
+}
+
+TEST(ManifestJson, RunningThenFinished) {
+  RunRecord r = SampleRecord();
+  nlohmann::ordered_json j = ManifestJson(r);
+  EXPECT_EQ(j["tool"], kToolVersion);
+  EXPECT_EQ(j["state"], "running");
+  EXPECT_TRUE(j["workload"].is_null());
+  EXPECT_EQ(j["start_time"], "2023-11-14T22:13:20+00:00");
+  EXPECT_EQ(j["launch"]["env_changes"]["LD_PRELOAD"], "/jl/libjemalloc.so.2");
+
+  r.state = "finished";
+  SuperviseResult w;
+  w.exit.signal = SIGSEGV;
+  w.exit.core_dumped = false;
+  w.ended_by = "exit";
+  r.workload = w;
+  r.outcome = "crashed";
+  r.snapshots = ParseTimeline(
+      "{\"seq\":0,\"kind\":\"baseline\",\"file\":\"snapshot-0.heap\","
+      "\"dumped\":true}\n");
+  j = ManifestJson(r);
+  EXPECT_EQ(j["workload"]["signal_name"], "SIGSEGV");
+  EXPECT_EQ(j["workload"]["status"], "signal 11 (SIGSEGV)");
+  EXPECT_FALSE(j["workload"].contains("exit_code"));
+  EXPECT_EQ(j["outcome"], "crashed");
+  ASSERT_EQ(j["snapshots"].size(), 1u);
+  EXPECT_EQ(j["snapshots"][0]["file"], "snapshot-0.heap");
+}
+
+TEST(SettingsFromManifest, RoundTrip) {
+  RunRecord r = SampleRecord();
+  absl::StatusOr<LaunchSettings> s =
+      SettingsFromManifest(ManifestJson(r).dump());
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->command, r.settings.command);
+  EXPECT_DOUBLE_EQ(s->interval_s, 5);
+  EXPECT_DOUBLE_EQ(s->duration_s, 30);
+  EXPECT_EQ(s->mode, "jvm");
+  EXPECT_EQ(s->jemalloc_path, "/jl/libjemalloc.so.2");
+}
+
+TEST(SettingsFromManifest, Refusals) {
+  EXPECT_FALSE(SettingsFromManifest("not json").ok());
+  EXPECT_FALSE(SettingsFromManifest("{}").ok());
+  EXPECT_FALSE(SettingsFromManifest("{\"settings\":{\"command\":[]}}").ok());
+  EXPECT_FALSE(SettingsFromManifest("{\"settings\":{\"command\":3}}").ok());
+}
+
+}  // namespace
+}  // namespace jleak
