@@ -28,6 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "profiler/java_frame.h"
 
 namespace jleak {
 namespace {
@@ -188,19 +189,28 @@ ElfSymbolizer::ElfSymbolizer(std::vector<Mapping> mappings,
   dwfl_state_->callbacks.debuginfo_path = &dwfl_state_->debuginfo_path_ptr;
 
   if (!options_.perf_map_path.empty()) {
-    absl::StatusOr<PerfMap> map = ReadPerfMap(options_.perf_map_path);
-    if (!map.ok()) {
-      Warn(absl::StrCat("perf map not used, JIT frames stay unnamed: ",
-                        map.status().message()));
-    } else {
-      if (map->skipped_lines() > 0) {
-        Warn(absl::StrCat(map->skipped_lines(),
-                          " bad line(s) skipped in the perf map, first: ",
-                          map->first_error()));
-      }
-      perf_map_ = *std::move(map);
-    }
+    perf_map_ = ReadMap(options_.perf_map_path,
+                        "perf map not used, JIT frames stay unnamed");
   }
+  if (!options_.java_frames_map_path.empty()) {
+    java_frames_map_ = ReadMap(options_.java_frames_map_path,
+                               "Java frames map not used, Java frames stay "
+                               "unnamed");
+  }
+}
+
+std::optional<PerfMap> ElfSymbolizer::ReadMap(const std::string& path,
+                                              absl::string_view what) {
+  absl::StatusOr<PerfMap> map = ReadPerfMap(path);
+  if (!map.ok()) {
+    Warn(absl::StrCat(what, ": ", map.status().message()));
+    return std::nullopt;
+  }
+  if (map->skipped_lines() > 0) {
+    Warn(absl::StrCat(map->skipped_lines(), " bad line(s) skipped in ", path,
+                      ", first: ", map->first_error()));
+  }
+  return *std::move(map);
 }
 
 ElfSymbolizer::~ElfSymbolizer() = default;
@@ -356,7 +366,33 @@ SymbolizedAddress ElfSymbolizer::Symbolize(uint64_t address) {
   return it->second;
 }
 
+SymbolizedAddress ElfSymbolizer::SymbolizeJavaFrame(uint64_t address) {
+  SymbolizedAddress out;
+  out.address = address;
+  out.module = kJavaModule;
+  out.module_offset = JavaFrameId(address);
+  const PerfMapEntry* e =
+      java_frames_map_.has_value() ? java_frames_map_->Find(address) : nullptr;
+  if (e == nullptr) {
+    if (!java_frames_map_.has_value() && !warned_no_java_frames_map_) {
+      warned_no_java_frames_map_ = true;
+      Warn(absl::StrCat(
+          "the stacks hold Java frames recorded by the agent, but no ",
+          kJavaFramesMapName,
+          " names them: give the run directory's with --java-frames"));
+    }
+    out.frames.push_back({"[unknown Java frame]", "", 0});
+    return out;
+  }
+  JavaFrameName name = ParseJavaFrameName(e->name);
+  out.frames.push_back(
+      {std::move(name.method), std::move(name.file), name.line});
+  out.resolved = true;
+  return out;
+}
+
 SymbolizedAddress ElfSymbolizer::SymbolizeUncached(uint64_t address) {
+  if (IsJavaFrameAddress(address)) return SymbolizeJavaFrame(address);
   SymbolizedAddress out;
   out.address = address;
   const Mapping* mapping = FindMapping(mappings_, address);

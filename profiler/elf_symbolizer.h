@@ -70,6 +70,10 @@ struct ElfSymbolizerOptions {
   // A perf map (/tmp/perf-<pid>.map) naming JIT-compiled code; empty for
   // none. A missing or unreadable file is a warning, not an error.
   std::string perf_map_path;
+  // The agent's java-frames.map (java_frame.h) naming the Java frames it
+  // put into the stacks; empty for none. Missing: a warning, and those
+  // frames are "[unknown Java frame]".
+  std::string java_frames_map_path;
   // Module path as mapped -> lower-case hex GNU build-id, as recorded at run
   // time. A file whose build-id differs is not used; the next candidate
   // (binary_dirs, then sysroot + path) is tried.
@@ -99,12 +103,17 @@ class ElfSymbolizer : public Symbolizer {
   struct Module;
 
   SymbolizedAddress SymbolizeUncached(uint64_t address);
+  SymbolizedAddress SymbolizeJavaFrame(uint64_t address);
+  std::optional<PerfMap> ReadMap(const std::string& path,
+                                 absl::string_view what);
   Module& GetModule(const Mapping& mapping);
   void Warn(std::string warning);
 
   std::vector<Mapping> mappings_;  // sorted by start
   ElfSymbolizerOptions options_;
   std::optional<PerfMap> perf_map_;
+  std::optional<PerfMap> java_frames_map_;
+  bool warned_no_java_frames_map_ = false;
   std::unique_ptr<DwflState> dwfl_state_;  // outlives modules_ below
   absl::flat_hash_map<std::string, std::unique_ptr<Module>> modules_;
   absl::flat_hash_map<uint64_t, SymbolizedAddress> cache_;

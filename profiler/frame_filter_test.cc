@@ -67,3 +67,84 @@ TEST(FrameFilterTest, ModulePatternsMatchTheFileName) {
 
 }  // namespace
 }  // namespace jleak
+
+namespace jleak {
+namespace {
+
+TEST(QualifiedNameTest, DropsReturnTypeAndParameters) {
+  EXPECT_EQ(QualifiedName("std::__new_allocator<char>::allocate(unsigned "
+                          "long, void const*)"),
+            "std::__new_allocator<char>::allocate");
+  EXPECT_EQ(QualifiedName("void std::vector<char, std::allocator<char> "
+                          ">::_M_realloc_insert<char const&>(__gnu_cxx::__"
+                          "normal_iterator<char*, std::vector<char> >, char "
+                          "const&)"),
+            "std::vector<char, std::allocator<char> >::_M_realloc_insert<char "
+            "const&>");
+  EXPECT_EQ(QualifiedName("operator new(unsigned long)"), "operator new");
+  EXPECT_EQ(QualifiedName("(anonymous namespace)::Cache::Insert(int)"),
+            "(anonymous namespace)::Cache::Insert");
+  EXPECT_EQ(QualifiedName("void (anonymous namespace)::Fill(int)"),
+            "(anonymous namespace)::Fill");
+  EXPECT_EQ(QualifiedName("Foo::operator()(int) const"), "Foo::operator()");
+  EXPECT_EQ(QualifiedName("deflateInit2_"), "deflateInit2_");
+  EXPECT_EQ(QualifiedName("java.nio.ByteBuffer.allocateDirect"),
+            "java.nio.ByteBuffer.allocateDirect");
+}
+
+TEST(FrameFilterTest, ClassifiesRuntimeJvmAndUserFrames) {
+  FrameFilter f;
+  const char* kLib = "/opt/app/libcache.so";
+  const char* kJvm = "/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so";
+  EXPECT_EQ(f.Classify("std::__new_allocator<char>::allocate(unsigned long, "
+                       "void const*)",
+                       kLib),
+            FrameKind::kRuntime);
+  EXPECT_EQ(f.Classify("void std::vector<char, std::allocator<char> "
+                       ">::_M_realloc_insert<char>(int)",
+                       kLib),
+            FrameKind::kRuntime);
+  EXPECT_EQ(f.Classify("std::__shared_count<(__gnu_cxx::_Lock_policy)2>::__"
+                       "shared_count<Blob>(Blob*&)",
+                       kLib),
+            FrameKind::kRuntime);
+  EXPECT_EQ(f.Classify("fopen", "/usr/lib/x86_64-linux-gnu/libc.so.6"),
+            FrameKind::kRuntime);
+  EXPECT_EQ(f.Classify("Unsafe_AllocateMemory0", kJvm), FrameKind::kJvm);
+  EXPECT_EQ(f.Classify("Java_java_util_zip_Deflater_init",
+                       "/usr/lib/jvm/x/lib/libzip.so"),
+            FrameKind::kJvm);
+  EXPECT_EQ(f.Classify("java.nio.ByteBuffer.allocateDirect", "[java]"),
+            FrameKind::kJvm);
+  EXPECT_EQ(f.Classify("jdk.internal.misc.Unsafe.allocateMemory", "[java]"),
+            FrameKind::kJvm);
+  EXPECT_EQ(f.Classify("com.example.Cache.put", "[java]"), FrameKind::kUser);
+  EXPECT_EQ(f.Classify("LeakyCache::Insert(std::string const&)", kLib),
+            FrameKind::kUser);
+  EXPECT_EQ(f.Classify("deflateInit2_", "/usr/lib/x86_64-linux-gnu/libz.so.1"),
+            FrameKind::kUser);
+  // Module rules need a module path: a Java frame is never "libjvm.so".
+  EXPECT_EQ(f.Classify("libjvm.so", "[java]"), FrameKind::kUser);
+}
+
+TEST(FrameFilterTest, UserRulesAddKindsAndWinOverRuntime) {
+  absl::StatusOr<std::vector<std::string>> p = FrameFilter::Parse(
+      "runtime absl::*\njvm module:libnetty_tcnative.so\nuser "
+      "std::experimental::mylib::*\nmy_alloc\n",
+      "rules.txt");
+  ASSERT_TRUE(p.ok()) << p.status();
+  FrameFilter f;
+  f.AddAll(*p);
+  EXPECT_EQ(f.Classify("absl::InlinedVector<int, 4>::Grow()", "/x/libfoo.so"),
+            FrameKind::kRuntime);
+  EXPECT_EQ(f.Classify("SSL_new", "/tmp/libnetty_tcnative.so"),
+            FrameKind::kJvm);
+  EXPECT_EQ(f.Classify("std::experimental::mylib::Arena::New()", "/x/a.so"),
+            FrameKind::kUser);
+  EXPECT_TRUE(f.IsAllocatorFrame("my_alloc"));  // no kind: allocator
+  EXPECT_FALSE(f.IsAllocatorFrame("absl::InlinedVector<int, 4>::Grow()"));
+  EXPECT_FALSE(FrameFilter::Parse("runtime *\n", "t").ok());
+}
+
+}  // namespace
+}  // namespace jleak

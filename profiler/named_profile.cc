@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_join.h"
+#include "profiler/java_frame.h"
 
 namespace jleak {
 namespace {
@@ -55,6 +56,15 @@ Counts Sum(const std::vector<NamedStack>& stacks) {
 
 }  // namespace
 
+bool IsJavaFrame(const NamedFrame& frame) {
+  return frame.module == kJavaModule;
+}
+
+bool IsStableFrame(const NamedFrame& frame) {
+  return (!frame.module.empty() && frame.module[0] == '/') ||
+         IsJavaFrame(frame);
+}
+
 std::string StackKey(const NamedStack& stack) {
   return absl::StrJoin(
       stack.frames, ";",
@@ -63,13 +73,18 @@ std::string StackKey(const NamedStack& stack) {
 
 NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,
                          const FrameFilter& filter) {
-  // Each distinct lookup address is symbolized once, whatever the
-  // symbolizer caches.
-  absl::flat_hash_map<uint64_t, SymbolizedAddress> symbols;
-  auto lookup = [&](uint64_t address) -> const SymbolizedAddress& {
-    auto it = symbols.find(address);
-    if (it == symbols.end()) {
-      it = symbols.emplace(address, symbolizer.Symbolize(address)).first;
+  // Each distinct lookup address is symbolized, expanded and classified
+  // once, whatever the symbolizer caches.
+  absl::flat_hash_map<uint64_t, std::vector<NamedFrame>> frames_at;
+  auto lookup = [&](uint64_t address) -> const std::vector<NamedFrame>& {
+    auto it = frames_at.find(address);
+    if (it == frames_at.end()) {
+      std::vector<NamedFrame> frames;
+      AppendFrames(symbolizer.Symbolize(address), &frames);
+      for (NamedFrame& f : frames) {
+        f.kind = filter.Classify(f.function, f.module);
+      }
+      it = frames_at.emplace(address, std::move(frames)).first;
     }
     return it->second;
   };
@@ -93,10 +108,23 @@ NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,
            in_allocator_module(sample.frames[first])) {
       ++first;
     }
+    const bool has_java =
+        std::any_of(sample.frames.begin() + first, sample.frames.end(),
+                    [](uint64_t pc) { return IsJavaFrameAddress(pc); });
+    bool below_java_code = false;
     for (size_t i = first; i < sample.frames.size(); ++i) {
-      // Callers' frames are return addresses: look up the call itself.
       const uint64_t pc = sample.frames[i];
-      AppendFrames(lookup(i == 0 || pc == 0 ? pc : pc - 1), &stack.frames);
+      const bool java = IsJavaFrameAddress(pc);
+      if (has_java && !java && below_java_code) continue;
+      // Callers' frames are return addresses: look up the call itself.
+      const std::vector<NamedFrame>& frames =
+          lookup(i == 0 || pc == 0 ? pc : pc - 1);
+      if (has_java && !java && !frames.empty() &&
+          !IsStableFrame(frames.front())) {
+        below_java_code = true;
+        continue;
+      }
+      stack.frames.insert(stack.frames.end(), frames.begin(), frames.end());
     }
     size_t trim = 0;
     while (trim < stack.frames.size() &&

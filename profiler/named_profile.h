@@ -30,8 +30,16 @@ struct NamedFrame {
   std::string module;    // path, "[jit]", or empty
   uint64_t address = 0;  // as looked up (return address - 1 for callers)
   uint64_t module_offset = 0;
-  bool inlined = false;  // an inlined frame sharing its address
+  bool inlined = false;               // an inlined frame sharing its address
+  FrameKind kind = FrameKind::kUser;  // see frame_filter.h
 };
+
+// IsStableFrame: a frame that names the same code in every snapshot of a
+// run: native code in a mapped file, or a Java frame the agent recorded.
+// JIT-compiled code ("[jit]") and the interpreter are not: JIT compilation
+// replaces interpreted frames mid-run.
+bool IsStableFrame(const NamedFrame& frame);
+bool IsJavaFrame(const NamedFrame& frame);  // module "[java]"
 
 struct NamedStack {
   std::vector<NamedFrame> frames;  // innermost first, after trimming
@@ -47,7 +55,12 @@ struct NamedProfile {
 };
 
 // NameProfile symbolizes each distinct address once, expands inlined
-// frames, trims the leading allocator frames and unsamples the counts.
+// frames, trims the leading allocator frames, classifies the rest
+// (NamedFrame::kind) and unsamples the counts. A stack with Java frames
+// from the agent (java_frame.h) keeps its native frames down to the first
+// one outside a mapped file (JIT code, the interpreter, call stubs), then
+// the Java frames: the native frames below are the JVM's own way down to
+// the thread's start, which the Java frames describe better.
 // Stacks that end up with the same frame names are merged. A stack made
 // only of allocator frames keeps its innermost frame.
 NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,

@@ -4,7 +4,83 @@
 
 #include "harness/analyze/analysis.h"
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "profiler/frame_filter.h"
+
 namespace jleak {
+namespace {
+
+// EraseTemplateArgument removes every ", <prefix>...>" argument (with its
+// own balanced brackets) from a C++ name: the default allocators and
+// traits nobody wrote.
+void EraseTemplateArgument(absl::string_view prefix, std::string* name) {
+  const std::string needle = absl::StrCat(", ", prefix);
+  size_t at;
+  while ((at = name->find(needle)) != std::string::npos) {
+    size_t i = at + needle.size();
+    int depth = 1;
+    for (; i < name->size() && depth > 0; ++i) {
+      if ((*name)[i] == '<') ++depth;
+      if ((*name)[i] == '>') --depth;
+    }
+    // Also the space before the closing '>' of the argument list.
+    size_t end = i;
+    while (end < name->size() && (*name)[end] == ' ') ++end;
+    name->erase(at, end - at);
+  }
+}
+
+}  // namespace
+
+std::string FrameLabel(const NamedFrame& f) {
+  if (!IsJavaFrame(f) || f.file.empty()) return f.function;
+  if (f.line <= 0) return absl::StrCat(f.function, " (", f.file, ")");
+  return absl::StrCat(f.function, " (", f.file, ":", f.line, ")");
+}
+
+std::string ShortFrameName(const NamedFrame& f) {
+  std::string name(QualifiedName(f.function));
+  name = absl::StrReplaceAll(name, {{"std::__cxx11::", "std::"}});
+  EraseTemplateArgument("std::allocator<", &name);
+  EraseTemplateArgument("std::char_traits<", &name);
+  EraseTemplateArgument("std::default_delete<", &name);
+  EraseTemplateArgument("std::hash<", &name);
+  EraseTemplateArgument("std::equal_to<", &name);
+  EraseTemplateArgument("std::less<", &name);
+  for (size_t at; (at = name.find("> >")) != std::string::npos;) {
+    name.erase(at + 1, 1);
+  }
+  // The member function's own template arguments say little
+  // ("_M_realloc_insert<char const&>"): drop the last "<...>" if it follows
+  // the last "::" outside brackets.
+  int depth = 0;
+  size_t last_scope = std::string::npos, last_open = std::string::npos;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '<') {
+      if (depth == 0) last_open = i;
+      ++depth;
+    } else if (name[i] == '>' && depth > 0) {
+      --depth;
+    } else if (depth == 0 && name.compare(i, 2, "::") == 0) {
+      last_scope = i;
+    }
+  }
+  if (last_scope != std::string::npos && last_open != std::string::npos &&
+      last_open > last_scope && name.back() == '>') {
+    name.erase(last_open);
+  }
+  return name;
+}
+
+std::string SiteVia(const SiteSeries& site) {
+  if (site.user_frame <= 0) return "";
+  const auto& frames = site.frames;
+  const std::string outer = ShortFrameName(frames[site.user_frame - 1]);
+  if (site.user_frame == 1) return outer;
+  return absl::StrCat(outer, " → ", ShortFrameName(frames[0]));
+}
 
 const char* VerdictName(Verdict v) {
   switch (v) {
@@ -61,6 +137,49 @@ const char* TimeSourceName(TimeSource s) {
       return "sequence";
   }
   return "sequence";
+}
+
+int UserFrameIndex(const std::vector<NamedFrame>& frames) {
+  for (size_t i = 0; i < frames.size() && IsStableFrame(frames[i]); ++i) {
+    if (frames[i].kind == FrameKind::kUser) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int JavaFrameIndex(const std::vector<NamedFrame>& frames) {
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (IsJavaFrame(frames[i]) && frames[i].kind == FrameKind::kUser) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+std::string SiteHeadline(const SiteSeries& site) {
+  if (site.frames.empty()) return site.top_frame;
+  if (site.user_frame < 0) {
+    // An unnamed top frame (a stripped library) is followed by the first
+    // named frame, so that a sentence says where it is.
+    std::string where = site.top_frame;
+    if (where.find("+0x") != std::string::npos) {
+      for (const NamedFrame& f : site.frames) {
+        if (f.function.find("+0x") == std::string::npos &&
+            f.function.rfind("0x", 0) != 0) {
+          absl::StrAppend(&where, " (in ", f.function, ")");
+          break;
+        }
+      }
+    }
+    return where;
+  }
+  std::string headline = FrameLabel(site.frames[site.user_frame]);
+  if (site.java_frame > site.user_frame) {
+    absl::StrAppend(&headline, " from ",
+                    FrameLabel(site.frames[site.java_frame]));
+  }
+  const std::string via = SiteVia(site);
+  if (!via.empty()) absl::StrAppend(&headline, " via ", via);
+  return headline;
 }
 
 }  // namespace jleak

@@ -82,9 +82,21 @@ struct SnapshotInfo {
 // One allocation site: a trimmed stack (optionally cut to its first N
 // frames) and its live bytes over the series.
 struct SiteSeries {
-  std::string key;                      // StackKey of `frames`
-  std::vector<NamedFrame> frames;       // innermost first
-  std::string top_frame;                // frames[0].function
+  std::string key;                 // the site's key frames' names, joined
+  std::vector<NamedFrame> frames;  // innermost first
+  // The frame that names the site: the first frame of the user's code
+  // (FrameKind::kUser, native or Java, see profiler/frame_filter.h), or
+  // frames[0] when the stack has none (all JVM or runtime, or the Java
+  // frames were not recorded).
+  std::string top_frame;  // frames[user_frame].function, or frames[0]'s
+  int user_frame = -1;    // index into frames, or -1
+  // The first user Java frame: the Java method that allocated, or that
+  // called the native code that did. -1 without Java frames.
+  int java_frame = -1;
+  // "com.example.Cache.put (Cache.java:42) via
+  // java.nio.ByteBuffer.allocateDirect → Unsafe_AllocateMemory0": the user
+  // frame, its Java caller, and the runtime/JVM frames it called, folded.
+  std::string headline;
   std::vector<double> bytes;            // unsampled, one per snapshot
   std::vector<double> objects;          // unsampled, one per snapshot
   std::vector<double> sampled_objects;  // raw sample counts (noise model)
@@ -96,6 +108,29 @@ struct SiteSeries {
   // from too few samples to be over budget on its own.
   bool likely = false;
 };
+
+// FrameLabel: a frame as a person reads it: a Java frame as
+// "pkg.Cls.method (Cls.java:42)", a native one by its function name.
+std::string FrameLabel(const NamedFrame& frame);
+
+// ShortFrameName: a runtime or JVM frame's name without its return type,
+// parameters and default template arguments
+// ("std::vector<char>::_M_realloc_insert"), for "via" chains.
+std::string ShortFrameName(const NamedFrame& frame);
+
+// SiteVia: the runtime/JVM frames between the allocation and the user
+// frame, folded to "outermost → innermost" ("" when there are none).
+std::string SiteVia(const SiteSeries& site);
+
+// UserFrameIndex: the first frame of the user's code (FrameKind::kUser)
+// among the leading stable frames (IsStableFrame), or -1.
+int UserFrameIndex(const std::vector<NamedFrame>& frames);
+// JavaFrameIndex: the first user Java frame, or -1.
+int JavaFrameIndex(const std::vector<NamedFrame>& frames);
+
+// SiteHeadline: SiteSeries::headline of a site whose frames, user_frame,
+// java_frame and top_frame are set.
+std::string SiteHeadline(const SiteSeries& site);
 
 struct Budgets {
   // A site leaks when its growth rate's lower confidence bound exceeds

@@ -22,10 +22,6 @@
 namespace jleak {
 namespace {
 
-bool IsNativeFrame(const NamedFrame& f) {
-  return !f.module.empty() && f.module[0] == '/';
-}
-
 // Sampling variance of a stack's unsampled bytes (see analyzer.h).
 double NoiseVariance(const Counts& c, uint64_t period) {
   if (period == 0 || c.objects <= 0 || c.bytes <= 0) return 0;
@@ -164,21 +160,8 @@ std::string NmtSentence(const Analysis& a, double alpha) {
   return absl::StrCat("; Native Memory Tracking: ", absl::StrJoin(parts, ", "));
 }
 
-// DisplayName: a site's top frame; an unnamed one (a stripped library) is
-// followed by the first named frame, so that a sentence says where it is.
-std::string DisplayName(const SiteSeries& site) {
-  std::string where = site.top_frame;
-  if (where.find("+0x") != std::string::npos) {
-    for (const NamedFrame& f : site.frames) {
-      if (f.function.find("+0x") == std::string::npos &&
-          f.function.rfind("0x", 0) != 0) {
-        absl::StrAppend(&where, " (in ", f.function, ")");
-        break;
-      }
-    }
-  }
-  return where;
-}
+// DisplayName: how a sentence names a site.
+std::string DisplayName(const SiteSeries& site) { return site.headline; }
 
 // JudgeExactMallocGrowth: when jemalloc's exact allocated count grows past
 // max_allocated_rate (see Analyze), sets the leak verdict, its reason and
@@ -302,9 +285,15 @@ absl::StatusOr<std::vector<Suppression>> ParseSuppressions(
 size_t SiteKeyFrames(const std::vector<NamedFrame>& frames, int site_frames) {
   size_t n = 0;
   while (n < frames.size() && n < static_cast<size_t>(site_frames) &&
-         IsNativeFrame(frames[n])) {
+         IsStableFrame(frames[n]) && !IsJavaFrame(frames[n])) {
     ++n;
   }
+  // Through the user's frame, however many runtime or JVM frames lead to it:
+  // two callers of one std:: or JVM function are two sites.
+  n = std::max<size_t>(n, UserFrameIndex(frames) + 1);
+  // And through the Java method that called in, when the agent recorded
+  // Java frames (stable across JIT compilation, unlike "[jit]" frames).
+  n = std::max<size_t>(n, JavaFrameIndex(frames) + 1);
   return std::max<size_t>(n, frames.empty() ? 0 : 1);
 }
 
@@ -401,8 +390,13 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
     SiteSeries series;
     series.key = s.key;
     series.frames = std::move(s.frames);
+    series.user_frame = UserFrameIndex(series.frames);
+    series.java_frame = JavaFrameIndex(series.frames);
     series.top_frame =
-        series.frames.empty() ? "" : series.frames.front().function;
+        series.frames.empty()
+            ? ""
+            : series.frames[std::max(series.user_frame, 0)].function;
+    series.headline = SiteHeadline(series);
     series.bytes = s.bytes;
     series.objects = s.objects;
     std::vector<double> y, sd;

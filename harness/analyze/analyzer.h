@@ -116,7 +116,11 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
                  std::vector<TimelinePoint> timeline, Symbolizer& symbolizer,
                  const FrameFilter& filter, const AnalyzerOptions& options);
 
-// SiteKeyFrames: how many leading frames of `frames` identify its site.
+// SiteKeyFrames: how many leading frames of `frames` identify its site:
+// the leading native frames (at most `site_frames`), and always through the
+// first user frame (UserFrameIndex) and the first user Java frame
+// (JavaFrameIndex), so that the runtime or JVM frames before them never
+// merge two callers into one site.
 size_t SiteKeyFrames(const std::vector<NamedFrame>& frames, int site_frames);
 
 }  // namespace jleak

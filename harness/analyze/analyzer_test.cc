@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "profiler/fake_symbolizer.h"
+#include "profiler/java_frame.h"
 
 namespace jleak {
 namespace {
@@ -484,6 +485,133 @@ TEST(AnalyzeTest, ExactCountLessSuppressedSitesOrDisabledIsClean) {
   off.budgets.max_allocated_rate = 0;
   a = RunAnalysis(run.snaps, run.timeline, off);
   EXPECT_EQ(a.verdict, Verdict::kClean) << a.reason;
+}
+
+}  // namespace
+}  // namespace jleak
+
+namespace jleak {
+namespace {
+
+// The held-out case of issue 11: a JNI library leaks through a
+// std::vector<char> grown in its cache's Insert(); a healthy Fill() goes
+// through the same std:: frames. The site is Insert, not the allocator.
+TEST(AnalyzeTest, StdContainerLeakIsNamedByTheUserFunction) {
+  const char* kLib = "/opt/app/libcache.so";
+  FakeSymbolizer symbols;
+  symbols.Add(0x1000, 0x10, {"malloc"}, "/lib/libjemalloc.so.2");
+  symbols.Add(0x1100, 0x10, {"operator new(unsigned long)"},
+              "/usr/lib/x86_64-linux-gnu/libstdc++.so.6");
+  symbols.Add(0x2000, 0x10,
+              {"std::__new_allocator<char>::allocate(unsigned long, void "
+               "const*)",
+               "std::allocator_traits<std::allocator<char> >::allocate(std::"
+               "allocator<char>&, unsigned long)",
+               "std::_Vector_base<char, std::allocator<char> "
+               ">::_M_allocate(unsigned long)",
+               "void std::vector<char, std::allocator<char> "
+               ">::_M_realloc_insert<char const&>(__gnu_cxx::__normal_"
+               "iterator<char*, std::vector<char, std::allocator<char> > >, "
+               "char const&)",
+               "std::vector<char, std::allocator<char> >::push_back(char "
+               "const&)",
+               "std::back_insert_iterator<std::vector<char> "
+               ">::operator=(char const&)",
+               "std::copy<char const*, std::back_insert_iterator<std::vector<"
+               "char> > >(char const*, char const*, "
+               "std::back_insert_iterator<std::vector<char> >)"},
+              kLib);
+  symbols.Add(0x3000, 0x10, {"LeakyCache::Insert(std::string const&)"}, kLib);
+  symbols.Add(0x3100, 0x10, {"HealthyBuffer::Fill(int)"}, kLib);
+  symbols.Add(0x4000, 0x10, {"Java_app_Cache_insert"}, kLib);
+  symbols.Add(0x5000, 0x10, {"Interpreter"}, "[jit]");
+  std::vector<SnapshotInput> snaps;
+  for (int i = 0; i < 8; ++i) {
+    SnapshotInput s;
+    s.seq = i;
+    s.time_seconds = 10.0 * i;
+    s.profile.stacks.push_back(
+        {{0x1000, 0x1101, 0x2001, 0x3001, 0x4001, 0x5001},
+         {100.0 + 100 * i, 1e6 + 1e6 * i},
+         {}});
+    s.profile.stacks.push_back(
+        {{0x1000, 0x1101, 0x2001, 0x3101, 0x4001, 0x5001}, {50, 4e6}, {}});
+    snaps.push_back(std::move(s));
+  }
+  Analysis a = Analyze(std::move(snaps), TimeSource::kTimeline, {}, symbols,
+                       FrameFilter(), AnalyzerOptions());
+  EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
+  ASSERT_EQ(a.sites.size(), 2u);  // two callers of one std:: chain
+  const SiteSeries& top = a.sites[0];
+  EXPECT_EQ(top.top_frame, "LeakyCache::Insert(std::string const&)");
+  EXPECT_EQ(top.user_frame, 7);
+  EXPECT_TRUE(top.over_budget);
+  EXPECT_THAT(a.reason, StartsWith("leak: LeakyCache::Insert(std::string "
+                                   "const&) via std::copy → "
+                                   "std::__new_allocator<char>::allocate"));
+  EXPECT_EQ(a.sites[1].top_frame, "HealthyBuffer::Fill(int)");
+  EXPECT_FALSE(a.sites[1].over_budget);
+}
+
+// Issue 11's two-callers case with the agent's Java frames: two Java
+// methods call ByteBuffer.allocateDirect; one retains, one churns. The
+// native site is the same JVM function for both; the Java frames split it.
+TEST(AnalyzeTest, JavaFramesSplitTwoCallersOfOneJvmFunction) {
+  const char* kJvm = "/usr/lib/jvm/x/lib/server/libjvm.so";
+  FakeSymbolizer symbols;
+  symbols.Add(0x1000, 0x10, {"malloc"}, "/lib/libjemalloc.so.2");
+  symbols.Add(0x1100, 0x10, {"os::malloc(unsigned long, MEMFLAGS)"}, kJvm);
+  symbols.Add(0x2000, 0x10, {"Unsafe_AllocateMemory0"}, kJvm);
+  symbols.Add(0x3000, 0x10, {"Interpreter"}, "[jit]");
+  symbols.Add(0x3100, 0x10, {"JavaCalls::call_helper"}, kJvm);
+  symbols.Add(0x3200, 0x10, {"start_thread"}, "/lib/libc.so.6");
+  auto java = [&](uint32_t id, const char* method) {
+    symbols.Add(JavaFrameAddress(id) - 1, 2, {method}, kJavaModule);
+    return JavaFrameAddress(id);
+  };
+  const uint64_t unsafe = java(1, "jdk.internal.misc.Unsafe.allocateMemory");
+  const uint64_t direct = java(2, "java.nio.ByteBuffer.allocateDirect");
+  const uint64_t retain = java(3, "app.TwoCallers.retain");
+  const uint64_t churn = java(4, "app.TwoCallers.churn");
+  const uint64_t main = java(5, "app.TwoCallers.main");
+  std::vector<SnapshotInput> snaps;
+  for (int i = 0; i < 10; ++i) {
+    SnapshotInput s;
+    s.seq = i;
+    s.time_seconds = 5.0 * i;
+    const std::vector<uint64_t> native = {0x1000, 0x1101, 0x2001,
+                                          0x3001, 0x3101, 0x3201};
+    auto stack = [&](uint64_t caller) {
+      std::vector<uint64_t> f = native;
+      for (uint64_t a : {unsafe, direct, caller, main}) f.push_back(a);
+      return f;
+    };
+    s.profile.stacks.push_back(
+        {stack(retain), {10.0 + 10 * i, 1e6 + 1e6 * i}, {}});
+    s.profile.stacks.push_back(
+        {stack(churn), {10, 1e6 * (1 + (i % 3))}, {}});  // up and down
+    snaps.push_back(std::move(s));
+  }
+  Analysis a = Analyze(std::move(snaps), TimeSource::kTimeline, {}, symbols,
+                       FrameFilter(), AnalyzerOptions());
+  EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
+  ASSERT_EQ(a.sites.size(), 2u);
+  const SiteSeries& top = a.sites[0];
+  EXPECT_EQ(top.top_frame, "app.TwoCallers.retain");
+  EXPECT_TRUE(top.over_budget);
+  EXPECT_EQ(top.headline,
+            "app.TwoCallers.retain via java.nio.ByteBuffer.allocateDirect → "
+            "Unsafe_AllocateMemory0");
+  EXPECT_EQ(a.sites[1].top_frame, "app.TwoCallers.churn");
+  EXPECT_FALSE(a.sites[1].over_budget);
+  // The JVM's frames below the Java code are gone, the interpreter too.
+  for (const SiteSeries& s : a.sites) {
+    for (const NamedFrame& f : s.frames) {
+      EXPECT_NE(f.function, "Interpreter");
+      EXPECT_NE(f.function, "JavaCalls::call_helper");
+    }
+    EXPECT_EQ(s.frames.back().function, "app.TwoCallers.main");
+  }
 }
 
 }  // namespace

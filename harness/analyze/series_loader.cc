@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "harness/io/file_io.h"
 #include "nlohmann/json.hpp"
+#include "profiler/java_frame.h"
 
 namespace jleak {
 namespace {
@@ -266,6 +267,13 @@ std::string FindPerfMapBeside(const std::string& snapshot_path) {
   return maps.size() == 1 ? maps[0] : "";
 }
 
+std::string FindJavaFramesMapBeside(const std::string& snapshot_path) {
+  const std::string path =
+      absl::StrCat(Dirname(snapshot_path), "/", kJavaFramesMapName);
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? path : "";
+}
+
 absl::StatusOr<LoadedSeries> LoadSeries(
     const std::vector<std::string>& inputs,
     const std::function<void(size_t, size_t)>& progress) {
@@ -377,6 +385,8 @@ absl::StatusOr<LoadedSeries> LoadSeries(
 
   if (!series.snapshots.empty()) {
     series.perf_map_path = FindPerfMapBeside(series.snapshots.back().path);
+    series.java_frames_map_path =
+        FindJavaFramesMapBeside(series.snapshots.back().path);
   }
   return series;
 }

@@ -38,6 +38,7 @@ struct LoadedSeries {
   TimeSource time_source = TimeSource::kSequence;
   std::vector<TimelinePoint> timeline;  // same time base
   std::string perf_map_path;            // found beside the snapshots
+  std::string java_frames_map_path;     // likewise (java_frame.h)
   std::string command;                  // from manifest.json, if any
   // Module path -> build-id recorded at run time (manifest.json).
   absl::flat_hash_map<std::string, std::string> build_ids;
@@ -55,6 +56,10 @@ SnapshotName ParseSnapshotName(const std::string& basename);
 // its directory: perf-<pid>.map for the pid in its name, else the only
 // perf-*.map there (a `jleak run` directory); "" when there is none.
 std::string FindPerfMapBeside(const std::string& snapshot_path);
+
+// FindJavaFramesMapBeside: the agent's java-frames.map naming the Java
+// frames of a snapshot's stacks, in its directory; "" when there is none.
+std::string FindJavaFramesMapBeside(const std::string& snapshot_path);
 
 // LoadSeries reads `inputs`: one directory, or any number of .heap files.
 // `progress`, if set, is called after each file with (done, total).

@@ -268,7 +268,7 @@ int AnalyzeAndReport(const std::vector<std::string>& inputs,
   // The last snapshot maps every library the process loaded so far.
   std::unique_ptr<ElfSymbolizer> symbolizer = MakeSymbolizer(
       series->snapshots.back().profile.mappings, flags.symbolizer,
-      series->perf_map_path, series->build_ids);
+      {series->perf_map_path, series->java_frames_map_path}, series->build_ids);
   Analysis analysis =
       Analyze(std::move(series->snapshots), series->time_source,
               std::move(series->timeline), *symbolizer, *filter, *options);

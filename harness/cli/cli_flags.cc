@@ -35,19 +35,27 @@ void AddSymbolizerFlags(CLI::App* cmd, SymbolizerFlags* flags) {
                   "Perf map naming JIT-compiled Java code (/tmp/perf-<pid>.map "
                   "or the run directory's perf-<pid>.map, found by default)")
       ->group("Symbolization");
-  cmd->add_option("--trim-frames", flags->trim_frames_file,
-                  "File of extra allocator frames to trim from stack tops: "
-                  "one name per line, '*' at the end for a prefix")
+  cmd->add_option("--java-frames", flags->java_frames,
+                  "The agent's java-frames.map naming the Java frames it "
+                  "recorded (found beside the snapshots by default)")
+      ->group("Symbolization");
+  cmd->add_option(
+         "--trim-frames", flags->trim_frames_file,
+         "File of frame rules added to the defaults, one per line: "
+         "'[KIND] PATTERN', KIND 'allocator' (trimmed; the default), "
+         "'runtime' or 'jvm' (folded under the user's frame as 'via'), or "
+         "'user' (names a site); PATTERN a function name, '*' at the end "
+         "for a prefix, or 'module:FILE'")
       ->check(CLI::ExistingFile)
       ->group("Symbolization");
   cmd->add_option("--trim", flags->trim,
-                  "An extra allocator frame to trim (same syntax; repeatable)")
+                  "One more frame rule (same syntax; repeatable)")
       ->group("Symbolization");
 }
 
 std::unique_ptr<ElfSymbolizer> MakeSymbolizer(
     const std::vector<Mapping>& mappings, const SymbolizerFlags& flags,
-    const std::string& found_perf_map,
+    const FoundMaps& found,
     const absl::flat_hash_map<std::string, std::string>& build_ids) {
   ElfSymbolizerOptions o;
   o.sysroot = flags.sysroot;
@@ -58,7 +66,9 @@ std::unique_ptr<ElfSymbolizer> MakeSymbolizer(
                          slash == std::string::npos ? "." : b.substr(0, slash));
   }
   if (!flags.debug_dirs.empty()) o.debug_dirs = flags.debug_dirs;
-  o.perf_map_path = flags.perf_map.empty() ? found_perf_map : flags.perf_map;
+  o.perf_map_path = flags.perf_map.empty() ? found.perf_map : flags.perf_map;
+  o.java_frames_map_path =
+      flags.java_frames.empty() ? found.java_frames : flags.java_frames;
   o.expected_build_ids = build_ids;
   return std::make_unique<ElfSymbolizer>(mappings, std::move(o));
 }

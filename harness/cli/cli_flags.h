@@ -26,23 +26,31 @@ struct SymbolizerFlags {
   std::vector<std::string> binaries;
   std::vector<std::string> debug_dirs;
   std::string perf_map;
+  std::string java_frames;
   std::string trim_frames_file;
   std::vector<std::string> trim;
 };
 
 // AddSymbolizerFlags registers --sysroot, --binary-dir, --binary,
-// --debug-dir, --perf-map, --trim-frames and --trim on `cmd`.
+// --debug-dir, --perf-map, --java-frames, --trim-frames and --trim on
+// `cmd`.
 void AddSymbolizerFlags(CLI::App* cmd, SymbolizerFlags* flags);
 
+// The maps found beside the snapshots (series_loader.h), used when the
+// flags do not name others.
+struct FoundMaps {
+  std::string perf_map;
+  std::string java_frames;
+};
+
 // MakeSymbolizer builds the ElfSymbolizer for a process with `mappings`.
-// `found_perf_map` is used when --perf-map was not given.
 std::unique_ptr<ElfSymbolizer> MakeSymbolizer(
     const std::vector<Mapping>& mappings, const SymbolizerFlags& flags,
-    const std::string& found_perf_map,
+    const FoundMaps& found,
     const absl::flat_hash_map<std::string, std::string>& build_ids = {});
 
-// MakeFrameFilter: the default allocator frames plus --trim-frames and
-// --trim.
+// MakeFrameFilter: the default frame rules (frame_filter.h) plus
+// --trim-frames and --trim.
 absl::StatusOr<FrameFilter> MakeFrameFilter(const SymbolizerFlags& flags);
 
 // ParseByteSize parses "4096", "4KiB", "4K", "1.5MiB", "2GiB" (binary

@@ -48,8 +48,9 @@ absl::StatusOr<NamedProfile> LoadNamed(const std::string& path,
   if (!text.ok()) return text.status();
   absl::StatusOr<HeapProfile> profile = ParseHeapProfile(*text, path);
   if (!profile.ok()) return profile.status();
-  std::unique_ptr<ElfSymbolizer> symbolizer = MakeSymbolizer(
-      profile->mappings, flags.symbolizer, FindPerfMapBeside(path));
+  std::unique_ptr<ElfSymbolizer> symbolizer =
+      MakeSymbolizer(profile->mappings, flags.symbolizer,
+                     {FindPerfMapBeside(path), FindJavaFramesMapBeside(path)});
   return NameProfile(*profile, *symbolizer, filter);
 }
 

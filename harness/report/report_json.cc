@@ -58,6 +58,7 @@ Json Frame(const NamedFrame& f) {
   j["file"] = f.file;
   j["line"] = f.line;
   j["module"] = f.module;
+  j["kind"] = FrameKindName(f.kind);
   return j;
 }
 
@@ -66,6 +67,12 @@ Json Site(const SiteSeries& s, size_t rank) {
   j["rank"] = rank;
   j["key"] = s.key;
   j["top_frame"] = s.top_frame;
+  j["headline"] = s.headline;
+  j["via"] = SiteVia(s);
+  j["user_frame"] = s.user_frame;
+  j["java_frame"] = s.java_frame;
+  j["java_method"] =
+      s.java_frame >= 0 ? FrameLabel(s.frames[s.java_frame]) : "";
   Json frames = Json::array();
   for (const NamedFrame& f : s.frames) frames.push_back(Frame(f));
   j["frames"] = std::move(frames);

@@ -119,7 +119,7 @@ TEST(ReportJsonTest, SitesInAnalysisOrderWithFrames) {
   EXPECT_EQ(top["frames"][0]["file"], "leakers/jni/jni_malloc.cc");
   EXPECT_EQ(top["frames"][0]["line"], 42);
   EXPECT_EQ(top["frames"][0]["module"],
-            "bazel-bin/leakers/jni/libjnimalloc.so");
+            "/build/bazel-bin/leakers/jni/libjnimalloc.so");
   EXPECT_EQ(top["frames"][1]["module"], "[jit]");
   EXPECT_EQ(top["bytes_per_second"], 100.0 * 1024);
   EXPECT_TRUE(top["growth_bytes"].is_number_integer());
@@ -134,6 +134,32 @@ TEST(ReportJsonTest, SitesInAnalysisOrderWithFrames) {
 
   // The hostile name survives as data, unchanged.
   EXPECT_EQ(j["sites"][3]["top_frame"], "<script>alert(1)</script>");
+
+  // A site with the agent's Java frames is named by the user's Java
+  // method; the JDK and JVM frames it went through are "via".
+  const Json& direct = j["sites"][6];
+  EXPECT_EQ(direct["top_frame"], "com.example.cache.Cache.put");
+  EXPECT_EQ(direct["user_frame"], 4);
+  EXPECT_EQ(direct["java_frame"], 4);
+  EXPECT_EQ(direct["java_method"],
+            "com.example.cache.Cache.put (Cache.java:42)");
+  EXPECT_EQ(direct["via"],
+            "java.nio.ByteBuffer.allocateDirect → Unsafe_AllocateMemory0");
+  EXPECT_EQ(direct["headline"],
+            "com.example.cache.Cache.put (Cache.java:42) via "
+            "java.nio.ByteBuffer.allocateDirect → Unsafe_AllocateMemory0");
+  EXPECT_EQ(direct["frames"][0]["kind"], "jvm");
+  EXPECT_EQ(direct["frames"][3]["kind"], "jvm");
+  EXPECT_EQ(direct["frames"][4]["kind"], "user");
+  // A C++ site through std::vector is named by the user's function.
+  const Json& graph = j["sites"][1];
+  EXPECT_EQ(graph["frames"][0]["kind"], "runtime");
+  EXPECT_EQ(graph["top_frame"],
+            "graph::Node<std::map<int, double>>::AddEdge(graph::Node<std::"
+            "map<int, double>>*, double const&)");
+  EXPECT_EQ(graph["via"],
+            "std::vector<std::pair<int, std::basic_string<char>>>::_M_realloc_"
+            "insert");
 }
 
 TEST(ReportJsonTest, MaxSitesKeepsOverBudgetSites) {
@@ -147,8 +173,8 @@ TEST(ReportJsonTest, MaxSitesKeepsOverBudgetSites) {
   ASSERT_EQ(j["sites"].size(), 4u);
   EXPECT_EQ(j["sites"][2]["rank"], 2);
   EXPECT_EQ(j["sites"][3]["rank"], 40);
-  EXPECT_EQ(j["site_count"], 66);
-  EXPECT_EQ(j["sites_omitted"], 62);
+  EXPECT_EQ(j["site_count"], 67);
+  EXPECT_EQ(j["sites_omitted"], 63);
 
   // The default limit, 50, plus a site beyond it that is over budget.
   a.sites[60].over_budget = true;
@@ -157,7 +183,7 @@ TEST(ReportJsonTest, MaxSitesKeepsOverBudgetSites) {
   EXPECT_EQ(all["sites"][50]["rank"], 60);
 
   options.max_sites = 0;  // no limit
-  EXPECT_EQ(Render(a, options)["sites"].size(), 66u);
+  EXPECT_EQ(Render(a, options)["sites"].size(), 67u);
 }
 
 TEST(ReportJsonTest, NonFiniteNumbersAreNull) {
@@ -223,14 +249,16 @@ TEST(ReportJsonTest, EmptyAnalysis) {
 
 TEST(ReportJsonTest, MatchesGoldenFile) {
   std::ifstream golden_file("harness/report/report_json_test.golden.json");
-  ASSERT_TRUE(golden_file) << "missing harness/report/report_json_test.golden.json";
+  ASSERT_TRUE(golden_file)
+      << "missing harness/report/report_json_test.golden.json";
   std::stringstream golden;
   golden << golden_file.rdbuf();
   std::ostringstream out;
   ASSERT_TRUE(WriteJsonReport(MakeFixtureAnalysis(), out).ok());
   EXPECT_TRUE(out.str() == golden.str())
       << "the JSON report of the fixture differs from "
-         "harness/report/report_json_test.golden.json; if intended, update it:\n"
+         "harness/report/report_json_test.golden.json; if intended, update "
+         "it:\n"
          "  bazel run //harness/testing:html_report_fixture -- --format=json "
          "--out=$PWD/harness/report/report_json_test.golden.json";
 }

@@ -73,19 +73,43 @@ void WriteTextSummary(const Analysis& a, const TextSummaryOptions& options,
                      Finite(g.slope_high, ""), ")");
     const std::string trend =
         g.p_value < 0.001 ? "p<0.001" : absl::StrFormat("p=%.2f", g.p_value);
-    out << absl::StrFormat("%s %-11s %-30s %-8s %s\n",
-                           s.over_budget ? "!"
-                           : s.likely    ? "?"
-                                         : " ",
-                           Signed(g.growth), rate, trend, s.top_frame);
-    for (size_t i = 1; i < s.frames.size() && i < options.max_frames; ++i) {
-      out << absl::StrFormat("  %-11s %-30s %-8s   <- %s\n", "", "", "",
-                             s.frames[i].function);
+    const bool named =
+        s.user_frame >= 0 && s.user_frame < static_cast<int>(s.frames.size());
+    out << absl::StrFormat(
+        "%s %-11s %-30s %-8s %s\n",
+        s.over_budget ? "!"
+        : s.likely    ? "?"
+                      : " ",
+        Signed(g.growth), rate, trend,
+        named ? FrameLabel(s.frames[s.user_frame]) : s.top_frame);
+    // Under the name: the Java method that called in, the runtime and JVM
+    // frames it went through (folded), then its first callers.
+    const std::string indent =
+        absl::StrFormat("  %-11s %-30s %-8s   ", "", "", "");
+    size_t next = named ? s.user_frame + 1 : 1;
+    if (s.java_frame > s.user_frame && named) {
+      out << indent << "from " << FrameLabel(s.frames[s.java_frame]) << "\n";
+      next = s.java_frame + 1;
+    }
+    if (const std::string via = SiteVia(s); !via.empty()) {
+      out << indent << "via " << via << "\n";
+    }
+    for (size_t i = next, shown_callers = 1;
+         i < s.frames.size() && shown_callers < options.max_frames;
+         ++i, ++shown_callers) {
+      out << indent << "<- " << FrameLabel(s.frames[i]) << "\n";
     }
   }
   if (shown == 0) out << "\n  no allocation site grew after the warm-up\n";
-  size_t suppressed = 0;
-  for (const SiteSeries& s : a.sites) suppressed += s.suppressed;
+  size_t suppressed = 0, flat = 0;
+  for (const SiteSeries& s : a.sites) {
+    suppressed += s.suppressed;
+    flat +=
+        !s.suppressed && s.growth.growth <= 0 && !s.over_budget && !s.likely;
+  }
+  if (flat > 0) {
+    out << absl::StrFormat("  (%d sites that did not grow not listed)\n", flat);
+  }
   if (suppressed > 0) {
     out << absl::StrFormat("  (%d suppressed sites not judged)\n", suppressed);
   }

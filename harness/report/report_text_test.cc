@@ -83,3 +83,64 @@ TEST(WriteTextSummaryTest, CleanRunWithoutGrowthSaysSo) {
 
 }  // namespace
 }  // namespace jleak
+
+namespace jleak {
+namespace {
+
+NamedFrame JavaFrame(std::string method, std::string file, int line,
+                     FrameKind kind) {
+  NamedFrame f;
+  f.function = std::move(method);
+  f.file = std::move(file);
+  f.line = line;
+  f.module = "[java]";
+  f.kind = kind;
+  return f;
+}
+
+TEST(WriteTextSummaryTest, SiteIsNamedByTheUserFrameWithJvmFramesFolded) {
+  SiteSeries s;
+  NamedFrame unsafe;
+  unsafe.function = "Unsafe_AllocateMemory0";
+  unsafe.module = "/usr/lib/jvm/x/lib/server/libjvm.so";
+  unsafe.kind = FrameKind::kJvm;
+  s.frames = {unsafe,
+              JavaFrame("java.nio.ByteBuffer.allocateDirect",
+                        "ByteBuffer.java", 332, FrameKind::kJvm),
+              JavaFrame("com.example.Cache.put", "Cache.java", 42,
+                        FrameKind::kUser),
+              JavaFrame("com.example.Service.handle", "Service.java", 7,
+                        FrameKind::kUser)};
+  s.user_frame = UserFrameIndex(s.frames);
+  s.java_frame = JavaFrameIndex(s.frames);
+  s.top_frame = s.frames[s.user_frame].function;
+  s.headline = SiteHeadline(s);
+  s.bytes = {0, 1 << 20};
+  s.growth.growth = 1 << 20;
+  s.growth.slope = 1 << 16;
+  s.growth.slope_low = 1 << 15;
+  s.growth.slope_high = 1 << 17;
+  s.growth.p_value = 0.0001;
+  s.over_budget = true;
+  EXPECT_EQ(s.headline,
+            "com.example.Cache.put (Cache.java:42) via "
+            "java.nio.ByteBuffer.allocateDirect → Unsafe_AllocateMemory0");
+
+  Analysis a;
+  a.verdict = Verdict::kLeak;
+  a.kind = GrowthKind::kMalloc;
+  a.reason = "leak: " + s.headline + " grows 64.0 KiB/s";
+  a.sites = {s, Site("ChunkPool::allocate", {5, 5}, 0, false),
+             Site("Arena::grow", {5, 5}, 0, false)};
+  const std::string text = Summary(a);
+  EXPECT_THAT(text, HasSubstr("com.example.Cache.put (Cache.java:42)\n"));
+  EXPECT_THAT(text, HasSubstr("via java.nio.ByteBuffer.allocateDirect → "
+                              "Unsafe_AllocateMemory0\n"));
+  EXPECT_THAT(text,
+              HasSubstr("<- com.example.Service.handle (Service.java:7)\n"));
+  EXPECT_THAT(text, HasSubstr("(2 sites that did not grow not listed)"));
+  EXPECT_THAT(text, Not(HasSubstr("Interpreter")));
+}
+
+}  // namespace
+}  // namespace jleak

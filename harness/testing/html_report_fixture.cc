@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "profiler/frame_filter.h"
 
 namespace jleak {
 namespace {
@@ -90,7 +91,13 @@ struct SiteSpec {
 SiteSeries MakeSite(const SiteSpec& spec, const std::vector<double>& t) {
   SiteSeries s;
   s.frames = spec.frames;
-  s.top_frame = s.frames.front().function;
+  static const FrameFilter* const kRules = new FrameFilter();
+  for (NamedFrame& f : s.frames)
+    f.kind = kRules->Classify(f.function, f.module);
+  s.user_frame = UserFrameIndex(s.frames);
+  s.java_frame = JavaFrameIndex(s.frames);
+  s.top_frame = s.frames[std::max(s.user_frame, 0)].function;
+  s.headline = SiteHeadline(s);
   for (size_t i = 0; i < s.frames.size(); ++i) {
     if (i > 0) s.key += ";";
     s.key += s.frames[i].function;
@@ -139,7 +146,7 @@ Analysis MakeFixtureAnalysis(const FixtureOptions& options) {
 
   const std::vector<NamedFrame> jni_leak =
       Concat({Frame("Java_jleak_leakers_JniMalloc_allocate",
-                    "bazel-bin/leakers/jni/libjnimalloc.so",
+                    "/build/bazel-bin/leakers/jni/libjnimalloc.so",
                     "leakers/jni/jni_malloc.cc", 42)},
              JavaCallers("jleak.leakers.JniMalloc.allocate(I)J"));
   const std::string vec_insert =
@@ -150,14 +157,15 @@ Analysis MakeFixtureAnalysis(const FixtureOptions& options) {
       ">::_M_realloc_insert<int const&, std::string const&>(iterator, int "
       "const&, std::string const&)";
   const std::vector<NamedFrame> graph_leak = Concat(
-      {Frame(vec_insert, "bazel-bin/leakers/jni/libjnigraph.so",
+      {Frame(vec_insert, "/build/bazel-bin/leakers/jni/libjnigraph.so",
              "/usr/include/c++/12/bits/vector.tcc", 445),
        Frame("graph::Node<std::map<int, double>>::AddEdge(graph::Node<std::"
              "map<int, double>>*, double const&)",
-             "bazel-bin/leakers/jni/libjnigraph.so", "leakers/jni/graph.h", 87),
+             "/build/bazel-bin/leakers/jni/libjnigraph.so",
+             "leakers/jni/graph.h", 87),
        Frame("Java_jleak_leakers_JniGraph_link",
-             "bazel-bin/leakers/jni/libjnigraph.so", "leakers/jni/jni_graph.cc",
-             31)},
+             "/build/bazel-bin/leakers/jni/libjnigraph.so",
+             "leakers/jni/jni_graph.cc", 31)},
       JavaCallers("jleak.leakers.JniGraph.link(JJ)V"));
   const std::vector<NamedFrame> hostile = Concat(
       {Frame("<script>alert(1)</script>", "/tmp/\"evil\" & 'module'.so",
@@ -165,6 +173,20 @@ Analysis MakeFixtureAnalysis(const FixtureOptions& options) {
        Frame("operator\"\"_kb(char const*) & <img src=x onerror=alert(2)>",
              "/tmp/evil.so")},
       JavaCallers("jleak.leakers.Evil.run()V"));
+  // A retained DirectByteBuffer with the agent's Java frames: named by the
+  // user's Java method, via the JDK's.
+  const std::vector<NamedFrame> direct = {
+      Frame("Unsafe_AllocateMemory0", kJvm),
+      Frame("jdk.internal.misc.Unsafe.allocateMemory", "[java]", "Unsafe.java",
+            632),
+      Frame("java.nio.DirectByteBuffer.<init>", "[java]",
+            "DirectByteBuffer.java", 121),
+      Frame("java.nio.ByteBuffer.allocateDirect", "[java]", "ByteBuffer.java",
+            332),
+      Frame("com.example.cache.Cache.put", "[java]", "Cache.java", 42),
+      Frame("com.example.cache.CacheService.handle", "[java]",
+            "CacheService.java", 77),
+  };
   const std::vector<NamedFrame> code_cache = {
       Frame("CodeCache::allocate(int, int, bool, CodeBlobType)", kJvm),
       Frame("BufferBlob::create(char const*, int)", kJvm),
@@ -225,6 +247,10 @@ Analysis MakeFixtureAnalysis(const FixtureOptions& options) {
        nullptr},
       {{zip, 1 * kMiB, -1.5 * kKiB, 8 * kKiB, 4096},
        Estimate(-1.5 * kKiB, 0.3, 0.999, -0.89, 0.93, 1 * kMiB - 30 * kKiB),
+       false,
+       nullptr},
+      {{direct, 4 * kMiB, 20 * kKiB, 64 * kKiB, 65536},
+       Estimate(20 * kKiB, 0.1, 2.1e-5, 0.93, 0.97, 4 * kMiB + 400 * kKiB),
        false,
        nullptr},
   };
@@ -308,7 +334,7 @@ Analysis MakeFixtureAnalysis(const FixtureOptions& options) {
   g.stacks.push_back(stack(jni_leak, 10 * kMiB));
   std::vector<NamedFrame> graph_other = graph_leak;
   graph_other[2] = Frame("Java_jleak_leakers_JniGraph_relink",
-                         "bazel-bin/leakers/jni/libjnigraph.so",
+                         "/build/bazel-bin/leakers/jni/libjnigraph.so",
                          "leakers/jni/jni_graph.cc", 58);
   graph_other[3] = Frame("jleak.leakers.JniGraph.relink(J)V", "[jit]");
   g.stacks.push_back(stack(graph_leak, 2 * kMiB));
