@@ -73,6 +73,10 @@ def _jvm_leak_test_impl(ctx):
         analysis.append("--expect-site=" + ctx.attr.expected_site)
     if ctx.attr.expected_kind:
         analysis.append("--expect-kind=" + ctx.attr.expected_kind)
+    if ctx.attr.expected_java_frame:
+        analysis.append("--expect-java-frame=" + ctx.attr.expected_java_frame)
+    for site in ctx.attr.clean_sites:
+        analysis.append("--expect-clean-site=" + site)
     for flag, value in [
         ("--warmup", ctx.attr.warmup),
         ("--max-site-rate", ctx.attr.max_site_rate),
@@ -135,6 +139,8 @@ _jvm_leak_test = rule(
         "expect": attr.string(mandatory = True, values = _EXPECT),
         "expected_site": attr.string(),
         "expected_kind": attr.string(),
+        "expected_java_frame": attr.string(),
+        "clean_sites": attr.string_list(),
         "_jleak": attr.label(
             default = "//harness:jleak",
             executable = True,
@@ -184,6 +190,8 @@ def jvm_leak_test(
         expect = "clean",
         expected_site = None,
         expected_kind = None,
+        expected_java_frame = None,
+        clean_sites = [],
         **kwargs):
     """Runs a JVM workload under jleak and asserts the leak verdict.
 
@@ -226,6 +234,12 @@ def jvm_leak_test(
         fastest-growing site must match.
       expected_kind: with expect = "leak", "malloc", "outside_malloc" or
         "allocator_retention".
+      expected_java_frame: with expect = "leak", a regex the leak site's
+        Java method must match: the first Java frame of your own code
+        (`package.Class.method`) above the native allocation, as the
+        agent's Java stacks record it, e.g. "^com\\.example\\.Cache\\.put$".
+      clean_sites: regexes of sites that must exist and stay within their
+        budget, e.g. the healthy twin of a leaking caller.
       **kwargs: common test attributes (size, timeout, tags, flaky, ...).
         size defaults to "medium" (5 min), enough for a 30-60 s workload.
     """
@@ -237,6 +251,9 @@ def jvm_leak_test(
     if expect == "clean" and (expected_site or expected_kind):
         fail("expected_site/expected_kind only apply to expect = \"leak\"",
              "expected_site")
+    if expected_java_frame and expect != "leak":
+        fail("expected_java_frame only applies to expect = \"leak\"",
+             "expected_java_frame")
     if expected_kind and expected_kind not in _KINDS:
         fail("expected_kind must be one of %s" % _KINDS, "expected_kind")
     if type(duration) != "int" or duration <= 0:
@@ -281,6 +298,8 @@ def jvm_leak_test(
         expect = expect,
         expected_site = expected_site or "",
         expected_kind = expected_kind or "",
+        expected_java_frame = expected_java_frame or "",
+        clean_sites = clean_sites,
         size = size,
         tags = tags,
         **kwargs

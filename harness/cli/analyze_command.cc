@@ -120,6 +120,61 @@ absl::Status WriteReport(const std::string& path, const std::string& what,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::regex> CompileRegex(absl::string_view flag,
+                                        const std::string& text) {
+  try {
+    return std::regex(text);
+  } catch (const std::regex_error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " /", text, "/ is not a valid regex: ", e.what()));
+  }
+}
+
+// CheckJavaAndCleanSites: --expect-java-frame on the leak site and
+// --expect-clean-site on every site; "" when both hold.
+std::string CheckJavaAndCleanSites(const Analysis& a,
+                                   const AnalyzeFlags& flags) {
+  if (!flags.expect_java_frame.empty()) {
+    absl::StatusOr<std::regex> java =
+        CompileRegex("--expect-java-frame", flags.expect_java_frame);
+    if (!java.ok()) return std::string(java.status().message());
+    const SiteSeries* site = a.sites.empty() ? nullptr : &a.sites.front();
+    if (site == nullptr || site->java_frame < 0) {
+      return absl::StrCat(
+          "expected the leak site's Java method to match /",
+          flags.expect_java_frame, "/, but ",
+          site == nullptr ? "there is no site"
+                          : "its stack has no Java frame of the user's code "
+                            "(were Java stacks recorded? see agent.json)");
+    }
+    const NamedFrame& f = site->frames[site->java_frame];
+    if (!std::regex_search(f.function, *java)) {
+      return absl::StrCat("expected the leak site's Java method to match /",
+                          flags.expect_java_frame, "/, found ", FrameLabel(f));
+    }
+  }
+  for (const std::string& text : flags.expect_clean_sites) {
+    absl::StatusOr<std::regex> clean =
+        CompileRegex("--expect-clean-site", text);
+    if (!clean.ok()) return std::string(clean.status().message());
+    bool seen = false;
+    for (const SiteSeries& s : a.sites) {
+      if (!std::regex_search(s.top_frame, *clean)) continue;
+      seen = true;
+      if (s.over_budget) {
+        return absl::StrCat("expected the site matching /", text,
+                            "/ to be clean, but ", s.headline,
+                            " is over its budget");
+      }
+    }
+    if (!seen) {
+      return absl::StrCat("expected a clean site matching /", text,
+                          "/, but no site matches it");
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
@@ -141,32 +196,29 @@ std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
     return absl::StrCat("expected growth of kind ", flags.expect_kind,
                         ", found ", GrowthKindName(a.kind));
   }
+  const std::vector<NamedFrame> no_frames;
+  const std::vector<NamedFrame>& frames =
+      a.sites.empty() ? no_frames : a.sites.front().frames;
   if (!flags.expect_site.empty()) {
-    std::regex site;
-    try {
-      site = std::regex(flags.expect_site);
-    } catch (const std::regex_error& e) {
-      return absl::StrCat("--expect-site /", flags.expect_site,
-                          "/ is not a valid regex: ", e.what());
-    }
-    // The site is its leading native frames (SiteKeyFrames): a stripped
-    // library's own frames may come first, unnamed, before the JNI entry
-    // that names the leak.
+    absl::StatusOr<std::regex> site =
+        CompileRegex("--expect-site", flags.expect_site);
+    if (!site.ok()) return std::string(site.status().message());
+    // The site's key frames (SiteKeyFrames): its named frame, and before
+    // it the runtime/JVM frames it went through, or a stripped library's
+    // unnamed frames before the JNI entry that names the leak.
     std::vector<std::string> names;
-    if (!a.sites.empty()) {
-      const std::vector<NamedFrame>& frames = a.sites.front().frames;
-      const size_t n = SiteKeyFrames(frames, flags.site_frames);
-      for (size_t i = 0; i < n; ++i) names.push_back(frames[i].function);
-    }
+    const size_t n = SiteKeyFrames(frames, flags.site_frames);
+    for (size_t i = 0; i < n; ++i) names.push_back(frames[i].function);
     for (const std::string& name : names) {
-      if (std::regex_search(name, site)) return "";
+      if (std::regex_search(name, *site))
+        return CheckJavaAndCleanSites(a, flags);
     }
     return absl::StrCat(
         "expected the leak at a site matching /", flags.expect_site,
         "/, found it at ",
         names.empty() ? "no site" : absl::StrJoin(names, " <- "));
   }
-  return "";
+  return CheckJavaAndCleanSites(a, flags);
 }
 
 void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
@@ -235,6 +287,14 @@ void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
   cmd->add_option("--expect-site", flags->expect_site,
                   "With --expect leak: a regex the first site's top frame "
                   "must match (a leak elsewhere fails)")
+      ->group("Expectations");
+  cmd->add_option("--expect-java-frame", flags->expect_java_frame,
+                  "With --expect leak: a regex the leak site's Java method "
+                  "(its first Java frame of the user's code) must match")
+      ->group("Expectations");
+  cmd->add_option("--expect-clean-site", flags->expect_clean_sites,
+                  "A regex: sites named by a matching frame must exist and "
+                  "not be over budget (repeatable)")
       ->group("Expectations");
   cmd->add_option("--expect-kind", flags->expect_kind,
                   "With --expect leak: malloc, outside_malloc or "

@@ -31,6 +31,12 @@ struct AnalyzeFlags {
   std::string expect;       // "", "clean" or "leak"
   std::string expect_site;  // regex the first site's top frame must match
   std::string expect_kind;  // e.g. "outside_malloc"; "" for any
+  // Regex the leak site's Java method (its first user Java frame, agent
+  // runs only) must match.
+  std::string expect_java_frame;
+  // Regexes: a site whose named frame (top_frame) matches one of them must
+  // not be over budget (the healthy twin of a leaking caller).
+  std::vector<std::string> expect_clean_sites;
   SymbolizerFlags symbolizer;
 };
 

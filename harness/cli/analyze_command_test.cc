@@ -84,3 +84,63 @@ TEST(CheckExpectationTest, BadRegexIsReported) {
 
 }  // namespace
 }  // namespace jleak
+
+namespace jleak {
+namespace {
+
+// Two Java callers of allocateDirect: the retaining one leaks, the
+// churning one is the healthy twin.
+Analysis TwoCallers(bool churn_over_budget) {
+  Analysis a;
+  a.verdict = Verdict::kLeak;
+  a.kind = GrowthKind::kMalloc;
+  for (const char* caller : {"app.Two.retain", "app.Two.churn"}) {
+    SiteSeries s;
+    s.frames.push_back({"Unsafe_AllocateMemory0", "", 0, "/lib/libjvm.so", 0, 0,
+                        false, FrameKind::kJvm});
+    s.frames.push_back({"java.nio.ByteBuffer.allocateDirect", "ByteBuffer.java",
+                        332, "[java]", 0, 0, false, FrameKind::kJvm});
+    s.frames.push_back(
+        {caller, "Two.java", 12, "[java]", 0, 0, false, FrameKind::kUser});
+    s.user_frame = 2;
+    s.java_frame = 2;
+    s.top_frame = caller;
+    s.headline = SiteHeadline(s);
+    a.sites.push_back(s);
+  }
+  a.sites[0].over_budget = true;
+  a.sites[1].over_budget = churn_over_budget;
+  return a;
+}
+
+TEST(CheckExpectationTest, JavaFrameAndCleanSites) {
+  AnalyzeFlags f = Expect("leak", "^app\\.Two\\.retain$");
+  f.expect_java_frame = "^app\\.Two\\.retain$";
+  f.expect_clean_sites = {"^app\\.Two\\.churn$"};
+  EXPECT_EQ(CheckExpectation(TwoCallers(false), f), "");
+  EXPECT_EQ(CheckExpectation(TwoCallers(true), f),
+            "expected the site matching /^app\\.Two\\.churn$/ to be clean, "
+            "but app.Two.churn (Two.java:12) via "
+            "java.nio.ByteBuffer.allocateDirect → Unsafe_AllocateMemory0 is "
+            "over its budget");
+  f.expect_java_frame = "^app\\.Other\\.";
+  EXPECT_EQ(CheckExpectation(TwoCallers(false), f),
+            "expected the leak site's Java method to match /^app\\.Other\\./, "
+            "found app.Two.retain (Two.java:12)");
+  f.expect_java_frame = "";
+  f.expect_clean_sites = {"^app\\.Missing$"};
+  EXPECT_EQ(CheckExpectation(TwoCallers(false), f),
+            "expected a clean site matching /^app\\.Missing$/, but no site "
+            "matches it");
+}
+
+TEST(CheckExpectationTest, JavaFrameExpectedButNotRecorded) {
+  AnalyzeFlags f = Expect("leak", "^Java_X_leak$");
+  f.expect_java_frame = "^X\\.leak$";
+  EXPECT_NE(CheckExpectation(Leak("Java_X_leak"), f)
+                .find("its stack has no Java frame of the user's code"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace jleak
