@@ -109,17 +109,6 @@ absl::StatusOr<AnalyzerOptions> MakeOptions(const AnalyzeFlags& flags) {
   return o;
 }
 
-// Writes one report file whole, or says why not.
-absl::Status WriteReport(const std::string& path, const std::string& what,
-                         const std::string& contents) {
-  absl::Status st = WriteFileAtomically(path, contents);
-  if (!st.ok()) {
-    return absl::Status(st.code(), absl::StrCat("cannot write the ", what,
-                                                " report: ", st.message()));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::regex> CompileRegex(absl::string_view flag,
                                         const std::string& text) {
   try {
@@ -177,6 +166,16 @@ std::string CheckJavaAndCleanSites(const Analysis& a,
 
 }  // namespace
 
+absl::Status WriteReportFile(const std::string& path, const std::string& what,
+                             const std::string& contents) {
+  absl::Status st = WriteFileAtomically(path, contents);
+  if (!st.ok()) {
+    return absl::Status(st.code(), absl::StrCat("cannot write the ", what,
+                                                " report: ", st.message()));
+  }
+  return absl::OkStatus();
+}
+
 std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
   const std::string verdict = VerdictName(a.verdict);
   const std::string top = a.sites.empty() ? "" : a.sites.front().top_frame;
@@ -221,7 +220,7 @@ std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
   return CheckJavaAndCleanSites(a, flags);
 }
 
-void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
+void AddAnalysisFlags(CLI::App* cmd, AnalyzeFlags* flags) {
   cmd->add_option("--warmup", flags->warmup,
                   "Ignore the start of the run when fitting growth: seconds "
                   "(10, 10s) or a share of the series' time span (25%). "
@@ -237,6 +236,19 @@ void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
                   "inconclusive (default 4)")
       ->check(CLI::Range(3, 1000000))
       ->group("Analysis");
+  cmd->add_option("--suppressions", flags->suppressions_file,
+                  "File of sites not to judge: lines 'function <name>' or "
+                  "'frame <regex>', '#' comments")
+      ->check(CLI::ExistingFile)
+      ->group("Analysis");
+  cmd->add_option("--suppress", flags->suppress,
+                  "A frame regex whose sites are not judged (repeatable)")
+      ->group("Analysis");
+  AddSymbolizerFlags(cmd, &flags->symbolizer);
+}
+
+void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
+  AddAnalysisFlags(cmd, flags);
   cmd->add_option("--max-site-rate", flags->max_site_rate,
                   "Budget per site: a site leaks when its growth rate's 95% "
                   "lower bound exceeds this per second (default 4KiB; per "
@@ -259,14 +271,6 @@ void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
                   "leaks too slow for any sampled site to be sure of "
                   "(default 8KiB; 0 disables; needs a run directory's "
                   "timeline)")
-      ->group("Budgets");
-  cmd->add_option("--suppressions", flags->suppressions_file,
-                  "File of sites not to judge: lines 'function <name>' or "
-                  "'frame <regex>', '#' comments")
-      ->check(CLI::ExistingFile)
-      ->group("Budgets");
-  cmd->add_option("--suppress", flags->suppress,
-                  "A frame regex whose sites are not judged (repeatable)")
       ->group("Budgets");
   cmd->add_option("--json", flags->json, "Write the JSON report here")
       ->group("Reports");
@@ -302,15 +306,14 @@ void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
       ->check(
           CLI::IsMember({"malloc", "outside_malloc", "allocator_retention"}))
       ->group("Expectations");
-  AddSymbolizerFlags(cmd, &flags->symbolizer);
 }
 
-int AnalyzeAndReport(const std::vector<std::string>& inputs,
-                     const AnalyzeFlags& flags, std::ostream& out) {
+absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
+                                        const AnalyzeFlags& flags) {
   absl::StatusOr<AnalyzerOptions> options = MakeOptions(flags);
-  if (!options.ok()) return Fail(options.status());
+  if (!options.ok()) return options.status();
   absl::StatusOr<FrameFilter> filter = MakeFrameFilter(flags.symbolizer);
-  if (!filter.ok()) return Fail(filter.status());
+  if (!filter.ok()) return filter.status();
 
   const bool tty = isatty(STDERR_FILENO);
   absl::StatusOr<LoadedSeries> series =
@@ -320,9 +323,9 @@ int AnalyzeAndReport(const std::vector<std::string>& inputs,
                     << (done == total ? "\r\033[K" : "") << std::flush;
         }
       });
-  if (!series.ok()) return Fail(series.status());
+  if (!series.ok()) return series.status();
   if (series->snapshots.empty()) {
-    return Fail(absl::NotFoundError("no snapshots to analyze"));
+    return absl::NotFoundError("no snapshots to analyze");
   }
 
   // The last snapshot maps every library the process loaded so far.
@@ -336,14 +339,22 @@ int AnalyzeAndReport(const std::vector<std::string>& inputs,
   for (const std::string& w : series->warnings) {
     analysis.warnings.push_back(w);
   }
+  return analysis;
+}
+
+int AnalyzeAndReport(const std::vector<std::string>& inputs,
+                     const AnalyzeFlags& flags, std::ostream& out) {
+  absl::StatusOr<Analysis> analyzed = LoadAndAnalyze(inputs, flags);
+  if (!analyzed.ok()) return Fail(analyzed.status());
+  const Analysis& analysis = *analyzed;
 
   WriteTextSummary(analysis, {flags.top, 4}, out);
 
   bool reports_ok = true;
   auto report = [&](const std::string& path, const std::string& what,
                     const absl::StatusOr<std::string>& contents) {
-    absl::Status st =
-        contents.ok() ? WriteReport(path, what, *contents) : contents.status();
+    absl::Status st = contents.ok() ? WriteReportFile(path, what, *contents)
+                                    : contents.status();
     if (!st.ok()) {
       std::cerr << kName << ": " << st.message() << "\n";
       reports_ok = false;

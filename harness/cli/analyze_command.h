@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
+#include "harness/analyze/analysis.h"
 #include "harness/cli/cli_flags.h"
 
 namespace jleak {
@@ -40,16 +42,30 @@ struct AnalyzeFlags {
   SymbolizerFlags symbolizer;
 };
 
-struct Analysis;
-
 // CheckExpectation compares an analysis with the expectation in `flags`.
 // Returns an empty string when met, else a sentence saying what differed,
 // e.g. "expected a leak, found clean".
 std::string CheckExpectation(const Analysis& analysis,
                              const AnalyzeFlags& flags);
 
-// AddAnalyzeFlags registers the analysis and report options on `cmd`.
+// AddAnalysisFlags registers how snapshots are read and analyzed (warm-up,
+// site frames, suppressions, symbolization) on `cmd`.
+void AddAnalysisFlags(CLI::App* cmd, AnalyzeFlags* flags);
+
+// AddAnalyzeFlags registers AddAnalysisFlags' options, the budgets, the
+// reports and the expectations on `cmd`.
 void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags);
+
+// LoadAndAnalyze loads `inputs` (a run directory or .heap files) and
+// analyzes them with the options in `flags`; errors say which input and
+// why.
+absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
+                                        const AnalyzeFlags& flags);
+
+// WriteReportFile writes one report whole (atomically), or says why not
+// ("cannot write the JSON report: ...").
+absl::Status WriteReportFile(const std::string& path, const std::string& what,
+                             const std::string& contents);
 
 // AnalyzeAndReport loads `inputs`, analyzes them, prints the summary to
 // `out`, writes the requested report files, and returns the exit code:

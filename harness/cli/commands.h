@@ -13,12 +13,14 @@ namespace jleak {
 void AddProfileCommand(CLI::App& jleak, int* exit_code);  // profile_command.cc
 void AddAnalyzeCommand(CLI::App& jleak, int* exit_code);  // analyze_command.cc
 void AddRunCommand(CLI::App& jleak, int* exit_code);      // run_command.cc
+void AddCompareCommand(CLI::App& jleak, int* exit_code);  // compare_command.cc
 
 // AddAllCommands registers every subcommand above on `jleak`.
 inline void AddAllCommands(CLI::App& jleak, int* exit_code) {
   AddProfileCommand(jleak, exit_code);
   AddAnalyzeCommand(jleak, exit_code);
   AddRunCommand(jleak, exit_code);
+  AddCompareCommand(jleak, exit_code);
 }
 
 }  // namespace jleak

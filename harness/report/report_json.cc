@@ -197,6 +197,10 @@ Json Report(const Analysis& a, const JsonReportOptions& options) {
 
 }  // namespace
 
+nlohmann::ordered_json JsonNumber(double v) { return Number(v); }
+nlohmann::ordered_json JsonBytes(double v) { return Bytes(v); }
+nlohmann::ordered_json GrowthJson(const GrowthEstimate& g) { return Growth(g); }
+
 std::vector<size_t> SitesToReport(const Analysis& analysis, size_t max_sites) {
   std::vector<size_t> shown;
   for (size_t i = 0; i < analysis.sites.size(); ++i) {

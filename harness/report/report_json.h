@@ -43,8 +43,14 @@
 //     "sites": [{                       // Analysis.sites order: by growth
 //       "rank": int,                    // index in Analysis.sites
 //       "key": string,
-//       "top_frame": string,
-//       "frames": [{"function", "file", "line", "module"}],  // innermost
+//       "top_frame": string,            // the site's first user frame
+//       "headline": string,             // "X (F.java:42) via A → B"
+//       "via": string,                  // runtime/JVM frames folded
+//       "user_frame": int, "java_frame": int,  // indexes, or -1
+//       "java_method": string,          // "pkg.C.m (C.java:42)" or ""
+//       "frames": [{"function", "file", "line", "module",
+//                   "kind"}],           // innermost first; kind: "user",
+//                                       // "runtime" or "jvm"
 //       "growth_bytes": B, "bytes_per_second": R,
 //       "bytes_per_second_low": R, "bytes_per_second_high": R,
 //       "p_value": number, "monotonicity": number, "r_squared": number,
@@ -73,6 +79,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "nlohmann/json.hpp"
 #include "absl/status/statusor.h"
 #include "harness/analyze/analysis.h"
 
@@ -98,6 +105,12 @@ absl::StatusOr<std::string> JsonReportString(
 // if rendering or the stream fails.
 absl::Status WriteJsonReport(const Analysis& analysis, std::ostream& out,
                              const JsonReportOptions& options = {});
+
+// The pieces other JSON reports (compare_report.h) share: a number that is
+// null when not finite, a byte count as an integer, a growth object "G".
+nlohmann::ordered_json JsonNumber(double v);
+nlohmann::ordered_json JsonBytes(double v);
+nlohmann::ordered_json GrowthJson(const GrowthEstimate& g);
 
 // SitesToReport: the indices into analysis.sites that a report of at most
 // `max_sites` sites (0: all) shows, in order: the first max_sites, plus any

@@ -58,6 +58,40 @@ std::vector<SnapshotEntry> ParseTimeline(absl::string_view text) {
   return out;
 }
 
+nlohmann::ordered_json ComparableJson(const RunRecord& r) {
+  // JVM flags: the options before the main class or -jar, without the
+  // class path (build outputs move between checkouts; the code is what
+  // differs on purpose).
+  std::vector<std::string> jvm_flags;
+  const std::vector<std::string>& argv = r.settings.command;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "-cp" || a == "-classpath" || a == "--class-path") {
+      ++i;
+      continue;
+    }
+    if (a.empty() || a[0] != '-' || a == "-jar") break;
+    jvm_flags.push_back(a);
+  }
+  auto agent = [&](const char* section, const char* key) -> nlohmann::json {
+    if (!r.agent.is_object() || !r.agent.contains(section) ||
+        !r.agent[section].is_object() || !r.agent[section].contains(key)) {
+      return nullptr;
+    }
+    return r.agent[section][key];
+  };
+  nlohmann::ordered_json j;
+  j["command"] = argv;
+  j["jvm_flags"] = jvm_flags;
+  j["java_vm_version"] = agent("vm", "java.vm.version");
+  j["jemalloc_version"] = agent("jemalloc", "version");
+  j["lg_prof_sample"] = agent("jemalloc", "lg_prof_sample");
+  j["sample_bytes"] = r.settings.sample_bytes;
+  j["interval_s"] = r.settings.interval_s;
+  j["duration_s"] = r.settings.duration_s;
+  return j;
+}
+
 nlohmann::ordered_json ManifestJson(const RunRecord& r) {
   nlohmann::ordered_json j;
   j["tool"] = kToolVersion;
@@ -107,6 +141,7 @@ nlohmann::ordered_json ManifestJson(const RunRecord& r) {
   j["outcome"] = r.outcome;
   j["message"] = r.message;
   j["agent"] = r.agent;
+  j["comparable"] = ComparableJson(r);
   nlohmann::ordered_json snaps = nlohmann::ordered_json::array();
   for (const SnapshotEntry& e : r.snapshots) {
     nlohmann::ordered_json s = {{"seq", e.seq},

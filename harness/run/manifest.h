@@ -10,8 +10,8 @@
 // (argv, env_changes, mode, injection, agent_options, lg_prof_sample),
 // state, start/end times, workload (exit status or signal, ended_by),
 // outcome ("collected", "no-data", ... and a message), agent (agent.json
-// as the agent wrote it: jemalloc version/config, JDK version), snapshots
-// (from timeline.jsonl).
+// as the agent wrote it: jemalloc version/config, JDK version), comparable
+// (ComparableJson), snapshots (from timeline.jsonl).
 
 #ifndef JLEAK_HARNESS_RUN_MANIFEST_H_
 #define JLEAK_HARNESS_RUN_MANIFEST_H_
@@ -72,6 +72,13 @@ struct RunRecord {
 std::vector<SnapshotEntry> ParseTimeline(absl::string_view text);
 
 nlohmann::ordered_json ManifestJson(const RunRecord& r);
+
+// ComparableJson: the manifest's "comparable" object, what two runs must
+// share for `jleak compare` to compare their growth rates: the command,
+// the JVM flags (the command's options before the main class, class path
+// left out), the JVM and jemalloc versions, the sampling, the interval and
+// the duration.
+nlohmann::ordered_json ComparableJson(const RunRecord& r);
 
 // SettingsFromManifest recovers the settings of a previous run.
 absl::StatusOr<LaunchSettings> SettingsFromManifest(absl::string_view text);

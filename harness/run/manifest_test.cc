@@ -97,3 +97,35 @@ TEST(SettingsFromManifest, Refusals) {
 
 }  // namespace
 }  // namespace jleak
+
+namespace jleak {
+namespace {
+
+TEST(ComparableJson, JvmFlagsWithoutClassPathAndAgentVersions) {
+  RunRecord r = SampleRecord();
+  r.settings.command = {"java",
+                        "-Xmx256m",
+                        "-cp",
+                        "/ws1/a.jar:/ws1/b.jar",
+                        "-XX:MaxDirectMemorySize=1g",
+                        "app.Main",
+                        "-v"};
+  r.agent = nlohmann::json::parse(
+      R"({"vm": {"java.vm.version": "17.0.15+6"},
+          "jemalloc": {"version": "5.3.0", "lg_prof_sample": 19}})");
+  const nlohmann::ordered_json j = ManifestJson(r)["comparable"];
+  EXPECT_EQ(
+      j["jvm_flags"].get<std::vector<std::string>>(),
+      std::vector<std::string>({"-Xmx256m", "-XX:MaxDirectMemorySize=1g"}));
+  EXPECT_EQ(j["java_vm_version"], "17.0.15+6");
+  EXPECT_EQ(j["jemalloc_version"], "5.3.0");
+  EXPECT_EQ(j["lg_prof_sample"], 19);
+  EXPECT_EQ(j["interval_s"], 5);
+  EXPECT_EQ(j["duration_s"], 30);
+  // No agent (it failed, or a native run): versions are null.
+  r.agent = nullptr;
+  EXPECT_TRUE(ComparableJson(r)["java_vm_version"].is_null());
+}
+
+}  // namespace
+}  // namespace jleak
