@@ -1,7 +1,9 @@
 // File: churn_jni.c - the native half of control 1, Churn.
 //
 // Java_jleak_leakers_Churn_churn mallocs, fills and frees blocks: heavy
-// traffic through malloc, nothing retained.
+// traffic through malloc, nothing retained. Java_jleak_leakers_Churn_retain
+// is the regression demo's extra leak (--leak-rate): it keeps what it
+// mallocs.
 #include <jni.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,4 +35,29 @@ JNIEXPORT void JNICALL Java_jleak_leakers_Churn_churn(JNIEnv* env, jclass cls,
     g_sink = block[bytes - 1];
     free(block);
   }
+}
+
+// Every block retain() kept, linked through its first bytes so the
+// pointers escape and the compiler keeps the malloc.
+static void* volatile g_kept;
+
+// Mallocs `bytes` (at least a pointer's worth), fills it and keeps it
+// forever. Throws IllegalArgumentException for bytes outside [1, 2^30],
+// OutOfMemoryError when malloc fails.
+JNIEXPORT void JNICALL Java_jleak_leakers_Churn_retain(JNIEnv* env, jclass cls,
+                                                       jint bytes) {
+  if (bytes < 1 || bytes > (1 << 30)) {
+    Throw(env, "java/lang/IllegalArgumentException",
+          "Churn.retain: bytes must be in [1, 2^30]");
+    return;
+  }
+  size_t size = (size_t)bytes < sizeof(void*) ? sizeof(void*) : (size_t)bytes;
+  void** block = malloc(size);
+  if (block == NULL) {
+    Throw(env, "java/lang/OutOfMemoryError", "Churn.retain: malloc failed");
+    return;
+  }
+  memset(block, 0x5a, size);
+  *block = g_kept;
+  g_kept = block;
 }
