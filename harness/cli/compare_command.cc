@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "harness/analyze/compare.h"
 #include "harness/cli/analyze_command.h"
 #include "harness/cli/cli_flags.h"
@@ -62,11 +63,24 @@ std::vector<std::string> ComparabilityWarnings(const std::string& base,
   std::vector<std::string> out;
   for (const auto& [key, value] : b.items()) {
     const nlohmann::json other = c.contains(key) ? c[key] : nlohmann::json();
-    if (value != other) {
-      out.push_back(absl::StrCat("the runs differ in ", key, ": base ",
-                                 value.dump(), ", candidate ", other.dump(),
-                                 "; their growth rates may not compare"));
+    if (value == other) continue;
+    // Lists (the command, the JVM flags): the elements that differ, not
+    // two whole command lines.
+    std::string what =
+        absl::StrCat("base ", value.dump(), ", candidate ", other.dump());
+    if (value.is_array() && other.is_array() && value.size() == other.size()) {
+      std::vector<std::string> diffs;
+      for (size_t i = 0; i < value.size() && diffs.size() < 3; ++i) {
+        if (value[i] != other[i]) {
+          diffs.push_back(absl::StrCat("argument ", i, ": base ",
+                                       value[i].dump(), ", candidate ",
+                                       other[i].dump()));
+        }
+      }
+      what = absl::StrJoin(diffs, "; ");
     }
+    out.push_back(absl::StrCat("the runs differ in ", key, " (", what,
+                               "): their growth rates may not compare"));
   }
   return out;
 }
