@@ -1,32 +1,42 @@
 // File: report_html.h
 //
 // The report for people (`jleak analyze --html FILE`): one self-contained
-// HTML file, inline CSS, inline SVG and a little inline JavaScript, that
-// opens offline (no network, no CDN, no web fonts; a Content-Security-Policy
-// forbids any fetch) and answers at a glance "is it leaking, where, how
-// sure?":
+// HTML file that opens offline (no network, no CDN, no web fonts; a
+// Content-Security-Policy forbids any fetch) and answers at a glance "is it
+// leaking, where, how sure?":
 //
 //   - a header with the verdict (green clean, red leak, amber
 //     inconclusive), its reason, the kind of growth and the command;
 //   - summary figures (total growth and rate, analyzed snapshots, budgets);
-//   - the top growing sites: top frame and its first callers, growth, rate
+//   - the growing sites: top frame and its first callers, growth, rate
 //     with its confidence interval, p-value, trend, a sparkline;
-//     suppressed sites greyed;
-//   - timeline plots (inline SVG drawn here, so tests can read them): RSS,
-//     jemalloc allocated/resident, direct buffers when the timeline has
-//     them, the profiled heap total, and the live bytes of the top sites,
-//     each with the warm-up window shaded;
+//     suppressed sites greyed; the sites that did not grow folded into one
+//     line;
+//   - timeline plots: RSS, jemalloc allocated/resident, direct buffers
+//     when the timeline has them, the profiled heap total, and the live
+//     bytes of the top sites, each with the warm-up window shaded;
 //   - an icicle graph (a flame graph, root on top) of the growth between
 //     the first analyzed snapshot and the last (Analysis.growth_profile,
 //     stacks that grew); click a frame to zoom;
-//   - warnings and the snapshot list;
-//   - the JSON report (report_json.h) embedded in
-//     <script type="application/json" id="jleak-data"> for scripts.
+//   - warnings and the snapshot list.
 //
-// Every string from the analysis (function names are C++ templates full
-// of <, > and &; file names may hold quotes) is escaped; JSON embedded in a
-// <script> has its <, > and & written as \u003c, \u003e, \u0026 so that no
-// "</script>" can close it. The output is deterministic: no clock, no
+// The page itself is three files in the tree, harness/report/html/
+// report.html (the frame, with placeholders), report.css and report.js,
+// embedded at build time (cc_embed_files, //bazel:embed.bzl). This code
+// only supplies data, as two JSON texts in the page:
+//
+//   - <script type="application/json" id="jleak-data">: the JSON report
+//     (report_json.h, schema in report_schema.md), for report.js and for
+//     any script that reads the page;
+//   - <script type="application/json" id="jleak-page">: the page model,
+//     what the JSON report does not carry: which sites are rows of the
+//     table and which are folded, the plots' series reduced to points, the
+//     icicle graph's frames merged, pruned to max_flame_nodes and laid out.
+//
+// report.js draws everything from them, inserting every string from the
+// analysis with textContent/setAttribute, never as markup. Both JSON texts
+// have their <, > and & written as \u003c, \u003e, \u0026 so that no
+// "</script>" can close them. The output is deterministic: no clock, no
 // random ids, so a fixed Analysis always gives the same bytes.
 //
 // Checked in headless Chromium by //harness/report:report_html_browser_test.
@@ -37,8 +47,11 @@
 #include <cstddef>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "harness/analyze/analysis.h"
 
@@ -46,7 +59,8 @@ namespace jleak {
 
 struct HtmlReportOptions {
   std::string title = "jleak report";
-  // Rows of the sites table; over-budget sites are always shown.
+  // Rows of the sites table (0: all); over-budget and likely sites are
+  // always shown. Those of them that did not grow are folded into one line.
   size_t max_sites = 25;
   // Sites drawn in the per-site timeline plot.
   size_t plot_sites = 5;
@@ -55,7 +69,8 @@ struct HtmlReportOptions {
   // Frames of the icicle graph; narrower ones are dropped first. Keeps a
   // report of a 100,000-stack profile openable.
   size_t max_flame_nodes = 3000;
-  // Sites in the embedded JSON (JsonReportOptions::max_sites).
+  // Sites in the embedded JSON (JsonReportOptions::max_sites, 0: all). The
+  // table is drawn from it, so it holds at least the table's max_sites.
   size_t json_max_sites = 50;
 };
 
@@ -73,6 +88,15 @@ std::string HtmlEscape(absl::string_view text);
 // same), and U+2028/U+2029 likewise, so that the text can sit inside a
 // <script> element.
 std::string ScriptSafeJson(absl::string_view json);
+
+// FillHtmlTemplate replaces each "{{name}}" of `text` by the value of
+// `name` in `values`, in one pass (a value is never searched for
+// placeholders, so data cannot inject one). An error if `text` holds a
+// "{{" that is not a known placeholder, or if a value is never used: a
+// page and its code out of step fail loudly rather than ship a hole.
+absl::StatusOr<std::string> FillHtmlTemplate(
+    absl::string_view text,
+    const std::vector<std::pair<absl::string_view, absl::string_view>>& values);
 
 }  // namespace jleak
 
