@@ -282,28 +282,41 @@ const jleakReport = (() => {
         svgEl('polyline', {points: points.join(' '), stroke: color}));
   }
 
-  // siteFrames: the frame that names the site (top_frame: the allocating
-  // code, which need not be the innermost frame), where it is, the runtime
-  // frames it allocated through, and its first callers.
+  // siteFrames: the frame that names the site (top_frame: the first frame
+  // of the user's code, native or Java, which need not be the innermost),
+  // where it is, the Java method that called it, the runtime and JVM
+  // frames it allocated through (folded: the report's `via`, all of them
+  // in the tooltip), and its first callers.
   function siteFrames(site, callerFrames) {
     const frames = site.frames || [];
-    const top =
-        Math.max(0, frames.findIndex((f) => f.function === site.top_frame));
+    const named = Number.isInteger(site.user_frame) && site.user_frame >= 0 ?
+        site.user_frame :
+        frames.findIndex((f) => f.function === site.top_frame);
+    const top = Math.max(0, named);
     const cell =
         el('td', {class: 'frames'},
            el('div', {class: 'top mono'}, site.top_frame));
     const where = top < frames.length ? frameWhere(frames[top]) : '';
     if (where) cell.append(el('div', {class: 'where'}, where));
+    let next = top + 1;
+    if (Number.isInteger(site.java_frame) && site.java_frame > top &&
+        site.java_frame < frames.length) {
+      cell.append(el(
+          'div', {class: 'java mono'},
+          `from ${site.java_method || frames[site.java_frame].function}`));
+      next = site.java_frame + 1;
+    }
     if (top > 0) {
       const inner = frames.slice(0, top).reverse().map((f) => f.function);
-      cell.append(
-          el('div', {class: 'inner mono', title: inner.join('\n')},
-             `via ${inner.join(' \u2192 ')}`));
+      const folded = site.via || inner.join(' \u2192 ');
+      cell.append(el(
+          'div', {class: 'inner mono', title: inner.join('\n')},
+          `via ${folded}`));
     }
-    if (frames.length > top + 1) {
-      const last = Math.min(frames.length, top + 1 + callerFrames);
+    if (frames.length > next) {
+      const last = Math.min(frames.length, next + callerFrames);
       const list = el('ol', {class: 'callers mono'});
-      for (const f of frames.slice(top + 1, last)) {
+      for (const f of frames.slice(next, last)) {
         list.append(el('li', {title: frameWhere(f)}, f.function));
       }
       if (frames.length > last) {
