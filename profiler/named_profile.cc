@@ -99,6 +99,12 @@ NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,
     return it->second;
   };
 
+  const bool profile_has_java = std::any_of(
+      profile.stacks.begin(), profile.stacks.end(),
+      [](const StackSample& sample) {
+        return std::any_of(sample.frames.begin(), sample.frames.end(),
+                           [](uint64_t pc) { return IsJavaFrameAddress(pc); });
+      });
   std::vector<NamedStack> stacks;
   stacks.reserve(profile.stacks.size());
   for (const StackSample& sample : profile.stacks) {
@@ -108,9 +114,11 @@ NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,
            in_allocator_module(sample.frames[first])) {
       ++first;
     }
-    const bool has_java =
-        std::any_of(sample.frames.begin() + first, sample.frames.end(),
-                    [](uint64_t pc) { return IsJavaFrameAddress(pc); });
+    // In a profile with the agent's Java frames, a stack without them is
+    // one whose Java frames could not be walked (a GC in progress, an
+    // unwalkable VM call): its JIT and interpreter frames are cut the same
+    // way, so that no anonymous "Interpreter" frame is left in any stack.
+    const bool has_java = profile_has_java;
     bool below_java_code = false;
     for (size_t i = first; i < sample.frames.size(); ++i) {
       const uint64_t pc = sample.frames[i];

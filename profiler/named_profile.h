@@ -60,7 +60,9 @@ struct NamedProfile {
 // from the agent (java_frame.h) keeps its native frames down to the first
 // one outside a mapped file (JIT code, the interpreter, call stubs), then
 // the Java frames: the native frames below are the JVM's own way down to
-// the thread's start, which the Java frames describe better.
+// the thread's start, which the Java frames describe better. In a profile
+// with such frames, stacks without them (Java frames the agent could not
+// walk) are cut at the same place.
 // Stacks that end up with the same frame names are merged. A stack made
 // only of allocator frames keeps its innermost frame.
 NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,

@@ -55,11 +55,18 @@ jvm=("${java}" -Xmx64m -XX:ErrorFile=/dev/null -XX:-CreateCoredumpOnCrash
 # 8 s at 1 s intervals: 6 snapshots after the warm-up, a clear trend.
 run leak 1 --interval 1 -- "${jvm[@]}" leak 8
 d="${root}/leak"
-grep -q '^jleak: LEAK: leak: Java_jleak_testdata_RunFaults_retain grows' \
+grep -q '^jleak: LEAK: leak: Java_jleak_testdata_RunFaults_retain from jleak\.testdata\.RunFaults\.retain grows' \
   "${root}/leak.stdout" || { cat "${root}/leak.stdout" >&2; fail "leak: verdict does not name the JNI site"; }
+# With the agent's Java stacks no frame is the anonymous "Interpreter".
+! grep -q 'Interpreter' "${root}/leak.stdout" "${d}/report.json" ||
+  fail "leak: the report still shows Interpreter frames"
 [[ "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["verdict"], r["sites"][0]["top_frame"])' "${d}/report.json")" == "leak Java_jleak_testdata_RunFaults_retain" ]] ||
   fail "leak: report.json verdict/top site"
-grep -q '<svg' "${d}/report.html" || fail "leak: no HTML report with plots"
+# The page is drawn by its script from the embedded data: the data and the
+# plots of the page model must be there.
+grep -q 'id="jleak-data"' "${d}/report.html" &&
+  grep -q '"plots":\[{"id":"plot-' "${d}/report.html" ||
+  fail "leak: no HTML report with plots"
 [[ "$(stat -c %a "${d}")" == 700 ]] || fail "run directory is not mode 0700"
 [[ "$(snapshots "${d}")" -ge 4 ]] || fail "leak: fewer than 4 snapshots"
 [[ "$(j "${d}" "m['outcome']")" == collected ]] || fail "leak: outcome"

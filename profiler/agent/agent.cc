@@ -11,8 +11,11 @@
 // seconds, when `DIR/final.request` appears (the launcher's graceful stop),
 // and at VM death / exit. In a JVM each snapshot follows a forced full GC
 // and a bounded wait for reference processing, and JIT code is written to
-// DIR/perf-<pid>.map. DIR/agent.json says what the agent found (JVM and
-// jemalloc versions, whether profiling works).
+// DIR/perf-<pid>.map. With java_stacks=1 (the default) the heap profiles'
+// stacks also carry the Java frames of each sampled allocation, named in
+// DIR/java-frames.map (java_stacks.h). DIR/agent.json says what the agent
+// found (JVM and jemalloc versions, whether profiling works, how many
+// sampled allocations got Java frames).
 //
 // The agent must never take the JVM down: every failure is reported once on
 // stderr and in agent.json ("status": "inconclusive"), and the run goes on.
@@ -30,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +43,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "profiler/agent/agent_options.h"
+#include "profiler/agent/java_stacks.h"
 #include "profiler/agent/malloc_control.h"
 #include "profiler/agent/nmt_summary.h"
 #include "profiler/agent/perf_map.h"
@@ -68,7 +73,12 @@ struct AgentState {
   std::thread native_thread;
 
   // JVM mode.
+  JavaVM* vm = nullptr;
   jvmtiEnv* jvmti = nullptr;
+  // Java frames in heap profiles: the installed hook, or null with the
+  // reason in java_stacks_off (empty while not yet decided).
+  JavaStacks* java_stacks = nullptr;
+  std::string java_stacks_off;
   jclass reference_class = nullptr;  // java.lang.ref.Reference (global)
   jmethodID wait_for_references = nullptr;
   jclass runtime_class = nullptr;  // java.lang.Runtime (global)
@@ -90,6 +100,40 @@ void Say(const std::string& message) {
   std::fprintf(stderr, "jleak agent: %s\n", message.c_str());
 }
 
+// JavaStacksReport is agent.json's "java_stacks": whether heap-profile
+// stacks carry Java frames, and the hook's counts (see JavaStackStats).
+nlohmann::ordered_json JavaStacksReport(const AgentState& s) {
+  nlohmann::ordered_json j;
+  j["enabled"] = s.java_stacks != nullptr;
+  if (s.java_stacks == nullptr) {
+    if (!s.options.java_stacks) {
+      j["reason"] = "off (java_stacks=0)";
+    } else if (s.mode != "jvm") {
+      j["reason"] = "not a JVM";
+    } else if (s.java_stacks_off.empty()) {
+      j["reason"] = "not started yet (before VMInit)";
+    } else {
+      j["reason"] = s.java_stacks_off;
+    }
+    return j;
+  }
+  const JavaStackStats st = s.java_stacks->Stats();
+  j["map"] = kJavaFramesMapName;
+  j["sampled_allocations"] = st.calls;
+  j["not_java_thread"] = st.not_java_thread;
+  j["no_java_frames"] = st.no_java_frames;
+  j["compiler_thread"] = st.compiler_thread;
+  j["with_java_frames"] = st.with_java_frames;
+  j["failed"] = st.failed;
+  j["failures"] = st.failures;
+  j["frames"] = st.frames;
+  j["unknown_frames"] = st.unknown_frames;
+  j["truncated"] = st.truncated;
+  j["ids"] = st.ids;
+  j["named"] = st.named;
+  return j;
+}
+
 // WriteAgentReport (re)writes DIR/agent.json atomically.
 void WriteAgentReport(AgentState& s, bool finished) {
   nlohmann::ordered_json j;
@@ -107,6 +151,7 @@ void WriteAgentReport(AgentState& s, bool finished) {
   j["perf_map"] = s.options.perf_map && s.mode == "jvm"
                       ? absl::StrCat("perf-", getpid(), ".map")
                       : "";
+  j["java_stacks"] = JavaStacksReport(s);
   j["snapshots_written"] =
       s.snapshotter ? s.snapshotter->snapshots_written() : 0;
   j["finished"] = finished;
@@ -201,16 +246,27 @@ Wake WaitForNextSnapshot(AgentState& s) {
 }
 
 // SnapshotLoop is the body of the agent thread in both modes.
-void SnapshotLoop(AgentState& s, VmProbe* vm) {
-  if (s.options.baseline) s.snapshotter->Take("baseline", vm);
+// `after_snapshot`, when set, runs after each snapshot (JVM mode: names the
+// Java frames the snapshot's stacks use).
+void SnapshotLoop(AgentState& s, VmProbe* vm,
+                  const std::function<void()>& after_snapshot = nullptr) {
+  if (s.options.baseline) {
+    s.snapshotter->Take("baseline", vm);
+    if (after_snapshot) after_snapshot();
+  }
   WriteAgentReport(s, false);
   for (;;) {
     switch (WaitForNextSnapshot(s)) {
       case Wake::kInterval:
         s.snapshotter->Take("interval", vm);
+        if (after_snapshot) {
+          after_snapshot();
+          WriteAgentReport(s, false);  // fresh counts if the JVM is killed
+        }
         break;
       case Wake::kFinal:
         s.snapshotter->Take("final", vm);
+        if (after_snapshot) after_snapshot();
         WriteAgentReport(s, true);
         return;
       case Wake::kStop:
@@ -488,9 +544,35 @@ std::string JavaSystemProperty(JNIEnv* env, const char* name) {
   return out;
 }
 
+// WriteJavaFramesMap names the Java frames seen so far into
+// DIR/java-frames.map. After each snapshot, so the map covers every id in
+// the snapshot just written.
+void WriteJavaFramesMap(AgentState& s, JNIEnv* env) {
+  if (s.java_stacks == nullptr) return;
+  absl::Status st = s.java_stacks->WriteMap(
+      env, absl::StrCat(s.options.out_dir, "/", kJavaFramesMapName));
+  if (!st.ok()) {
+    s.snapshotter->Warn(absl::StrCat("Java frame names: ", st.message()));
+  }
+}
+
+// StartJavaStacks installs the Java-stack hook at VMInit: AsyncGetCallTrace
+// needs the live phase, and the jmethodIDs of the classes loaded so far.
+void StartJavaStacks(AgentState& s, jvmtiEnv* jvmti, JNIEnv* env) {
+  if (!s.java_stacks_off.empty() || !s.options.java_stacks) return;
+  JavaStacks::LoadAllMethodIds(jvmti, env);
+  absl::StatusOr<JavaStacks*> stacks = JavaStacks::Install(s.vm, jvmti);
+  if (!stacks.ok()) {
+    s.java_stacks_off = std::string(stacks.status().message());
+    Say(absl::StrCat("no Java frames in heap profiles: ", s.java_stacks_off));
+    return;
+  }
+  s.java_stacks = *stacks;
+}
+
 void JNICALL AgentThread(jvmtiEnv*, JNIEnv* env, void*) {
   JvmProbe probe(*g_state, env);
-  SnapshotLoop(*g_state, &probe);
+  SnapshotLoop(*g_state, &probe, [env] { WriteJavaFramesMap(*g_state, env); });
 }
 
 void JNICALL OnVmInit(jvmtiEnv* jvmti, JNIEnv* env, jthread) {
@@ -502,6 +584,7 @@ void JNICALL OnVmInit(jvmtiEnv* jvmti, JNIEnv* env, jthread) {
     s.vm_info[p] = SystemProperty(jvmti, p);
   }
   LookUpJavaHooks(s, env);
+  StartJavaStacks(s, jvmti, env);
   if (s.options.perf_map) {
     // Code compiled before the events were enabled.
     jvmti->GenerateEvents(JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
@@ -535,7 +618,19 @@ void JNICALL OnVmDeath(jvmtiEnv*, JNIEnv* env) {
   JvmProbe probe(s, env, /*at_vm_death=*/true);
   s.snapshotter->Take("final", &probe);
   s.perf_map.Flush();
+  WriteJavaFramesMap(s, env);
+  // The JVM's threads go away from here on; stacks stay native-only.
+  if (s.java_stacks != nullptr) s.java_stacks->Stop();
   WriteAgentReport(s, true);
+}
+
+// AsyncGetCallTrace requires ClassLoad events to be on (it reports "no
+// class load" otherwise); nothing needs doing in them.
+void JNICALL OnClassLoad(jvmtiEnv*, JNIEnv*, jthread, jclass) {}
+
+// Creates the jmethodIDs that AsyncGetCallTrace reports frames by.
+void JNICALL OnClassPrepare(jvmtiEnv* jvmti, JNIEnv*, jthread, jclass klass) {
+  JavaStacks::LoadMethodIds(jvmti, klass);
 }
 
 void JNICALL OnCompiledMethodLoad(jvmtiEnv* jvmti, jmethodID method,
@@ -580,7 +675,18 @@ jint StartJvmAgent(JavaVM* vm, char* options) {
     Say("JVMTI 1.2 is not available; not profiling");
     return JNI_OK;
   }
+  s->vm = vm;
   s->jvmti = jvmti;
+  if (s->options.java_stacks) {
+    jvmtiCapabilities java_caps = JavaStacks::Capabilities();
+    if (s->jemalloc == nullptr) {
+      s->java_stacks_off = "no profiling jemalloc";
+    } else if (jvmti->AddCapabilities(&java_caps) != JVMTI_ERROR_NONE) {
+      s->java_stacks_off = "JVMTI refused line numbers and source file names";
+      Say(absl::StrCat("no Java frames in heap profiles: ",
+                       s->java_stacks_off));
+    }
+  }
   if (s->options.perf_map) {
     std::string path =
         absl::StrCat(s->options.out_dir, "/perf-", getpid(), ".map");
@@ -601,6 +707,8 @@ jint StartJvmAgent(JavaVM* vm, char* options) {
   callbacks.VMDeath = OnVmDeath;
   callbacks.CompiledMethodLoad = OnCompiledMethodLoad;
   callbacks.DynamicCodeGenerated = OnDynamicCodeGenerated;
+  callbacks.ClassLoad = OnClassLoad;
+  callbacks.ClassPrepare = OnClassPrepare;
   jvmti->SetEventCallbacks(&callbacks, sizeof(callbacks));
   AgentState* raw = s.get();
   raw->snapshotter = std::make_unique<Snapshotter>(
@@ -614,6 +722,12 @@ jint StartJvmAgent(JavaVM* vm, char* options) {
                                     JVMTI_EVENT_COMPILED_METHOD_LOAD, nullptr);
     jvmti->SetEventNotificationMode(
         JVMTI_ENABLE, JVMTI_EVENT_DYNAMIC_CODE_GENERATED, nullptr);
+  }
+  if (raw->options.java_stacks && raw->java_stacks_off.empty()) {
+    jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_CLASS_LOAD,
+                                    nullptr);
+    jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_CLASS_PREPARE,
+                                    nullptr);
   }
   WriteAgentReport(*raw, false);
   return JNI_OK;

@@ -68,6 +68,11 @@ absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text) {
       if (absl::Status s = ParseBool(key, value, &options.nmt); !s.ok()) {
         return s;
       }
+    } else if (key == "java_stacks") {
+      if (absl::Status s = ParseBool(key, value, &options.java_stacks);
+          !s.ok()) {
+        return s;
+      }
     } else if (key == "gc_wait_ms") {
       int ms = 0;
       if (!absl::SimpleAtoi(value, &ms) || ms < 0 || ms > 600000) {
@@ -91,7 +96,10 @@ std::string FormatAgentOptions(const AgentOptions& options) {
       "out=", options.out_dir, ",interval=", options.interval_seconds,
       ",gc=", options.force_gc ? 1 : 0, ",gc_wait_ms=", options.gc_wait_ms,
       ",baseline=", options.baseline ? 1 : 0,
-      ",perfmap=", options.perf_map ? 1 : 0, options.nmt ? ",nmt=1" : "");
+      ",perfmap=", options.perf_map ? 1 : 0, options.nmt ? ",nmt=1" : "",
+      // Only when off, like nmt only when on: the default string stays as
+      // it was.
+      options.java_stacks ? "" : ",java_stacks=0");
 }
 
 }  // namespace jleak::agent

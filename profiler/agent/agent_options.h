@@ -14,6 +14,9 @@
 //   nmt=0|1          read the JVM's Native Memory Tracking summary at each
 //                    snapshot (default 0; the JVM needs
 //                    -XX:NativeMemoryTracking=summary)
+//   java_stacks=0|1  Java frames at every sampled allocation, named in
+//                    java-frames.map (default 1; JVM mode only; see
+//                    java_stacks.h)
 //
 // Commas cannot appear in values: the JVM hands the whole string over
 // as-is, and directory names with commas are rare enough to refuse.
@@ -36,6 +39,7 @@ struct AgentOptions {
   bool baseline = true;
   bool perf_map = true;
   bool nmt = false;
+  bool java_stacks = true;
 };
 
 // ParseAgentOptions parses "out=/x,interval=5,gc=1". Unknown keys and bad

@@ -18,17 +18,20 @@ TEST(ParseAgentOptions, DefaultsNeedOnlyOut) {
   EXPECT_TRUE(o->baseline);
   EXPECT_TRUE(o->perf_map);
   EXPECT_EQ(o->gc_wait_ms, 2000);
+  EXPECT_TRUE(o->java_stacks);
 }
 
 TEST(ParseAgentOptions, AllKeys) {
   absl::StatusOr<AgentOptions> o = ParseAgentOptions(
-      "out=/d,interval=0.5,gc=0,gc_wait_ms=10,baseline=false,perfmap=0");
+      "out=/d,interval=0.5,gc=0,gc_wait_ms=10,baseline=false,perfmap=0,"
+      "java_stacks=0");
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_DOUBLE_EQ(o->interval_seconds, 0.5);
   EXPECT_FALSE(o->force_gc);
   EXPECT_EQ(o->gc_wait_ms, 10);
   EXPECT_FALSE(o->baseline);
   EXPECT_FALSE(o->perf_map);
+  EXPECT_FALSE(o->java_stacks);
 }
 
 TEST(ParseAgentOptions, RoundTrip) {
@@ -41,6 +44,18 @@ TEST(ParseAgentOptions, RoundTrip) {
   EXPECT_EQ(out->out_dir, in.out_dir);
   EXPECT_DOUBLE_EQ(out->interval_seconds, 2.5);
   EXPECT_FALSE(out->force_gc);
+  EXPECT_TRUE(out->java_stacks);
+}
+
+TEST(ParseAgentOptions, JavaStacksOffRoundTripsAndOnIsTheDefaultString) {
+  AgentOptions in;
+  in.out_dir = "/d";
+  EXPECT_EQ(FormatAgentOptions(in).find("java_stacks"), std::string::npos);
+  in.java_stacks = false;
+  absl::StatusOr<AgentOptions> out = ParseAgentOptions(FormatAgentOptions(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->java_stacks);
+  EXPECT_FALSE(ParseAgentOptions("out=/x,java_stacks=2").ok());
 }
 
 TEST(ParseAgentOptions, Refusals) {
