@@ -2,8 +2,8 @@
 //
 // The machine-readable report of a leak analysis (`jleak analyze --json
 // FILE`): one JSON object, for CI systems, dashboards and scripts that
-// diff runs. The schema is versioned; harness/report/report_schema.md is the long
-// form of what follows.
+// diff runs. The schema is versioned; harness/report/report_schema.md is the
+// long form of what follows.
 //
 //   absl::Status s = WriteJsonReport(analysis, out);
 //
@@ -79,9 +79,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "nlohmann/json.hpp"
 #include "absl/status/statusor.h"
 #include "harness/analyze/analysis.h"
+#include "nlohmann/json.hpp"
 
 namespace jleak {
 

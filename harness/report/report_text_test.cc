@@ -104,13 +104,13 @@ TEST(WriteTextSummaryTest, SiteIsNamedByTheUserFrameWithJvmFramesFolded) {
   unsafe.function = "Unsafe_AllocateMemory0";
   unsafe.module = "/usr/lib/jvm/x/lib/server/libjvm.so";
   unsafe.kind = FrameKind::kJvm;
-  s.frames = {unsafe,
-              JavaFrame("java.nio.ByteBuffer.allocateDirect",
-                        "ByteBuffer.java", 332, FrameKind::kJvm),
-              JavaFrame("com.example.Cache.put", "Cache.java", 42,
-                        FrameKind::kUser),
-              JavaFrame("com.example.Service.handle", "Service.java", 7,
-                        FrameKind::kUser)};
+  s.frames = {
+      unsafe,
+      JavaFrame("java.nio.ByteBuffer.allocateDirect", "ByteBuffer.java", 332,
+                FrameKind::kJvm),
+      JavaFrame("com.example.Cache.put", "Cache.java", 42, FrameKind::kUser),
+      JavaFrame("com.example.Service.handle", "Service.java", 7,
+                FrameKind::kUser)};
   s.user_frame = UserFrameIndex(s.frames);
   s.java_frame = JavaFrameIndex(s.frames);
   s.top_frame = s.frames[s.user_frame].function;
