@@ -4,7 +4,9 @@
 # fixed work) three ways, interleaved, RUNS times each: without any preload
 # (glibc malloc), with our jemalloc preloaded but profiling off, and under
 # `jleak run` at its defaults (512 KiB sampling, forced GC + snapshot every
-# 10 s). Prints medians and the ratios to plain jemalloc.
+# 10 s, Java frames at every sampled allocation), and `jleak run
+# --no-java-stacks` (the same without the agent's AsyncGetCallTrace walk:
+# what Java frames cost). Prints medians and the ratios to plain jemalloc.
 #
 #   ci/bench_overhead.sh [RUNS] [ROUNDS]     # defaults: 5 runs, 240 rounds
 #   SAMPLES="65536 524288" ci/bench_overhead.sh   # also time `jleak run`
@@ -31,12 +33,14 @@ wall() {  # prints the wall seconds of "$@"
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 samples=(${SAMPLES:-})
-glibc=(); plain=(); jleak=(); declare -A sampled=()
+glibc=(); plain=(); jleak=(); nojava=(); declare -A sampled=()
 for ((i = 0; i < runs; i++)); do
   glibc+=("$(wall "${cmd[@]}")")
   plain+=("$(wall env LD_PRELOAD="${bin}/profiler/lib/libjemalloc.so.2" "${cmd[@]}")")
   rm -rf "${tmp}/run"
   jleak+=("$(wall "${bin}/harness/jleak" run --no-analyze --out "${tmp}/run" -- "${cmd[@]}")")
+  rm -rf "${tmp}/run"
+  nojava+=("$(wall "${bin}/harness/jleak" run --no-analyze --no-java-stacks --out "${tmp}/run" -- "${cmd[@]}")")
   for s in "${samples[@]}"; do
     rm -rf "${tmp}/run"
     sampled[${s}]+="$(wall "${bin}/harness/jleak" run --no-analyze \
@@ -46,11 +50,13 @@ done
 g="$(printf '%s\n' "${glibc[@]}" | median)"
 p="$(printf '%s\n' "${plain[@]}" | median)"
 j="$(printf '%s\n' "${jleak[@]}" | median)"
+n="$(printf '%s\n' "${nojava[@]}" | median)"
 echo "glibc (no preload):        median ${g} s  (${glibc[*]})"
 echo "jemalloc, profiling off:   median ${p} s  (${plain[*]})"
 echo "jleak run (defaults):      median ${j} s  (${jleak[*]})"
-awk -v g="${g}" -v p="${p}" -v j="${j}" 'BEGIN {
-  printf "ratios to plain jemalloc: glibc %.2f, jleak run %.2f\n", g / p, j / p }'
+echo "jleak run --no-java-stacks: median ${n} s  (${nojava[*]})"
+awk -v g="${g}" -v p="${p}" -v j="${j}" -v n="${n}" 'BEGIN {
+  printf "ratios to plain jemalloc: glibc %.2f, jleak run %.2f, jleak run --no-java-stacks %.2f\n", g / p, j / p, n / p }'
 for s in "${samples[@]}"; do
   m="$(printf '%s\n' ${sampled[${s}]} | median)"
   awk -v s="${s}" -v m="${m}" -v p="${p}" -v all="${sampled[${s}]}" 'BEGIN {

@@ -260,6 +260,7 @@ std::vector<std::string> CanonicalCommandLine(const LaunchSettings& s) {
   }
   if (!s.force_gc) argv.push_back("--no-gc");
   if (s.nmt) argv.push_back("--nmt");
+  if (!s.java_stacks) argv.push_back("--no-java-stacks");
   if (!s.keep_output) argv.push_back("--no-workload-log");
   argv.push_back("--");
   argv.insert(argv.end(), s.command.begin(), s.command.end());
@@ -477,6 +478,7 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
   auto settings = std::make_shared<LaunchSettings>();
   auto replay = std::make_shared<std::string>();
   auto no_gc = std::make_shared<bool>(false);
+  auto no_java_stacks = std::make_shared<bool>(false);
   auto no_analyze = std::make_shared<bool>(false);
   auto no_workload_log = std::make_shared<bool>(false);
   auto analyze = std::make_shared<AnalyzeFlags>();
@@ -535,6 +537,10 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
       "Also run the JVM with -XX:NativeMemoryTracking=summary and record "
       "its committed bytes per category at each snapshot: growth "
       "outside malloc is then named (Thread, Class, Code, ...)");
+  run->add_flag("--no-java-stacks", *no_java_stacks,
+                "Do not record the Java frames of sampled allocations (the "
+                "agent's AsyncGetCallTrace walk): sites keep only native and "
+                "JIT-compiled frames, as jemalloc alone sees them");
   run->add_option("--jemalloc", settings->jemalloc_path,
                   "Profiling libjemalloc.so.2 (default: the one built with "
                   "jleak, next to the binary)");
@@ -548,8 +554,8 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
   AddAnalyzeFlags(run, analyze.get());
   run->add_option("command", settings->command,
                   "The workload and its arguments, after --");
-  run->callback([settings, replay, no_gc, no_analyze, no_workload_log, analyze,
-                 exit_code, interval] {
+  run->callback([settings, replay, no_gc, no_java_stacks, no_analyze,
+                 no_workload_log, analyze, exit_code, interval] {
     if (*no_analyze) {
       g_analyzer = nullptr;
     } else {
@@ -562,6 +568,7 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
     }
     LaunchSettings s = *settings;
     s.force_gc = !*no_gc;
+    s.java_stacks = !*no_java_stacks;
     s.keep_output = !*no_workload_log;
     if (interval->count() == 0) {
       s.interval_s = DefaultIntervalSeconds(s.duration_s);

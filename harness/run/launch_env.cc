@@ -132,6 +132,7 @@ absl::StatusOr<LaunchPlan> BuildLaunchPlan(
   agent.interval_seconds = s.interval_s;
   agent.force_gc = s.force_gc;
   agent.nmt = s.nmt && plan.mode == "jvm";
+  agent.java_stacks = s.java_stacks;
   plan.agent_options = agent::FormatAgentOptions(agent);
 
   Env env(environ);

@@ -57,6 +57,7 @@ struct LaunchSettings {
   std::string mode = "auto";  // auto, jvm or native
   bool force_gc = true;
   bool nmt = false;           // add -XX:NativeMemoryTracking=summary
+  bool java_stacks = true;    // Java frames at sampled allocations (JVM)
   bool keep_output = true;    // copy stdout/stderr into DIR/workload.log
   std::string jemalloc_path;  // absolute
   std::string agent_path;     // absolute

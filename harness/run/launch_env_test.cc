@@ -129,6 +129,12 @@ TEST(BuildLaunchPlan, SamplingAndGcSettings) {
   EXPECT_NE(Lookup(p->envp, "MALLOC_CONF").find("lg_prof_sample:17"),
             std::string::npos);
   EXPECT_NE(p->agent_options.find("gc=0"), std::string::npos);
+  // Java stacks are on by default, said only when off.
+  EXPECT_EQ(p->agent_options.find("java_stacks"), std::string::npos);
+  s.java_stacks = false;
+  p = BuildLaunchPlan(s, {});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_NE(p->agent_options.find("java_stacks=0"), std::string::npos);
 }
 
 TEST(BuildLaunchPlan, Refusals) {

@@ -26,8 +26,8 @@ nlohmann::ordered_json SettingsJson(const LaunchSettings& s) {
           {"duration_s", s.duration_s},   {"timeout_s", s.timeout_s},
           {"grace_s", s.grace_s},         {"mode", s.mode},
           {"force_gc", s.force_gc},       {"nmt", s.nmt},
-          {"keep_output", s.keep_output}, {"jemalloc", s.jemalloc_path},
-          {"agent", s.agent_path}};
+          {"java_stacks", s.java_stacks}, {"keep_output", s.keep_output},
+          {"jemalloc", s.jemalloc_path},  {"agent", s.agent_path}};
 }
 
 }  // namespace
@@ -178,6 +178,7 @@ absl::StatusOr<LaunchSettings> SettingsFromManifest(absl::string_view text) {
     out.mode = s.value("mode", "auto");
     out.force_gc = s.value("force_gc", true);
     out.nmt = s.value("nmt", false);
+    out.java_stacks = s.value("java_stacks", true);
     out.keep_output = s.value("keep_output", true);
     out.jemalloc_path = s.value("jemalloc", "");
     out.agent_path = s.value("agent", "");
