@@ -107,18 +107,24 @@ bool InHook(const void* pc) {
   return p >= __start_jleak_java_stack_hook && p < __stop_jleak_java_stack_hook;
 }
 
+// A zeroed context for AsyncGetCallTrace. The hook runs inside malloc,
+// where the thread is in native or VM code, never in Java code: for those
+// states HotSpot walks from the thread's last Java frame anchor and reads
+// nothing from the context (JavaThread::pd_get_top_frame: "If we have a
+// last_Java_frame, then we should use it"), and without a walkable anchor
+// it gives up with "unknown_not_Java" without reading it either. Only a
+// thread in Java code would read the registers; zeros make HotSpot give
+// up there too (pc 0). A real getcontext() costs a sigprocmask system call
+// per sampled allocation (about 270 ns, a fifth of the Java walk).
+const ucontext_t kNoRegisters = {};
+
 // CallAsyncGetCallTrace returns the number of Java frames written to
-// `frames`, or AsyncGetCallTrace's code (<= 0), or kNoContext. Apart, since
-// getcontext returns twice: the compiler keeps the caller's locals in
-// memory across it, which should not slow down the rest of the hook.
-constexpr jint kNoContext = -1000;
-__attribute__((noinline)) jint CallAsyncGetCallTrace(AsgctFn asgct, JNIEnv* env,
-                                                     AsgctCallFrame* frames,
-                                                     unsigned depth) {
-  ucontext_t context;
-  if (getcontext(&context) != 0) return kNoContext;
+// `frames`, or AsyncGetCallTrace's code (<= 0).
+jint CallAsyncGetCallTrace(AsgctFn asgct, JNIEnv* env, AsgctCallFrame* frames,
+                           unsigned depth) {
   AsgctCallTrace trace = {env, 0, frames};
-  asgct(&trace, static_cast<jint>(depth), &context);
+  asgct(&trace, static_cast<jint>(depth),
+        const_cast<ucontext_t*>(&kNoRegisters));
   return trace.num_frames;
 }
 
