@@ -243,6 +243,7 @@ void AddAnalysisFlags(CLI::App* cmd, AnalyzeFlags* flags) {
       ->group("Analysis");
   cmd->add_option("--suppress", flags->suppress,
                   "A frame regex whose sites are not judged (repeatable)")
+      ->allow_extra_args(false)
       ->group("Analysis");
   AddSymbolizerFlags(cmd, &flags->symbolizer);
 }
@@ -299,6 +300,7 @@ void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
   cmd->add_option("--expect-clean-site", flags->expect_clean_sites,
                   "A regex: sites named by a matching frame must exist and "
                   "not be over budget (repeatable)")
+      ->allow_extra_args(false)
       ->group("Expectations");
   cmd->add_option("--expect-kind", flags->expect_kind,
                   "With --expect leak: malloc, outside_malloc or "

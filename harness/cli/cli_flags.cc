@@ -21,15 +21,18 @@ void AddSymbolizerFlags(CLI::App* cmd, SymbolizerFlags* flags) {
   cmd->add_option("--binary-dir", flags->binary_dirs,
                   "Directory searched first, by file name, for the mapped "
                   "modules (repeatable)")
+      ->allow_extra_args(false)
       ->group("Symbolization");
   cmd->add_option("--binary", flags->binaries,
                   "A local copy of one mapped module, e.g. the production "
                   "libfoo.so (repeatable; matched by file name)")
       ->check(CLI::ExistingFile)
+      ->allow_extra_args(false)
       ->group("Symbolization");
   cmd->add_option("--debug-dir", flags->debug_dirs,
                   "Where separate debug files are (default /usr/lib/debug; "
                   "repeatable)")
+      ->allow_extra_args(false)
       ->group("Symbolization");
   cmd->add_option("--perf-map", flags->perf_map,
                   "Perf map naming JIT-compiled Java code (/tmp/perf-<pid>.map "
@@ -50,6 +53,7 @@ void AddSymbolizerFlags(CLI::App* cmd, SymbolizerFlags* flags) {
       ->group("Symbolization");
   cmd->add_option("--trim", flags->trim,
                   "One more frame rule (same syntax; repeatable)")
+      ->allow_extra_args(false)
       ->group("Symbolization");
 }
 

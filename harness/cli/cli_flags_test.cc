@@ -24,6 +24,23 @@ TEST(ParseByteSizeTest, Garbage) {
   EXPECT_FALSE(ParseByteSize("4 bananas").ok());
 }
 
+TEST(AddSymbolizerFlagsTest, RepeatableFlagsTakeOneValueEach) {
+  // A repeatable option last before `--` must not swallow the workload's
+  // own arguments (jleak run --trim=x -- java ... --sysroot=/s).
+  CLI::App app;
+  SymbolizerFlags flags;
+  AddSymbolizerFlags(&app, &flags);
+  std::vector<std::string> rest;
+  app.add_option("rest", rest);
+  const char* argv[] = {"jleak", "--trim=x",     "--binary-dir=d",
+                        "--",    "--sysroot=/s", "y"};
+  ASSERT_NO_THROW(app.parse(6, argv));
+  EXPECT_EQ(flags.trim, std::vector<std::string>({"x"}));
+  EXPECT_EQ(flags.binary_dirs, std::vector<std::string>({"d"}));
+  EXPECT_EQ(flags.sysroot, "");
+  EXPECT_EQ(rest, std::vector<std::string>({"--sysroot=/s", "y"}));
+}
+
 TEST(MakeFrameFilterTest, TrimFlagsExtendDefaults) {
   SymbolizerFlags flags;
   flags.trim = {"my_alloc", "pool::*"};
