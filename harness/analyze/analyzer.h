@@ -8,12 +8,15 @@
 // Steps:
 // 1. Warm-up: snapshots earlier than the warm-up window (default: the
 //    first 25% of the series' time span) are shown but not fitted.
-// 2. Sites: every snapshot is symbolized, trimmed and unsampled
-//    (NameProfile); stacks are grouped into sites by their leading *native*
-//    frames (frames of file-backed modules, at most `site_frames`). Java
-//    frames are shown but do not split sites: JIT compilation replaces
-//    interpreted frames with compiled ones mid-run, which would cut one
-//    leak into two sites that each look flat.
+// 2. Sites: every snapshot is symbolized, trimmed, classified and
+//    unsampled (NameProfile); stacks are grouped into sites by their key
+//    frames (SiteKeyFrames): the leading native frames of mapped files (at
+//    most `site_frames`), and always through the first frame of the user's
+//    code and the first user Java frame recorded by the agent, so that two
+//    callers of one std:: or JVM function are two sites. JIT ("[jit]") and
+//    interpreter frames never count: JIT compilation replaces interpreted
+//    frames mid-run, which would cut one leak into two sites that each look
+//    flat; the agent's Java frames are the same either way.
 // 3. Growth: per site, for the process total of all sites, and for the
 //    timeline signals, EstimateGrowth (growth.h). A site's sampling noise
 //    at a snapshot, from its unsampled objects N and bytes B with mean
