@@ -166,14 +166,27 @@ std::string CheckJavaAndCleanSites(const Analysis& a,
 
 }  // namespace
 
-absl::Status WriteReportFile(const std::string& path, const std::string& what,
-                             const std::string& contents) {
-  absl::Status st = WriteFileAtomically(path, contents);
+void ReportWriter::Write(const std::string& path, const std::string& what,
+                         const absl::StatusOr<std::string>& contents) {
+  absl::Status st =
+      contents.ok() ? WriteFileAtomically(path, *contents) : contents.status();
   if (!st.ok()) {
-    return absl::Status(st.code(), absl::StrCat("cannot write the ", what,
-                                                " report: ", st.message()));
+    std::cerr << command_ << ": cannot write the " << what
+              << " report: " << st.message() << "\n";
+    ok_ = false;
+    return;
   }
-  return absl::OkStatus();
+  out_ << "  " << what << " report: " << path << "\n";
+}
+
+void ReportWriter::WriteRendered(
+    const std::string& path, const std::string& what,
+    const std::function<absl::Status(std::ostream&)>& render) {
+  std::ostringstream text;
+  absl::Status st = render(text);
+  Write(path, what,
+        st.ok() ? absl::StatusOr<std::string>(text.str())
+                : absl::StatusOr<std::string>(st));
 }
 
 std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
@@ -352,35 +365,23 @@ int AnalyzeAndReport(const std::vector<std::string>& inputs,
 
   WriteTextSummary(analysis, {flags.top, 4}, out);
 
-  bool reports_ok = true;
-  auto report = [&](const std::string& path, const std::string& what,
-                    const absl::StatusOr<std::string>& contents) {
-    absl::Status st = contents.ok() ? WriteReportFile(path, what, *contents)
-                                    : contents.status();
-    if (!st.ok()) {
-      std::cerr << kName << ": " << st.message() << "\n";
-      reports_ok = false;
-    } else {
-      out << "  " << what << " report: " << path << "\n";
-    }
-  };
+  ReportWriter reports(kName, out);
   if (!flags.json.empty()) {
-    report(flags.json, "JSON", JsonReportString(analysis));
+    reports.Write(flags.json, "JSON", JsonReportString(analysis));
   }
   if (!flags.html.empty()) {
-    std::ostringstream html;
-    absl::Status st = WriteHtmlReport(analysis, html);
-    report(flags.html, "HTML",
-           st.ok() ? absl::StatusOr<std::string>(html.str())
-                   : absl::StatusOr<std::string>(st));
+    reports.WriteRendered(flags.html, "HTML", [&](std::ostream& html) {
+      return WriteHtmlReport(analysis, html);
+    });
   }
   if (!flags.pprof.empty()) {
     PprofOptions o;
     o.comment = "jleak: growth over the analyzed window";
-    report(flags.pprof, "pprof",
-           SerializePprofGzipped(BuildPprof(analysis.growth_profile, o)));
+    reports.Write(
+        flags.pprof, "pprof",
+        SerializePprofGzipped(BuildPprof(analysis.growth_profile, o)));
   }
-  if (!reports_ok) return kExitTrouble;
+  if (!reports.ok()) return kExitTrouble;
   if (!flags.expect.empty()) {
     if (analysis.verdict == Verdict::kInconclusive) {
       out << "jleak: EXPECTATION NOT CHECKED: the analysis was inconclusive\n";

@@ -7,6 +7,7 @@
 #ifndef JLEAK_HARNESS_CLI_ANALYZE_COMMAND_H_
 #define JLEAK_HARNESS_CLI_ANALYZE_COMMAND_H_
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -62,10 +63,29 @@ void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags);
 absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
                                         const AnalyzeFlags& flags);
 
-// WriteReportFile writes one report whole (atomically), or says why not
-// ("cannot write the JSON report: ...").
-absl::Status WriteReportFile(const std::string& path, const std::string& what,
-                             const std::string& contents);
+// ReportWriter writes the report files a command was asked for, each whole
+// (atomically): where each went on `out`, and on stderr, after the
+// command's name, why one could not be rendered or written.
+class ReportWriter {
+ public:
+  ReportWriter(std::string command, std::ostream& out)
+      : command_(std::move(command)), out_(out) {}
+
+  // Write writes `contents` (or reports its error) as the `what` report
+  // ("JSON", "HTML") to `path`.
+  void Write(const std::string& path, const std::string& what,
+             const absl::StatusOr<std::string>& contents);
+  // WriteRendered renders into memory with `render` first.
+  void WriteRendered(const std::string& path, const std::string& what,
+                     const std::function<absl::Status(std::ostream&)>& render);
+  // ok: every report was written.
+  bool ok() const { return ok_; }
+
+ private:
+  std::string command_;
+  std::ostream& out_;
+  bool ok_ = true;
+};
 
 // AnalyzeAndReport loads `inputs`, analyzes them, prints the summary to
 // `out`, writes the requested report files, and returns the exit code:

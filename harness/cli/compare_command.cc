@@ -121,29 +121,16 @@ int Compare(const std::string& base_dir, const std::string& candidate_dir,
   const CompareInputs inputs{base_dir, candidate_dir};
   WriteCompareText(c, inputs, out, flags.top);
 
-  bool reports_ok = true;
-  auto report = [&](const std::string& path, const std::string& what,
-                    const absl::StatusOr<std::string>& contents) {
-    absl::Status st = contents.ok() ? WriteReportFile(path, what, *contents)
-                                    : contents.status();
-    if (!st.ok()) {
-      std::cerr << kName << ": " << st.message() << "\n";
-      reports_ok = false;
-    } else {
-      out << "  " << what << " report: " << path << "\n";
-    }
-  };
+  ReportWriter reports(kName, out);
   if (!flags.json.empty()) {
-    report(flags.json, "JSON", CompareJsonString(c, inputs));
+    reports.Write(flags.json, "JSON", CompareJsonString(c, inputs));
   }
   if (!flags.html.empty()) {
-    std::ostringstream html;
-    absl::Status st = WriteCompareHtml(c, inputs, html);
-    report(flags.html, "HTML",
-           st.ok() ? absl::StatusOr<std::string>(html.str())
-                   : absl::StatusOr<std::string>(st));
+    reports.WriteRendered(flags.html, "HTML", [&](std::ostream& html) {
+      return WriteCompareHtml(c, inputs, html);
+    });
   }
-  if (!reports_ok) return kExitTrouble;
+  if (!reports.ok()) return kExitTrouble;
   switch (c.verdict) {
     case CompareVerdict::kSame:
       return kExitOk;
