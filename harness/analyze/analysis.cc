@@ -4,6 +4,8 @@
 
 #include "harness/analyze/analysis.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -157,22 +159,24 @@ int JavaFrameIndex(const std::vector<NamedFrame>& frames) {
 
 std::string SiteHeadline(const SiteSeries& site) {
   if (site.frames.empty()) return site.top_frame;
-  if (site.user_frame < 0) {
-    // An unnamed top frame (a stripped library) is followed by the first
-    // named frame, so that a sentence says where it is.
-    std::string where = site.top_frame;
-    if (where.find("+0x") != std::string::npos) {
-      for (const NamedFrame& f : site.frames) {
-        if (f.function.find("+0x") == std::string::npos &&
-            f.function.rfind("0x", 0) != 0) {
-          absl::StrAppend(&where, " (in ", f.function, ")");
-          break;
-        }
+  const size_t named = static_cast<size_t>(std::max(site.user_frame, 0));
+  std::string headline =
+      site.user_frame >= 0 ? FrameLabel(site.frames[named]) : site.top_frame;
+  // An unnamed frame (a stripped library: "liblcms2.so.2+0x44031") is
+  // followed by the first named frame after it, so that a sentence says
+  // where it is.
+  auto unnamed = [](const std::string& f) {
+    return f.find("+0x") != std::string::npos || f.rfind("0x", 0) == 0;
+  };
+  if (unnamed(site.frames[named].function)) {
+    for (size_t i = named + 1; i < site.frames.size(); ++i) {
+      if (!unnamed(site.frames[i].function)) {
+        absl::StrAppend(&headline, " (in ", site.frames[i].function, ")");
+        break;
       }
     }
-    return where;
   }
-  std::string headline = FrameLabel(site.frames[site.user_frame]);
+  if (site.user_frame < 0) return headline;
   if (site.java_frame > site.user_frame) {
     absl::StrAppend(&headline, " from ",
                     FrameLabel(site.frames[site.java_frame]));
