@@ -38,6 +38,14 @@ TEST(JavaFrameTest, ParsesStackTraceStyleNames) {
   EXPECT_EQ(n.method, "Gen$$Lambda$14.run");
   EXPECT_EQ(n.file, "");
 
+  // A hidden class's address differs in every run; it is left out.
+  n = ParseJavaFrameName(
+      "jleak.leakers.TwoCallers$$Lambda$1.0x00007f76cc001800.run(Unknown "
+      "Source)");
+  EXPECT_EQ(n.method, "jleak.leakers.TwoCallers$$Lambda$1.run");
+  EXPECT_EQ(ParseJavaFrameName("a.B.0xcafe").method, "a.B");
+  EXPECT_EQ(ParseJavaFrameName("a.B.0xcafeZ.m").method, "a.B.0xcafeZ.m");
+
   n = ParseJavaFrameName("[unknown Java frame]");
   EXPECT_EQ(n.method, "[unknown Java frame]");
   EXPECT_EQ(n.line, 0);
