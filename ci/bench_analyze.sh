@@ -12,15 +12,18 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs="${1:-5}"; dir="${2:-}"
 
-bazel build -c opt --ui_event_filters=-info --noshow_progress \
+# shellcheck source=ci/bench_lib.sh
+source "ci/bench_lib.sh"
+
+"${bazel_cmd[@]}" build -c opt --ui_event_filters=-info --noshow_progress \
   //harness:jleak //profiler:jeprof
-opt_bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+opt_bin="$("${bazel_cmd[@]}" info -c opt bazel-bin 2>/dev/null)"
 java="$(readlink -f "$(command -v java)")"
 if [[ -z "${dir}" ]]; then
-  bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
+  "${bazel_cmd[@]}" build --ui_event_filters=-info --noshow_progress //harness:jleak \
     //profiler:jemalloc //profiler/agent:libjleak_agent.so \
     //leakers/jni_cpp //leakers/jni_cpp:libjni_cpp.so
-  bin="$(bazel info bazel-bin 2>/dev/null)"
+  bin="$("${bazel_cmd[@]}" info bazel-bin 2>/dev/null)"
   dir="$(mktemp -d /tmp/jleak-bench-analyze.XXXXXX)/run"
   "${bin}/harness/jleak" run --no-analyze --duration 40 --out "${dir}" -- \
     "${java}" -cp "${bin}/leakers/jni_cpp/jni_cpp.jar:${bin}/leakers/common/workload.jar:${bin}/leakers/common/args.jar" \
@@ -31,8 +34,6 @@ snapshots=("${dir}"/snapshot-*.heap)
 first="${dir}/snapshot-0.heap"
 last="${dir}/$(cd "${dir}" && ls snapshot-*.heap | sort -t- -k2 -n | tail -n 1)"
 
-# shellcheck source=ci/bench_lib.sh
-source "ci/bench_lib.sh"
 
 echo "${dir}: ${#snapshots[@]} snapshots; jeprof on ${first##*/} -> ${last##*/}, ${runs} runs each" >&2
 t_jeprof="$(bench jeprof "${opt_bin}/profiler/bin/jeprof" --text --show_bytes \

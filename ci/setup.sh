@@ -32,7 +32,8 @@ readonly PACKAGES=(
   libprotobuf-dev protobuf-compiler pkg-config
   # CLI11: subcommands and --help for the jleak command line.
   libcli11-dev
-  # clang + its runtimes for the libFuzzer target of the profile parser.
+  # clang + its runtimes (libFuzzer, ASan, UBSan) for the fuzzers of the
+  # profile parser and of the run-directory readers (ci/fuzz.sh).
   clang-14 libclang-rt-14-dev
   # Reference profile reader (jeprof) used to cross-check our own parser.
   libjemalloc-dev
@@ -45,6 +46,14 @@ readonly PACKAGES=(
   # Headless browser: opens the HTML leak report and screenshots it
   # (//harness/report:report_html_browser_test, tag "browser").
   chromium
+  # Real third-party JNI libraries, run as the suite's leakers and healthy
+  # twins (leakers/zstd_jni, sqlite_jdbc, jna; jars through @debian_java,
+  # native halves from Debian's paths): zstd-jni, Xerial sqlite-jdbc, JNA.
+  libzstd-jni-java libzstd-jni1 libxerial-sqlite-jdbc-java
+  libxerial-sqlite-jdbc-jni libjna-java libjna-jni
+  # util-linux: unshare, for the PID-namespace test of `jleak attach`
+  # (//harness/cli:pidns_attach_test), and setpriv.
+  util-linux
 )
 
 # The pinned jemalloc source: Debian's copy of the upstream 5.3.0 release.

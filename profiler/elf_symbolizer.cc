@@ -14,9 +14,13 @@
 #include <dwarf.h>
 #include <elf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -109,11 +113,149 @@ std::string Demangle(const char* name) {
 }
 
 // What every module's Dwfl session points to; libdwfl keeps the pointers,
-// so this lives as long as the symbolizer.
+// so this lives as long as the symbolizer. Each module's userdata points
+// here too, for FindDebuginfo.
+namespace {
+
+// Where FindDebuginfo looks; each module's userdata points to it.
+struct DebuginfoSearch {
+  // The search path: "" (the binary's directory), ".debug" (its
+  // subdirectory) and absolute debug directories.
+  std::vector<std::string> path;
+  // DEBUGINFOD_URLS is set: libdw's standard search, servers included.
+  bool use_debuginfod = false;
+};
+
+std::string Dirname(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+uint32_t FileCrc32(int fd) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  unsigned char buf[1 << 16];
+  ssize_t n;
+  off_t at = 0;  // pread: the fd's own offset stays where libelf wants it
+  while ((n = pread(fd, buf, sizeof buf, at)) > 0) {
+    crc = crc32(crc, buf, static_cast<uInt>(n));
+    at += n;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+// Whether the file open at `fd` is the debug file of a module with build-id
+// `id` (or, without one, whose .gnu_debuglink has CRC `crc`), as libdw's
+// own search decides it.
+bool IsDebugFileFor(int fd, const unsigned char* id, int id_len,
+                    GElf_Word crc) {
+  if (id_len > 0) {
+    Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+    if (elf == nullptr) return false;
+    const void* found = nullptr;
+    const ssize_t len = dwelf_elf_gnu_build_id(elf, &found);
+    const bool same = len == id_len && std::memcmp(found, id, len) == 0;
+    elf_end(elf);
+    return same;
+  }
+  return crc == 0 || FileCrc32(fd) == crc;
+}
+
+// FindDebuginfo is libdwfl's find_debuginfo callback. Without
+// DEBUGINFOD_URLS it searches only the local debug directories, as
+// dwfl_standard_find_debuginfo does before it falls back to debuginfod:
+// that fallback loads libdebuginfod and its network stack for every module
+// that has no local debug file (most of a JVM's), which costs more than
+// naming a whole profile.
+int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char* modname,
+                  Dwarf_Addr base, const char* file_name,
+                  const char* debuglink_file, GElf_Word debuglink_crc,
+                  char** debuginfo_file_name) {
+  const auto* state = static_cast<const DebuginfoSearch*>(*userdata);
+  // Besides the module's own debug file, libdw asks for dwz's shared
+  // "alt" file by its .gnu_debugaltlink name: that search needs the
+  // module's Dwarf, which only the standard search can see.
+  GElf_Addr bias = 0;
+  Elf* main_elf = dwfl_module_getelf(mod, &bias);
+  GElf_Word own_crc = 0;
+  const char* own_link = main_elf == nullptr
+                             ? nullptr
+                             : dwelf_elf_gnu_debuglink(main_elf, &own_crc);
+  const bool main_request =
+      (own_link == nullptr && debuglink_file == nullptr) ||
+      (own_link != nullptr && debuglink_file != nullptr &&
+       std::strcmp(own_link, debuglink_file) == 0);
+  if (state == nullptr || state->use_debuginfod || !main_request) {
+    return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+                                        debuglink_file, debuglink_crc,
+                                        debuginfo_file_name);
+  }
+
+  const unsigned char* id = nullptr;
+  GElf_Addr id_vaddr = 0;
+  const int id_len = dwfl_module_build_id(mod, &id, &id_vaddr);
+  std::vector<std::string> candidates;
+  if (id_len > 0) {
+    const std::string hex = Hex(id, id_len);
+    for (const std::string& dir : state->path) {
+      if (dir.empty() || dir[0] != '/') continue;
+      candidates.push_back(absl::StrCat(dir, "/.build-id/", hex.substr(0, 2),
+                                        "/", hex.substr(2), ".debug"));
+    }
+  }
+  if (debuglink_file != nullptr && debuglink_file[0] != '\0' &&
+      file_name != nullptr) {
+    const std::string dir = Dirname(file_name);
+    for (const std::string& entry : state->path) {
+      if (entry.empty()) {
+        candidates.push_back(absl::StrCat(dir, "/", debuglink_file));
+      } else if (entry[0] != '/') {
+        candidates.push_back(
+            absl::StrCat(dir, "/", entry, "/", debuglink_file));
+      } else if (dir[0] == '/') {
+        candidates.push_back(absl::StrCat(entry, dir, "/", debuglink_file));
+      }
+    }
+  }
+  struct stat main_st = {};
+  const bool have_main = file_name != nullptr && stat(file_name, &main_st) == 0;
+  for (const std::string& c : candidates) {
+    const int fd = open(c.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st;
+    // Never the binary itself (a debuglink naming its own file).
+    const bool is_main = have_main && fstat(fd, &st) == 0 &&
+                         st.st_dev == main_st.st_dev &&
+                         st.st_ino == main_st.st_ino;
+    if (!is_main && IsDebugFileFor(fd, id, id_len, debuglink_crc)) {
+      *debuginfo_file_name = strdup(c.c_str());
+      return fd;
+    }
+    close(fd);
+  }
+  errno = 0;
+  return -1;
+}
+
+// Whether the file itself has a .symtab (not only .dynsym).
+bool HasSymtabSection(Elf* elf) {
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr;
+       scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) != nullptr && shdr.sh_type == SHT_SYMTAB) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 struct ElfSymbolizer::DwflState {
   Dwfl_Callbacks callbacks = {};
   std::string debuginfo_path;
   char* debuginfo_path_ptr = nullptr;
+  DebuginfoSearch search;
 };
 
 struct ElfSymbolizer::Module {
@@ -161,6 +303,10 @@ struct ElfSymbolizer::Module {
   GElf_Addr bias = 0;
   std::vector<Segment> segments;
   std::vector<Symbol> symbols;  // sorted by start, one per start
+  // A full symbol table: the file's own .symtab or its debug file's (not
+  // only .dynsym). Says whether "no symbol here" means "stripped".
+  bool full_symtab = false;
+  bool dwarf_tried = false;  // LoadDwarf ran
   bool has_dwarf = false;
   bool warned_unnamed = false;
 };
@@ -185,8 +331,11 @@ ElfSymbolizer::ElfSymbolizer(std::vector<Mapping> mappings,
   dwfl_state_->debuginfo_path = absl::StrJoin(path, ":");
   dwfl_state_->debuginfo_path_ptr = dwfl_state_->debuginfo_path.data();
   dwfl_state_->callbacks.find_elf = dwfl_build_id_find_elf;
-  dwfl_state_->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  dwfl_state_->callbacks.find_debuginfo = FindDebuginfo;
   dwfl_state_->callbacks.debuginfo_path = &dwfl_state_->debuginfo_path_ptr;
+  dwfl_state_->search.path = std::move(path);
+  const char* urls = std::getenv("DEBUGINFOD_URLS");
+  dwfl_state_->search.use_debuginfod = urls != nullptr && urls[0] != '\0';
 
   if (!options_.perf_map_path.empty()) {
     perf_map_ = ReadMap(options_.perf_map_path,
@@ -214,6 +363,23 @@ std::optional<PerfMap> ElfSymbolizer::ReadMap(const std::string& path,
 }
 
 ElfSymbolizer::~ElfSymbolizer() = default;
+
+void ElfSymbolizer::SetMappings(std::vector<Mapping> mappings) {
+  std::stable_sort(
+      mappings.begin(), mappings.end(),
+      [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
+  auto same = [](const Mapping& a, const Mapping& b) {
+    return a.start == b.start && a.limit == b.limit && a.offset == b.offset &&
+           a.perms == b.perms && a.path == b.path;
+  };
+  if (std::equal(mappings.begin(), mappings.end(), mappings_.begin(),
+                 mappings_.end(), same)) {
+    return;
+  }
+  mappings_ = std::move(mappings);
+  names_.clear();
+  details_.clear();
+}
 
 void ElfSymbolizer::Warn(std::string warning) {
   warnings_.push_back(std::move(warning));
@@ -262,6 +428,12 @@ ElfSymbolizer::Module& ElfSymbolizer::GetModule(const Mapping& mapping) {
     Dwfl_Module* mod = dwfl_report_elf(dwfl, base.c_str(), file.c_str(), -1, 0,
                                        /*add_p_vaddr=*/true);
     dwfl_report_end(dwfl, nullptr, nullptr);
+    if (mod != nullptr) {
+      void** userdata = nullptr;
+      dwfl_module_info(mod, &userdata, nullptr, nullptr, nullptr, nullptr,
+                       nullptr, nullptr);
+      if (userdata != nullptr) *userdata = &dwfl_state_->search;
+    }
     GElf_Addr bias = 0;
     Elf* elf = mod == nullptr ? nullptr : dwfl_module_getelf(mod, &bias);
     GElf_Ehdr ehdr_mem;
@@ -318,12 +490,13 @@ ElfSymbolizer::Module& ElfSymbolizer::GetModule(const Mapping& mapping) {
     }
   }
 
-  // Loads the separate debug file, if any, so that the symbol table below
-  // is the full .symtab rather than .dynsym when the binary is stripped.
-  Dwarf_Addr dwarf_bias = 0;
-  m.has_dwarf = dwfl_module_getdwarf(m.mod, &dwarf_bias) != nullptr;
-
+  // A stripped binary's full .symtab is in its separate debug file, which
+  // libdwfl finds (FindDebuginfo) without reading any DWARF.
   const int nsyms = dwfl_module_getsymtab(m.mod);
+  const char* debug_file = nullptr;
+  dwfl_module_info(m.mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                   &debug_file);
+  m.full_symtab = HasSymtabSection(elf) || debug_file != nullptr;
   m.symbols.reserve(nsyms > 0 ? nsyms : 0);
   std::vector<std::pair<Module::Symbol, int>> ranked;
   ranked.reserve(nsyms > 0 ? nsyms : 0);
@@ -358,12 +531,31 @@ ElfSymbolizer::Module& ElfSymbolizer::GetModule(const Mapping& mapping) {
   return m;
 }
 
-SymbolizedAddress ElfSymbolizer::Symbolize(uint64_t address) {
-  auto it = cache_.find(address);
-  if (it == cache_.end()) {
-    it = cache_.emplace(address, SymbolizeUncached(address)).first;
+SymbolizedAddress ElfSymbolizer::SymbolizeName(uint64_t address) {
+  auto it = names_.find(address);
+  if (it == names_.end()) {
+    it = names_.emplace(address, NameUncached(address)).first;
   }
   return it->second;
+}
+
+SymbolizedAddress ElfSymbolizer::Symbolize(uint64_t address) {
+  if (!options_.read_dwarf) return SymbolizeName(address);
+  auto it = details_.find(address);
+  if (it == details_.end()) {
+    SymbolizedAddress name = SymbolizeName(address);
+    it = details_.emplace(address, DetailUncached(address, name)).first;
+  }
+  return it->second;
+}
+
+bool ElfSymbolizer::LoadDwarf(Module& m) {
+  if (m.dwarf_tried) return m.has_dwarf;
+  m.dwarf_tried = true;
+  Dwarf_Addr bias = 0;
+  m.has_dwarf = dwfl_module_getdwarf(m.mod, &bias) != nullptr;
+  if (m.has_dwarf) ++dwarf_modules_opened_;
+  return m.has_dwarf;
 }
 
 SymbolizedAddress ElfSymbolizer::SymbolizeJavaFrame(uint64_t address) {
@@ -391,7 +583,7 @@ SymbolizedAddress ElfSymbolizer::SymbolizeJavaFrame(uint64_t address) {
   return out;
 }
 
-SymbolizedAddress ElfSymbolizer::SymbolizeUncached(uint64_t address) {
+SymbolizedAddress ElfSymbolizer::NameUncached(uint64_t address) {
   if (IsJavaFrameAddress(address)) return SymbolizeJavaFrame(address);
   SymbolizedAddress out;
   out.address = address;
@@ -435,106 +627,102 @@ SymbolizedAddress ElfSymbolizer::SymbolizeUncached(uint64_t address) {
     out.frames.push_back({fallback, "", 0});
     return out;
   }
-  const Dwarf_Addr addr = vaddr + m.bias;
-
-  const Module::Symbol* symbol = m.FindSymbol(addr);
-  std::string symbol_name = symbol != nullptr ? Demangle(symbol->name) : "";
-
-  // DWARF: the chain of inlined calls at addr, innermost first.
-  if (m.has_dwarf) {
-    Dwarf_Addr cu_bias = 0;
-    Dwarf_Die* cudie = dwfl_module_addrdie(m.mod, addr, &cu_bias);
-    Dwarf_Die* scopes = nullptr;
-    const int nscopes =
-        cudie == nullptr ? 0 : dwarf_getscopes(cudie, addr - cu_bias, &scopes);
-    if (nscopes > 0) {
-      // dwarf_getscopes continues past an inlined instance into its
-      // abstract definition; the physical nesting of the innermost scope
-      // is the inline chain.
-      Dwarf_Die innermost;
-      Dwarf_Die* chain = nullptr;
-      int nchain = 0;
-      Dwarf_Addr dwarf_bias = 0;
-      if (dwarf_offdie(dwfl_module_getdwarf(m.mod, &dwarf_bias),
-                       dwarf_dieoffset(&scopes[0]), &innermost) != nullptr) {
-        nchain = dwarf_getscopes_die(&innermost, &chain);
-      }
-      std::string file;
-      int line = 0;
-      if (Dwfl_Line* l = dwfl_module_getsrc(m.mod, addr)) {
-        int lineno = 0;
-        if (const char* src =
-                dwfl_lineinfo(l, nullptr, &lineno, nullptr, nullptr, nullptr)) {
-          file = src;
-          line = lineno;
-        }
-      }
-      Dwarf_Files* files = nullptr;
-      if (dwarf_getsrcfiles(cudie, &files, nullptr) != 0) files = nullptr;
-      for (int i = 0; i < nchain; ++i) {
-        if (!IsFunctionScope(&chain[i])) continue;
-        const bool outermost =
-            dwarf_tag(&chain[i]) != DW_TAG_inlined_subroutine;
-        std::string name;
-        if (outermost && !symbol_name.empty()) {
-          name = symbol_name;
-        } else if (const char* n = DieName(&chain[i])) {
-          name = Demangle(n);
-        } else {
-          name = outermost ? fallback : "<inlined>";
-        }
-        out.frames.push_back({name, file, line});
-        if (outermost) break;
-        // The caller's position is where this inlined call was made.
-        Dwarf_Attribute attr;
-        Dwarf_Word value = 0;
-        file.clear();
-        line = 0;
-        if (files != nullptr &&
-            dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_file, &attr),
-                            &value) == 0) {
-          if (const char* f = dwarf_filesrc(files, value, nullptr, nullptr)) {
-            file = f;
-          }
-        }
-        if (dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_line, &attr),
-                            &value) == 0) {
-          line = static_cast<int>(value);
-        }
-      }
-      free(chain);
-      free(scopes);
-    }
-  }
-
-  if (out.frames.empty() && !symbol_name.empty()) {
-    SourceFrame frame{symbol_name, "", 0};
-    if (Dwfl_Line* l = dwfl_module_getsrc(m.mod, addr)) {
-      int lineno = 0;
-      if (const char* src =
-              dwfl_lineinfo(l, nullptr, &lineno, nullptr, nullptr, nullptr)) {
-        frame.file = src;
-        frame.line = lineno;
-      }
-    }
-    out.frames.push_back(std::move(frame));
-  }
-
-  if (out.frames.empty()) {
+  const Module::Symbol* symbol = m.FindSymbol(vaddr + m.bias);
+  if (symbol == nullptr) {
     if (!m.warned_unnamed) {
       m.warned_unnamed = true;
-      const bool stripped = !m.has_dwarf;
       Warn(absl::StrCat(
           Basename(out.module), ": some addresses have no symbol in ", m.file,
-          stripped ? " (stripped: no .symtab and no debug file found; install "
-                     "its debug symbols or pass an unstripped copy)"
-                   : "",
+          m.full_symtab
+              ? ""
+              : " (stripped: no .symtab and no debug file found; install "
+                "its debug symbols or pass an unstripped copy)",
           "; they show as ", Basename(out.module), "+0x<offset>"));
     }
     out.frames.push_back({fallback, "", 0});
     return out;
   }
+  out.frames.push_back({Demangle(symbol->name), "", 0});
   out.resolved = true;
+  return out;
+}
+
+SymbolizedAddress ElfSymbolizer::DetailUncached(uint64_t address,
+                                                const SymbolizedAddress& name) {
+  const Mapping* mapping =
+      IsJavaFrameAddress(address) ? nullptr : FindMapping(mappings_, address);
+  if (mapping == nullptr || !mapping->is_file()) return name;
+  Module& m = GetModule(*mapping);
+  uint64_t vaddr = 0;
+  if (m.mod == nullptr || !m.FileOffsetToVaddr(name.module_offset, &vaddr) ||
+      !LoadDwarf(m)) {
+    return name;
+  }
+  const Dwarf_Addr addr = vaddr + m.bias;
+  // The function's name is the symbol table's (SymbolizeName), whatever
+  // DWARF calls it: that is what stacks and sites are keyed by.
+  const std::string& symbol_name = name.frames.back().function;
+  SymbolizedAddress out = name;
+  out.frames.clear();
+
+  // DWARF: the chain of inlined calls at addr, innermost first. Only the
+  // compilation unit containing addr is read.
+  Dwarf_Addr cu_bias = 0;
+  Dwarf_Die* cudie = dwfl_module_addrdie(m.mod, addr, &cu_bias);
+  Dwarf_Die* scopes = nullptr;
+  const int nscopes =
+      cudie == nullptr ? 0 : dwarf_getscopes(cudie, addr - cu_bias, &scopes);
+  std::string file;
+  int line = 0;
+  if (Dwfl_Line* l = dwfl_module_getsrc(m.mod, addr)) {
+    int lineno = 0;
+    if (const char* src =
+            dwfl_lineinfo(l, nullptr, &lineno, nullptr, nullptr, nullptr)) {
+      file = src;
+      line = lineno;
+    }
+  }
+  if (nscopes > 0) {
+    // dwarf_getscopes continues past an inlined instance into its
+    // abstract definition; the physical nesting of the innermost scope
+    // is the inline chain.
+    Dwarf_Die innermost;
+    Dwarf_Die* chain = nullptr;
+    int nchain = 0;
+    Dwarf_Addr dwarf_bias = 0;
+    if (dwarf_offdie(dwfl_module_getdwarf(m.mod, &dwarf_bias),
+                     dwarf_dieoffset(&scopes[0]), &innermost) != nullptr) {
+      nchain = dwarf_getscopes_die(&innermost, &chain);
+    }
+    Dwarf_Files* files = nullptr;
+    if (dwarf_getsrcfiles(cudie, &files, nullptr) != 0) files = nullptr;
+    for (int i = 0; i < nchain; ++i) {
+      if (!IsFunctionScope(&chain[i])) continue;
+      if (dwarf_tag(&chain[i]) != DW_TAG_inlined_subroutine) break;
+      const char* n = DieName(&chain[i]);
+      out.frames.push_back(
+          {n != nullptr ? Demangle(n) : "<inlined>", file, line});
+      // The caller's position is where this inlined call was made.
+      Dwarf_Attribute attr;
+      Dwarf_Word value = 0;
+      file.clear();
+      line = 0;
+      if (files != nullptr &&
+          dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_file, &attr),
+                          &value) == 0) {
+        if (const char* f = dwarf_filesrc(files, value, nullptr, nullptr)) {
+          file = f;
+        }
+      }
+      if (dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_line, &attr),
+                          &value) == 0) {
+        line = static_cast<int>(value);
+      }
+    }
+    free(chain);
+    free(scopes);
+  }
+  out.frames.push_back({symbol_name, std::move(file), line});
   return out;
 }
 

@@ -18,9 +18,15 @@
 //   2. Function: the innermost symbol of .symtab (of the file or of its
 //      separate debug file) or .dynsym containing the address; only sized
 //      function symbols, so a stripped file never names an address after
-//      the nearest exported function (jeprof's `nm` does).
-//   3. File:line and inlined frames from DWARF, when present. Debug files
-//      are found by build-id (<debug dir>/.build-id/xx/yyyy.debug) or by
+//      the nearest exported function (jeprof's `nm` does). This is all
+//      SymbolizeName() reads, and the name every level agrees on.
+//   3. Symbolize() adds, when DWARF is there and options.read_dwarf:
+//      file:line and inlined frames. A module's DWARF is opened only when
+//      the first of its addresses is asked for in detail, and then only the
+//      compilation units of those addresses are parsed. (libdw inflates
+//      compressed debug sections whole when it opens them: libc6-dbg's cost
+//      about 0.1 s, which is why names never wait for it.) Debug files are
+//      found by build-id (<debug dir>/.build-id/xx/yyyy.debug) or by
 //      .gnu_debuglink beside the binary or under the debug dirs.
 //   4. Addresses in no file mapping (the JVM's code cache is anonymous) are
 //      looked up in the perf map: module "[jit]".
@@ -34,10 +40,13 @@
 // worse than none); a module without symbols for an address says so once.
 //
 // Cost: each module is opened and its symbol table sorted once, on first
-// use; each distinct address is symbolized once. Not thread-safe.
+// use, and kept across SetMappings(); each distinct address is named once
+// and detailed once. Not thread-safe.
 //
 // Network: none, unless the environment sets DEBUGINFOD_URLS, in which
-// case libdw's standard debuginfo search may ask those servers.
+// case libdw's standard debuginfo search may ask those servers. Without
+// it, debug files are searched locally only, and libdebuginfod (which
+// pulls in libcurl and a TLS stack, ~10 ms to load) is never loaded.
 
 #ifndef JLEAK_PROFILER_ELF_SYMBOLIZER_H_
 #define JLEAK_PROFILER_ELF_SYMBOLIZER_H_
@@ -81,6 +90,9 @@ struct ElfSymbolizerOptions {
   // The ELF e_machine modules must have; 0 means this program's own
   // machine. Profiles from another machine set it (e.g. EM_AARCH64).
   int elf_machine = 0;
+  // Whether Symbolize() reads DWARF (file:line, inlined frames). false
+  // (`--no-lines`): Symbolize() is SymbolizeName(), no debug info is read.
+  bool read_dwarf = true;
 };
 
 class ElfSymbolizer : public Symbolizer {
@@ -92,21 +104,34 @@ class ElfSymbolizer : public Symbolizer {
   ElfSymbolizer& operator=(const ElfSymbolizer&) = delete;
 
   SymbolizedAddress Symbolize(uint64_t address) override;
+  SymbolizedAddress SymbolizeName(uint64_t address) override;
   std::vector<std::string> Warnings() const override;
 
-  // ModulesOpened counts the modules read from disk so far (tests and
-  // benchmarks use it to check the per-module cache).
+  // SetMappings switches to another mapping table (another process, or
+  // another snapshot of one): addresses are looked up afresh, but the
+  // modules read so far (symbol tables, DWARF) are kept, so a profile and
+  // its --base from one machine read each file once. A no-op when the
+  // table is the same.
+  void SetMappings(std::vector<Mapping> mappings);
+
+  // ModulesOpened counts the modules read from disk so far, and
+  // DwarfModulesOpened those whose DWARF was opened (tests and benchmarks
+  // use them to check the caches and the laziness).
   int ModulesOpened() const { return modules_opened_; }
+  int DwarfModulesOpened() const { return dwarf_modules_opened_; }
 
  private:
   struct DwflState;
   struct Module;
 
-  SymbolizedAddress SymbolizeUncached(uint64_t address);
+  SymbolizedAddress NameUncached(uint64_t address);
+  SymbolizedAddress DetailUncached(uint64_t address,
+                                   const SymbolizedAddress& name);
   SymbolizedAddress SymbolizeJavaFrame(uint64_t address);
   std::optional<PerfMap> ReadMap(const std::string& path,
                                  absl::string_view what);
   Module& GetModule(const Mapping& mapping);
+  bool LoadDwarf(Module& m);
   void Warn(std::string warning);
 
   std::vector<Mapping> mappings_;  // sorted by start
@@ -116,9 +141,12 @@ class ElfSymbolizer : public Symbolizer {
   bool warned_no_java_frames_map_ = false;
   std::unique_ptr<DwflState> dwfl_state_;  // outlives modules_ below
   absl::flat_hash_map<std::string, std::unique_ptr<Module>> modules_;
-  absl::flat_hash_map<uint64_t, SymbolizedAddress> cache_;
+  // Per address: the name level, and the detailed level.
+  absl::flat_hash_map<uint64_t, SymbolizedAddress> names_;
+  absl::flat_hash_map<uint64_t, SymbolizedAddress> details_;
   std::vector<std::string> warnings_;
   int modules_opened_ = 0;
+  int dwarf_modules_opened_ = 0;
 };
 
 // ReadElfBuildId returns the GNU build-id of an ELF file as lower-case hex

@@ -194,6 +194,52 @@ TEST_F(ElfSymbolizerTest, OpensEachModuleOnceAndCachesAddresses) {
   EXPECT_EQ(again.frames[0].line, first.frames[0].line);
 }
 
+TEST_F(ElfSymbolizerTest, NamesComeFromSymbolTablesWithoutReadingDwarf) {
+  ElfSymbolizer symbolizer(maps_, {});
+  ASSERT_EQ(api_->calls_inlined(2), (6 + 1) * 5 + 11);
+  const uint64_t ret = Addr(api_->last_return_address());
+  // The name level: the function the code is in, no inlined frame, no
+  // line, and no DWARF opened.
+  SymbolizedAddress name = symbolizer.SymbolizeName(ret - 1);
+  EXPECT_TRUE(name.resolved);
+  EXPECT_THAT(name.frames,
+              ElementsAre(Frame("jleak_testlib::CallsInlined(int)", "", 0)));
+  EXPECT_EQ(symbolizer.DwarfModulesOpened(), 0);
+  // The detail level adds the inlined call before it, keeping its name.
+  SymbolizedAddress detail = symbolizer.Symbolize(ret - 1);
+  ASSERT_THAT(detail.frames, SizeIs(2));
+  EXPECT_EQ(detail.frames.back().function, name.frames[0].function);
+  EXPECT_EQ(symbolizer.DwarfModulesOpened(), 1);
+}
+
+TEST_F(ElfSymbolizerTest, NoLinesNeverReadsDwarf) {
+  ElfSymbolizerOptions options;
+  options.read_dwarf = false;
+  ElfSymbolizer symbolizer(maps_, options);
+  EXPECT_THAT(symbolizer.Symbolize(FnAddr(api_->leaf_function)).frames,
+              ElementsAre(Frame("jleak_testlib::LeafFunction(int)", "", 0)));
+  EXPECT_EQ(symbolizer.DwarfModulesOpened(), 0);
+}
+
+TEST_F(ElfSymbolizerTest, SetMappingsKeepsTheModulesRead) {
+  ElfSymbolizer symbolizer(maps_, {});
+  const uint64_t leaf = FnAddr(api_->leaf_function);
+  EXPECT_EQ(symbolizer.SymbolizeName(leaf).frames[0].function,
+            "jleak_testlib::LeafFunction(int)");
+  // The same library mapped 1 MiB higher in another process.
+  std::vector<Mapping> moved = maps_;
+  for (Mapping& m : moved) {
+    if (m.path == lib_path_) {
+      m.start += 1 << 20;
+      m.limit += 1 << 20;
+    }
+  }
+  symbolizer.SetMappings(moved);
+  EXPECT_EQ(symbolizer.SymbolizeName(leaf + (1 << 20)).frames[0].function,
+            "jleak_testlib::LeafFunction(int)");
+  EXPECT_EQ(symbolizer.ModulesOpened(), 1);
+}
+
 TEST_F(ElfSymbolizerTest, NamesJitAddressesFromThePerfMap) {
   // The JVM's code cache: an anonymous executable mapping.
   std::vector<Mapping> maps = maps_;

@@ -45,9 +45,20 @@ class FakeSymbolizer : public Symbolizer {
     return out;
   }
 
+  // Counted apart from Symbolize(), so tests can tell which level was
+  // asked for.
+  SymbolizedAddress SymbolizeName(uint64_t address) override {
+    ++name_lookups_;
+    --lookups_;
+    SymbolizedAddress s = Symbolize(address);
+    s.frames.erase(s.frames.begin(), s.frames.end() - 1);
+    return s;
+  }
+
   std::vector<std::string> Warnings() const override { return warnings_; }
   void AddWarning(std::string w) { warnings_.push_back(std::move(w)); }
   int lookups() const { return lookups_; }
+  int name_lookups() const { return name_lookups_; }
 
  private:
   struct Entry {
@@ -58,6 +69,7 @@ class FakeSymbolizer : public Symbolizer {
   std::map<uint64_t, Entry> table_;
   std::vector<std::string> warnings_;
   int lookups_ = 0;
+  int name_lookups_ = 0;
 };
 
 }  // namespace jleak

@@ -69,9 +69,19 @@ std::string Quote(absl::string_view line) {
   return absl::StrCat("'", q, line.size() > kMax ? "...'" : "'");
 }
 
+// absl::ascii_isspace's set, inline: the parser's innermost loops call it
+// for every character between numbers.
+inline bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+inline void SkipSpaces(absl::string_view* s) {
+  size_t i = 0;
+  while (i < s->size() && IsSpace((*s)[i])) ++i;
+  s->remove_prefix(i);
+}
+
 // Consumes an unsigned decimal at the front of `s` (after spaces).
 bool ConsumeUint(absl::string_view* s, uint64_t* out) {
-  *s = absl::StripLeadingAsciiWhitespace(*s);
+  SkipSpaces(s);
   auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), *out);
   if (ec != std::errc() || end == s->data()) return false;
   s->remove_prefix(end - s->data());
@@ -79,10 +89,17 @@ bool ConsumeUint(absl::string_view* s, uint64_t* out) {
 }
 
 bool ConsumeChar(absl::string_view* s, char c) {
-  *s = absl::StripLeadingAsciiWhitespace(*s);
+  SkipSpaces(s);
   if (s->empty() || s->front() != c) return false;
   s->remove_prefix(1);
   return true;
+}
+
+inline int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 // Parses "t*: 783: 11472384 [0: 0]" or "t3: ...".
@@ -119,7 +136,8 @@ absl::StatusOr<ThreadCounts> ParseCountsLine(const LineReader& reader,
 }
 
 bool IsCountsLine(absl::string_view line) {
-  return absl::StartsWith(absl::StripLeadingAsciiWhitespace(line), "t");
+  SkipSpaces(&line);
+  return !line.empty() && line.front() == 't';
 }
 
 // Parses the "t*:" line and the "t<N>:" lines that follow it.
@@ -152,23 +170,33 @@ absl::Status ParseCountsBlock(LineReader& reader, Counts* all,
 
 absl::Status ParseStackLine(const LineReader& reader, absl::string_view line,
                             std::vector<uint64_t>* frames) {
-  absl::string_view s = line.substr(1);  // drop '@'
+  // By hand rather than from_chars: this loop reads every address of every
+  // profile, millions for a long series of a large service.
+  const char* p = line.data() + 1;  // past '@'
+  const char* const end = line.data() + line.size();
   while (true) {
-    s = absl::StripLeadingAsciiWhitespace(s);
-    if (s.empty()) break;
-    if (!absl::StartsWith(s, "0x")) {
+    while (p < end && IsSpace(*p)) ++p;
+    if (p == end) break;
+    if (end - p < 2 || p[0] != '0' || p[1] != 'x') {
       return reader.Error(
           absl::StrCat("expected a 0x-prefixed address in ", Quote(line)));
     }
-    s.remove_prefix(2);
+    p += 2;
+    const char* const digits = p;
+    while (p < end && *p == '0') ++p;  // leading zeros: no overflow
+    const char* const significant = p;
     uint64_t pc = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), pc, 16);
-    if (ec != std::errc() || end == s.data() ||
-        (end != s.data() + s.size() && *end != ' ')) {
+    int d;
+    while (p < end && (d = HexDigit(*p)) >= 0) {
+      pc = pc << 4 | static_cast<uint64_t>(d);
+      ++p;
+    }
+    // As from_chars: at least one digit, 64 bits at most, then a space or
+    // the end of the line.
+    if (p == digits || p - significant > 16 || (p < end && *p != ' ')) {
       return reader.Error(
           absl::StrCat("bad address in stack line ", Quote(line)));
     }
-    s.remove_prefix(end - s.data());
     frames->push_back(pc);
   }
   if (frames->empty()) {
@@ -181,6 +209,15 @@ absl::Status ParseStackLine(const LineReader& reader, absl::string_view line,
 
 absl::StatusOr<HeapProfile> ParseHeapProfile(absl::string_view text,
                                              absl::string_view source_name) {
+  HeapProfile profile;
+  absl::Status st = ParseHeapProfileInto(text, source_name, &profile);
+  if (!st.ok()) return st;
+  return profile;
+}
+
+absl::Status ParseHeapProfileInto(absl::string_view text,
+                                  absl::string_view source_name,
+                                  HeapProfile* out) {
   LineReader reader(text, source_name);
   if (text.empty()) {
     return absl::InvalidArgumentError(
@@ -192,7 +229,7 @@ absl::StatusOr<HeapProfile> ParseHeapProfile(absl::string_view text,
         "this is a gperftools/tcmalloc heap profile ('heap profile: ...'), "
         "not a jemalloc heap_v2 profile; read it with pprof");
   }
-  HeapProfile profile;
+  HeapProfile& profile = *out;
   {
     absl::string_view rest = header;
     uint64_t period = 0;
@@ -206,10 +243,16 @@ absl::StatusOr<HeapProfile> ParseHeapProfile(absl::string_view text,
     }
     profile.sample_period = period;
   }
+  profile.total_sampled = Counts();
+  profile.thread_totals.clear();
+  profile.mappings.clear();
   absl::Status st = ParseCountsBlock(reader, &profile.total_sampled,
                                      &profile.thread_totals, "the header");
   if (!st.ok()) return st;
 
+  // The stacks of `out` are reused: their vectors keep their capacity from
+  // one profile of a series to the next.
+  size_t count = 0;
   bool saw_maps = false;
   while (!reader.Done()) {
     const absl::string_view line = reader.Next();
@@ -219,17 +262,26 @@ absl::StatusOr<HeapProfile> ParseHeapProfile(absl::string_view text,
       break;
     }
     if (line.front() != '@') {
+      profile.stacks.resize(count);
       return reader.Error(absl::StrCat(
           "expected a stack ('@ 0x...') or 'MAPPED_LIBRARIES:', got ",
           Quote(line)));
     }
-    StackSample stack;
+    if (count == profile.stacks.size()) profile.stacks.emplace_back();
+    StackSample& stack = profile.stacks[count++];
+    stack.frames.clear();
+    stack.threads.clear();
+    stack.sampled = Counts();
     st = ParseStackLine(reader, line, &stack.frames);
-    if (!st.ok()) return st;
-    st = ParseCountsBlock(reader, &stack.sampled, &stack.threads, "a stack");
-    if (!st.ok()) return st;
-    profile.stacks.push_back(std::move(stack));
+    if (st.ok()) {
+      st = ParseCountsBlock(reader, &stack.sampled, &stack.threads, "a stack");
+    }
+    if (!st.ok()) {
+      profile.stacks.resize(count - 1);
+      return st;
+    }
   }
+  profile.stacks.resize(count);
   if (!saw_maps) {
     return absl::InvalidArgumentError(absl::StrCat(
         source_name, ": truncated: ends at line ", reader.line_number(),
@@ -240,7 +292,7 @@ absl::StatusOr<HeapProfile> ParseHeapProfile(absl::string_view text,
       text.substr(reader.position()), source_name, reader.line_number() + 1);
   if (!maps.ok()) return maps.status();
   profile.mappings = *std::move(maps);
-  return profile;
+  return absl::OkStatus();
 }
 
 Counts Unsample(const Counts& sampled, uint64_t sample_period) {

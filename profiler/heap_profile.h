@@ -87,6 +87,14 @@ struct HeapProfile {
 absl::StatusOr<HeapProfile> ParseHeapProfile(absl::string_view text,
                                              absl::string_view source_name);
 
+// ParseHeapProfileInto is ParseHeapProfile into an existing profile, whose
+// vectors are reused: a reader of a long series parses every snapshot into
+// the same few profiles instead of allocating each stack anew. On error,
+// `*out` holds what was parsed before it.
+absl::Status ParseHeapProfileInto(absl::string_view text,
+                                  absl::string_view source_name,
+                                  HeapProfile* out);
+
 // Unsample estimates the true counts behind one sampled record.
 //
 // jemalloc samples allocations with a Poisson process of mean period P

@@ -8,6 +8,9 @@
 //
 //   bazel run -c opt //profiler:heap_profile_benchmark
 //
+// Also: the same path naming from symbol tables only vs with DWARF, and the
+// parser on synthetic profiles of 1k-100k stacks (synthetic_profile.h).
+//
 // Inputs are testdata/profiles/smoke/jeprof.18581.{0.i0,3.f}.heap (24 KB,
 // 14 and 16 stacks, ~240 maps lines) and, for the ElfSymbolizer case,
 // testdata/profiles/zlib/jeprof.7416.2.f.heap (its modules are all system
@@ -30,6 +33,7 @@
 #include "profiler/frame_filter.h"
 #include "profiler/heap_profile.h"
 #include "profiler/named_profile.h"
+#include "profiler/synthetic_profile.h"
 
 namespace jleak {
 namespace {
@@ -198,6 +202,55 @@ void BM_ParseNameElfCold(benchmark::State& state) {
   state.counters["modules_opened"] = modules;
 }
 BENCHMARK(BM_ParseNameElfCold)->Unit(benchmark::kMillisecond);
+
+// The whole path on libc's DWARF too: names only (as `jleak profile`'s text
+// report), and with source detail (inlined frames, file:line: --inlines,
+// pprof). With libc6-dbg installed the second inflates libc's compressed
+// debug sections; the first never opens them.
+void BM_ParseNameElfNamesOnly(benchmark::State& state) {
+  const Input& in = Load(kZlibFinal);
+  if (!Ready(in, state)) return;
+  const FrameFilter filter;
+  const bool detail = state.range(0) != 0;
+  int dwarf = 0;
+  for (auto _ : state) {
+    absl::StatusOr<HeapProfile> p = ParseHeapProfile(in.text, kZlibFinal);
+    ElfSymbolizer symbolizer(p->mappings, {});
+    NamedProfile named = NameProfile(*p, symbolizer, filter,
+                                     NameOptions{/*source_detail=*/detail});
+    dwarf = symbolizer.DwarfModulesOpened();
+    benchmark::DoNotOptimize(named);
+  }
+  state.counters["dwarf_modules_opened"] = dwarf;
+}
+BENCHMARK(BM_ParseNameElfNamesOnly)
+    ->ArgName("source_detail")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
+
+// Parsing synthetic profiles of 1k, 10k and 100k stacks (synthetic_profile.h,
+// 8-24 frames each): how the parser scales with a large service's profile.
+void BM_ParseSynthetic(benchmark::State& state) {
+  SyntheticOptions o;
+  o.stacks = static_cast<int>(state.range(0));
+  const std::string text =
+      SyntheticSeries(o, MadeUpModule(4000)).SnapshotText(0);
+  HeapProfile profile;
+  for (auto _ : state) {
+    absl::Status st = ParseHeapProfileInto(text, "synthetic", &profile);
+    benchmark::DoNotOptimize(st);
+  }
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(text.size()));
+  state.SetItemsProcessed(state.iterations() * o.stacks);
+}
+BENCHMARK(BM_ParseSynthetic)
+    ->ArgName("stacks")
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace jleak

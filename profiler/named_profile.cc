@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_join.h"
 #include "profiler/java_frame.h"
 
@@ -54,6 +55,18 @@ Counts Sum(const std::vector<NamedStack>& stacks) {
   return total;
 }
 
+// Drops the leading inlined frames of the first address that are the
+// allocator's (an inlined malloc wrapper), keeping that address's own frame.
+void TrimInlinedAllocatorFrames(const FrameFilter& filter,
+                                std::vector<NamedFrame>* frames) {
+  size_t trim = 0;
+  while (trim < frames->size() && (*frames)[trim].inlined &&
+         filter.IsAllocatorFrame((*frames)[trim].function)) {
+    ++trim;
+  }
+  frames->erase(frames->begin(), frames->begin() + trim);
+}
+
 }  // namespace
 
 bool IsJavaFrame(const NamedFrame& frame) {
@@ -65,82 +78,134 @@ bool IsStableFrame(const NamedFrame& frame) {
          IsJavaFrame(frame);
 }
 
-std::string StackKey(const NamedStack& stack) {
-  return absl::StrJoin(
-      stack.frames, ";",
-      [](std::string* out, const NamedFrame& f) { out->append(f.function); });
+std::string StackKey(const std::vector<NamedFrame>& frames) {
+  std::string key;
+  for (const NamedFrame& f : frames) {
+    if (f.inlined) continue;
+    if (!key.empty()) key += ';';
+    key += f.function;
+  }
+  return key;
 }
 
-NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,
-                         const FrameFilter& filter) {
-  // Each distinct lookup address is symbolized, expanded and classified
-  // once, whatever the symbolizer caches.
-  absl::flat_hash_map<uint64_t, std::vector<NamedFrame>> frames_at;
-  auto lookup = [&](uint64_t address) -> const std::vector<NamedFrame>& {
-    auto it = frames_at.find(address);
-    if (it == frames_at.end()) {
-      std::vector<NamedFrame> frames;
-      AppendFrames(symbolizer.Symbolize(address), &frames);
-      for (NamedFrame& f : frames) {
-        f.kind = filter.Classify(f.function, f.module);
-      }
-      it = frames_at.emplace(address, std::move(frames)).first;
+std::string StackKey(const NamedStack& stack) { return StackKey(stack.frames); }
+
+StackNamer::StackNamer(Symbolizer& symbolizer, const FrameFilter& filter,
+                       NameOptions options)
+    : symbolizer_(symbolizer), filter_(filter), options_(options) {}
+
+ProfileNamingContext StackNamer::Context(const HeapProfile& profile) const {
+  ProfileNamingContext context;
+  for (const Mapping& m : profile.mappings) {
+    if (m.is_file() && filter_.IsAllocatorModule(m.path)) {
+      context.allocator_ranges.emplace_back(m.start, m.limit);
     }
-    return it->second;
-  };
-
-  // Leading frames inside an allocator module are trimmed unsymbolized.
-  absl::flat_hash_map<const Mapping*, bool> allocator_module;
-  auto in_allocator_module = [&](uint64_t address) {
-    const Mapping* m = FindMapping(profile.mappings, address);
-    if (m == nullptr || !m->is_file()) return false;
-    auto [it, inserted] = allocator_module.emplace(m, false);
-    if (inserted) it->second = filter.IsAllocatorModule(m->path);
-    return it->second;
-  };
-
-  const bool profile_has_java = std::any_of(
+  }
+  std::sort(context.allocator_ranges.begin(), context.allocator_ranges.end());
+  context.has_java = std::any_of(
       profile.stacks.begin(), profile.stacks.end(),
       [](const StackSample& sample) {
         return std::any_of(sample.frames.begin(), sample.frames.end(),
                            [](uint64_t pc) { return IsJavaFrameAddress(pc); });
       });
+  return context;
+}
+
+const std::vector<NamedFrame>& StackNamer::Lookup(uint64_t address,
+                                                  bool detail) {
+  auto& table = detail ? details_ : names_;
+  auto it = table.find(address);
+  if (it == table.end()) {
+    std::vector<NamedFrame> frames;
+    AppendFrames(detail ? symbolizer_.Symbolize(address)
+                        : symbolizer_.SymbolizeName(address),
+                 &frames);
+    for (NamedFrame& f : frames) {
+      f.kind = filter_.Classify(f.function, f.module);
+    }
+    it = table.emplace(address, std::move(frames)).first;
+  }
+  return it->second;
+}
+
+void StackNamer::NameStack(absl::Span<const uint64_t> addresses,
+                           const ProfileNamingContext& context,
+                           std::vector<NamedFrame>* frames) {
+  frames->clear();
+  // Leading frames inside an allocator module are trimmed unsymbolized.
+  auto in_allocator_module = [&](uint64_t address) {
+    const auto& r = context.allocator_ranges;
+    auto it = std::upper_bound(
+        r.begin(), r.end(), address,
+        [](uint64_t a, const std::pair<uint64_t, uint64_t>& m) {
+          return a < m.first;
+        });
+    return it != r.begin() && address < std::prev(it)->second;
+  };
+  size_t first = 0;
+  if (!context.allocator_ranges.empty()) {
+    while (first + 1 < addresses.size() &&
+           in_allocator_module(addresses[first])) {
+      ++first;
+    }
+  }
+  // In a profile with the agent's Java frames, a stack without them is
+  // one whose Java frames could not be walked (a GC in progress, an
+  // unwalkable VM call): its JIT and interpreter frames are cut the same
+  // way, so that no anonymous "Interpreter" frame is left in any stack.
+  const bool has_java = context.has_java;
+  bool below_java_code = false;
+  // Each kept address's frames; the last of each is its own function.
+  absl::InlinedVector<const std::vector<NamedFrame>*, 64> groups;
+  for (size_t i = first; i < addresses.size(); ++i) {
+    const uint64_t pc = addresses[i];
+    const bool java = IsJavaFrameAddress(pc);
+    if (has_java && !java && below_java_code) continue;
+    // Callers' frames are return addresses: look up the call itself.
+    const std::vector<NamedFrame>& group =
+        Lookup(i == 0 || pc == 0 ? pc : pc - 1, options_.source_detail);
+    if (has_java && !java && !group.empty() && !IsStableFrame(group.front())) {
+      below_java_code = true;
+      continue;
+    }
+    if (!group.empty()) groups.push_back(&group);
+  }
+  // Allocator frames are trimmed by each address's own function, so that
+  // what is trimmed (and so the key) does not depend on inlined frames.
+  size_t trim = 0;
+  while (trim + 1 < groups.size() &&
+         filter_.IsAllocatorFrame(groups[trim]->back().function)) {
+    ++trim;
+  }
+  for (size_t g = trim; g < groups.size(); ++g) {
+    frames->insert(frames->end(), groups[g]->begin(), groups[g]->end());
+  }
+  TrimInlinedAllocatorFrames(filter_, frames);
+}
+
+std::vector<NamedFrame> StackNamer::AddSourceDetail(
+    const std::vector<NamedFrame>& frames) {
+  std::vector<NamedFrame> out;
+  out.reserve(frames.size());
+  for (const NamedFrame& f : frames) {
+    if (f.inlined) return frames;  // already detailed
+    const std::vector<NamedFrame>& group = Lookup(f.address, true);
+    out.insert(out.end(), group.begin(), group.end());
+  }
+  TrimInlinedAllocatorFrames(filter_, &out);
+  return out;
+}
+
+NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,
+                         const FrameFilter& filter,
+                         const NameOptions& options) {
+  StackNamer namer(symbolizer, filter, options);
+  const ProfileNamingContext context = namer.Context(profile);
   std::vector<NamedStack> stacks;
   stacks.reserve(profile.stacks.size());
   for (const StackSample& sample : profile.stacks) {
     NamedStack stack;
-    size_t first = 0;
-    while (first + 1 < sample.frames.size() &&
-           in_allocator_module(sample.frames[first])) {
-      ++first;
-    }
-    // In a profile with the agent's Java frames, a stack without them is
-    // one whose Java frames could not be walked (a GC in progress, an
-    // unwalkable VM call): its JIT and interpreter frames are cut the same
-    // way, so that no anonymous "Interpreter" frame is left in any stack.
-    const bool has_java = profile_has_java;
-    bool below_java_code = false;
-    for (size_t i = first; i < sample.frames.size(); ++i) {
-      const uint64_t pc = sample.frames[i];
-      const bool java = IsJavaFrameAddress(pc);
-      if (has_java && !java && below_java_code) continue;
-      // Callers' frames are return addresses: look up the call itself.
-      const std::vector<NamedFrame>& frames =
-          lookup(i == 0 || pc == 0 ? pc : pc - 1);
-      if (has_java && !java && !frames.empty() &&
-          !IsStableFrame(frames.front())) {
-        below_java_code = true;
-        continue;
-      }
-      stack.frames.insert(stack.frames.end(), frames.begin(), frames.end());
-    }
-    size_t trim = 0;
-    while (trim < stack.frames.size() &&
-           filter.IsAllocatorFrame(stack.frames[trim].function)) {
-      ++trim;
-    }
-    trim = std::min(trim, stack.frames.empty() ? 0 : stack.frames.size() - 1);
-    stack.frames.erase(stack.frames.begin(), stack.frames.begin() + trim);
+    namer.NameStack(sample.frames, context, &stack.frames);
     stack.counts = Unsample(sample.sampled, profile.sample_period);
     stacks.push_back(std::move(stack));
   }
@@ -152,6 +217,15 @@ NamedProfile NameProfile(const HeapProfile& profile, Symbolizer& symbolizer,
   named.mappings = profile.mappings;
   named.warnings = symbolizer.Warnings();
   return named;
+}
+
+void AddSourceDetail(NamedProfile* profile, Symbolizer& symbolizer,
+                     const FrameFilter& filter) {
+  StackNamer namer(symbolizer, filter);
+  for (NamedStack& s : profile->stacks) {
+    s.frames = namer.AddSourceDetail(s.frames);
+  }
+  profile->warnings = symbolizer.Warnings();
 }
 
 NamedProfile DiffProfiles(const NamedProfile& newer, const NamedProfile& base) {

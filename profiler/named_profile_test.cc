@@ -143,3 +143,45 @@ TEST(NameProfileTest, AllocatorModuleFramesAreTrimmedWithoutSymbolizing) {
 
 }  // namespace
 }  // namespace jleak
+
+namespace jleak {
+namespace {
+
+TEST(NameProfileTest, WithoutSourceDetailOnlyNamesAreAskedForAndKeysAgree) {
+  FakeSymbolizer names_only = MakeSymbols();
+  NamedProfile names =
+      NameProfile(MakeProfile(), names_only, FrameFilter(), {false});
+  EXPECT_EQ(names_only.lookups(), 0);  // Symbolize never called
+  EXPECT_GT(names_only.name_lookups(), 0);
+  ASSERT_EQ(names.stacks.size(), 2u);
+  EXPECT_THAT(Names(names.stacks[0]),
+              ElementsAre("Java_Leaker_leak", "Leaker.leak(int)"));
+
+  FakeSymbolizer full = MakeSymbols();
+  NamedProfile detail = NameProfile(MakeProfile(), full, FrameFilter());
+  ASSERT_EQ(detail.stacks.size(), names.stacks.size());
+  for (size_t i = 0; i < names.stacks.size(); ++i) {
+    EXPECT_EQ(StackKey(names.stacks[i]), StackKey(detail.stacks[i]));
+  }
+  // Detail added afterwards is the detail named at once.
+  AddSourceDetail(&names, names_only, FrameFilter());
+  EXPECT_THAT(
+      Names(names.stacks[0]),
+      ElementsAre("leak::Node::Grow", "Java_Leaker_leak", "Leaker.leak(int)"));
+}
+
+TEST(NameProfileTest, InlinedAllocatorFramesAreTrimmedAfterDetail) {
+  FakeSymbolizer symbols;
+  symbols.Add(0x3000, 0x100,
+              {"malloc", "std::vector<int>::push_back", "Cache::Put"},
+              "/tmp/libcache.so");
+  HeapProfile p;
+  p.stacks.push_back({{0x3001}, {1, 64}, {}});
+  NamedProfile named = NameProfile(p, symbols, FrameFilter());
+  EXPECT_THAT(Names(named.stacks[0]),
+              ElementsAre("std::vector<int>::push_back", "Cache::Put"));
+  EXPECT_EQ(StackKey(named.stacks[0]), "Cache::Put");
+}
+
+}  // namespace
+}  // namespace jleak

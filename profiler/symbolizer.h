@@ -11,6 +11,15 @@
 // than the innermost are return addresses, which point after the call
 // instruction; callers pass `pc - 1` for them so that the call's own line
 // and inlining are found (as jeprof's FixCallerAddresses does).
+//
+// Two levels, so that a caller pays only for what it shows:
+// - SymbolizeName: the function containing the address, from symbol tables
+//   only (.symtab, .dynsym, a perf map); one frame, no file or line. This
+//   is what identifies a frame: stacks and sites are keyed by it, so keys
+//   are the same whether or not debug information was installed or read.
+// - Symbolize: the same, plus what DWARF says: the inlined calls at the
+//   address (extra frames before it) and file:line. Its last (outermost)
+//   frame always has SymbolizeName's function name.
 
 #ifndef JLEAK_PROFILER_SYMBOLIZER_H_
 #define JLEAK_PROFILER_SYMBOLIZER_H_
@@ -48,9 +57,25 @@ class Symbolizer {
  public:
   virtual ~Symbolizer() = default;
 
-  // Symbolize names one address. Implementations cache per module and per
-  // address, so calling it again for the same address is cheap.
+  // Symbolize names one address with source detail (see above).
+  // Implementations cache per module and per address, so calling it again
+  // for the same address is cheap.
   virtual SymbolizedAddress Symbolize(uint64_t address) = 0;
+
+  // SymbolizeName names one address from symbol tables only (see above):
+  // exactly one frame, with no file or line. The default reduces
+  // Symbolize() to its outermost frame; implementations that can skip the
+  // detail (ElfSymbolizer: never reads DWARF here) override it.
+  virtual SymbolizedAddress SymbolizeName(uint64_t address) {
+    SymbolizedAddress s = Symbolize(address);
+    if (s.frames.size() > 1)
+      s.frames.erase(s.frames.begin(), s.frames.end() - 1);
+    for (SourceFrame& f : s.frames) {
+      f.file.clear();
+      f.line = 0;
+    }
+    return s;
+  }
 
   // Warnings collected so far, each a sentence a user can act on, e.g.
   // "libfoo.so: build-id 12ab.. differs from the one mapped (34cd..); its

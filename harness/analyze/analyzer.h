@@ -46,11 +46,17 @@
 //    - clean otherwise.
 //    Rates are per second, or per snapshot when only sequence numbers
 //    order the series.
+// Long series: a fit costs O(n^2) in its points (every pair's slope), so a
+// series of more than max_fit_points snapshots (or timeline points) is
+// thinned for the fits (ThinForFit, growth.h), keeping every point of the
+// first and last edge_seconds of the window. Reports still show every
+// snapshot.
 
 #ifndef JLEAK_HARNESS_ANALYZE_ANALYZER_H_
 #define JLEAK_HARNESS_ANALYZE_ANALYZER_H_
 
 #include <cstdint>
+#include <memory>
 #include <regex>
 #include <string>
 #include <vector>
@@ -93,6 +99,13 @@ struct AnalyzerOptions {
   double alpha = 0.05;
   Budgets budgets = DefaultBudgets();
   std::vector<Suppression> suppressions;
+  // Whether to build Analysis::growth_profile (the HTML flame graph's and
+  // --pprof's input): for a profile of 100,000 stacks it is the largest
+  // thing an analysis holds (every stack's frames, with their strings).
+  bool growth_profile = true;
+  // Thinning of long series for the fits (see above); 0: never thin.
+  size_t max_fit_points = 256;
+  double edge_seconds = 3600;  // per second time sources only
 
   static Budgets DefaultBudgets() {
     Budgets b;
@@ -112,19 +125,67 @@ struct SnapshotInput {
   HeapProfile profile;
 };
 
-// Analyze. `snapshots` need not be sorted; they are ordered by time.
-// `timeline` may be empty. The symbolizer should know the mappings of the
-// process (e.g. built from the last snapshot's).
+// The order and time of one snapshot, known before it is read.
+struct SnapshotMeta {
+  std::string path;
+  int64_t seq = 0;
+  double time_seconds = 0;  // by the series' TimeSource
+};
+
+// SeriesAccumulator: Analyze, one snapshot at a time, so that a series of
+// thousands of snapshots is never held in memory (see step 2 above):
+//
+//   SeriesAccumulator acc(metas, symbolizer, filter, options);
+//   for (size_t i = 0; i < acc.snapshots().size(); ++i)
+//     acc.Add(i, ParseHeapProfile(...read acc.snapshots()[i].path...));
+//   Analysis a = std::move(acc).Finish(time_source, timeline);
+//
+// Memory: per site, three numbers per snapshot; per distinct stack of the
+// series, its addresses and a pointer per frame; two whole profiles.
+class SeriesAccumulator {
+ public:
+  // `snapshots` need not be sorted; snapshots() has them ordered by time,
+  // then sequence number. The symbolizer should know the mappings of the
+  // process (e.g. built from the last snapshot's).
+  SeriesAccumulator(std::vector<SnapshotMeta> snapshots, Symbolizer& symbolizer,
+                    const FrameFilter& filter, const AnalyzerOptions& options);
+  ~SeriesAccumulator();
+  SeriesAccumulator(const SeriesAccumulator&) = delete;
+  SeriesAccumulator& operator=(const SeriesAccumulator&) = delete;
+
+  // The snapshots in the order Add takes them.
+  const std::vector<SnapshotMeta>& snapshots() const;
+
+  // Add takes the profile of snapshots()[index]; call it for every index
+  // in turn, 0 first.
+  void Add(size_t index, const HeapProfile& profile);
+
+  // Finish: the analysis of everything added. `timeline` may be empty;
+  // its times are on the snapshots' time base.
+  Analysis Finish(TimeSource time_source,
+                  std::vector<TimelinePoint> timeline) &&;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Analyze: a whole series in memory (tests, small inputs), through a
+// SeriesAccumulator. `snapshots` need not be sorted; they are ordered by
+// time. `timeline` may be empty.
 Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
                  std::vector<TimelinePoint> timeline, Symbolizer& symbolizer,
                  const FrameFilter& filter, const AnalyzerOptions& options);
 
 // SiteKeyFrames: how many leading frames of `frames` identify its site:
-// the leading native frames (at most `site_frames`), and always through the
-// first user frame (UserFrameIndex) and the first user Java frame
-// (JavaFrameIndex), so that the runtime or JVM frames before them never
-// merge two callers into one site.
+// the leading native frames (at most `site_frames`, counting an address's
+// inlined frames with it), and always through the first user frame
+// (UserFrameIndex) and the first user Java frame (JavaFrameIndex), so that
+// the runtime or JVM frames before them never merge two callers into one
+// site. A site's key is the names of those frames that are not inlined
+// (SiteKey), taken from frames named without source detail.
 size_t SiteKeyFrames(const std::vector<NamedFrame>& frames, int site_frames);
+std::string SiteKey(const std::vector<NamedFrame>& frames, int site_frames);
 
 }  // namespace jleak
 

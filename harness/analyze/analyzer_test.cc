@@ -614,5 +614,92 @@ TEST(AnalyzeTest, JavaFramesSplitTwoCallersOfOneJvmFunction) {
   }
 }
 
+TEST(SiteKeyTest, InlinedFramesGoWithTheirAddressAndStayOutOfTheKey) {
+  auto frame = [](std::string name, bool inlined) {
+    NamedFrame f;
+    f.function = std::move(name);
+    f.module = "/lib/libx.so";
+    f.inlined = inlined;
+    return f;
+  };
+  // Symbol-table names only: a, b, c.
+  std::vector<NamedFrame> names = {frame("a", false), frame("b", false),
+                                   frame("c", false)};
+  // The same stack read with DWARF: b has two inlined calls in it.
+  std::vector<NamedFrame> detail = {frame("a", false), frame("x", true),
+                                    frame("y", true), frame("b", false),
+                                    frame("c", false)};
+  EXPECT_EQ(SiteKey(names, 2), "a;b");
+  EXPECT_EQ(SiteKey(detail, 2), "a;b");
+  EXPECT_EQ(SiteKeyFrames(detail, 2), 4u);  // through b, with its inlines
+  EXPECT_EQ(SiteKey(detail, 6), SiteKey(names, 6));
+}
+
+TEST(AnalyzeTest, SiteKeysDoNotDependOnInlinedFrames) {
+  // The leak site's address holds an inlined helper when DWARF is read
+  // (FakeSymbolizer::Symbolize); keys come from SymbolizeName.
+  FakeSymbolizer symbols = Symbols();
+  symbols.Add(kLeakSite, 0x100, {"helper_inlined", "Java_X_leak"},
+              "/tmp/libx.so");
+  std::vector<SnapshotInput> snaps;
+  for (int i = 0; i < 12; ++i) {
+    snaps.push_back(Snap(i, 2.0 * i, 1e6 + 100e3 * 2 * i, 5e6));
+  }
+  Analysis a = Analyze(std::move(snaps), TimeSource::kTimeline, {}, symbols,
+                       FrameFilter(), {});
+  ASSERT_FALSE(a.sites.empty());
+  EXPECT_EQ(a.sites[0].key, "Java_X_leak");
+  // Shown with the detail: the inlined frame first.
+  EXPECT_EQ(a.sites[0].frames[0].function, "helper_inlined");
+  EXPECT_TRUE(a.sites[0].frames[0].inlined);
+}
+
+TEST(AnalyzeTest, LongSeriesIsThinnedForTheFitOnly) {
+  std::vector<SnapshotInput> snaps;
+  for (int i = 0; i < 600; ++i) {
+    snaps.push_back(Snap(i, 300.0 * i, 1e6 + 5e6 * i, 5e6));
+  }
+  AnalyzerOptions thin;
+  thin.max_fit_points = 100;
+  Analysis a = RunAnalysis(snaps, {}, thin, TimeSource::kMtime);
+  EXPECT_EQ(a.verdict, Verdict::kLeak);
+  EXPECT_EQ(a.sites[0].top_frame, "Java_X_leak");
+  EXPECT_LE(a.sites[0].growth.points, 100);
+  EXPECT_EQ(a.sites[0].bytes.size(), 600u);  // reports keep every snapshot
+  AnalyzerOptions all;
+  all.max_fit_points = 0;
+  Analysis b = RunAnalysis(snaps, {}, all, TimeSource::kMtime);
+  EXPECT_EQ(b.sites[0].growth.points, 450);  // after the 25% warm-up
+  // A straight line: the same slope however thinned.
+  EXPECT_NEAR(a.sites[0].growth.slope, b.sites[0].growth.slope, 1e-6);
+}
+
+TEST(SeriesAccumulatorTest, StreamedEqualsInMemory) {
+  std::vector<SnapshotInput> snaps;
+  std::vector<SnapshotMeta> metas;
+  for (int i = 0; i < 12; ++i) {
+    snaps.push_back(Snap(i, 2.0 * i, 1e6 + 100e3 * 2 * i, 5e6, 1e5 * (i % 3),
+                         /*compiled=*/i > 5));
+    metas.push_back({snaps.back().path, i, 2.0 * i});
+  }
+  Analysis whole = RunAnalysis(snaps);
+  FakeSymbolizer symbols = Symbols();
+  const FrameFilter filter;
+  const AnalyzerOptions options;
+  SeriesAccumulator acc(metas, symbols, filter, options);
+  for (int i = 0; i < 12; ++i) acc.Add(i, snaps[i].profile);
+  Analysis streamed = std::move(acc).Finish(TimeSource::kTimeline, {});
+  EXPECT_EQ(streamed.reason, whole.reason);
+  ASSERT_EQ(streamed.sites.size(), whole.sites.size());
+  for (size_t i = 0; i < whole.sites.size(); ++i) {
+    EXPECT_EQ(streamed.sites[i].key, whole.sites[i].key);
+    EXPECT_EQ(streamed.sites[i].bytes, whole.sites[i].bytes);
+  }
+  ASSERT_EQ(streamed.growth_profile.stacks.size(),
+            whole.growth_profile.stacks.size());
+  // Each distinct address was named once for the whole series.
+  EXPECT_EQ(symbols.name_lookups(), 6);
+}
+
 }  // namespace
 }  // namespace jleak

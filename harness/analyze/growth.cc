@@ -12,7 +12,8 @@
 namespace jleak {
 namespace {
 
-double Median(std::vector<double> v) {
+// MedianInPlace: the median of `v`, whose order it changes.
+double MedianInPlace(std::vector<double>& v) {
   if (v.empty()) return 0;
   const size_t mid = v.size() / 2;
   std::nth_element(v.begin(), v.begin() + mid, v.end());
@@ -20,6 +21,30 @@ double Median(std::vector<double> v) {
   if (v.size() % 2 == 1) return hi;
   const double lo = *std::max_element(v.begin(), v.begin() + mid);
   return (lo + hi) / 2;
+}
+
+double Median(std::vector<double> v) { return MedianInPlace(v); }
+
+// Evenly in time: about `k` indices of [lo, hi] (inclusive, both kept),
+// appended to `out` in ascending order.
+void PickEvenly(const std::vector<double>& t, size_t lo, size_t hi, size_t k,
+                std::vector<size_t>* out) {
+  if (hi < lo) return;
+  if (k >= hi - lo + 1) {
+    for (size_t i = lo; i <= hi; ++i) out->push_back(i);
+    return;
+  }
+  if (k == 0) return;
+  const double from = t[lo], to = t[hi];
+  for (size_t j = 0; j < k; ++j) {
+    const double target =
+        k == 1 ? from : from + (to - from) * static_cast<double>(j) / (k - 1);
+    size_t i = static_cast<size_t>(
+        std::lower_bound(t.begin() + lo, t.begin() + hi + 1, target) -
+        t.begin());
+    i = std::min(i, hi);
+    if (out->empty() || out->back() < i) out->push_back(i);
+  }
 }
 
 // Standard normal upper-tail probability.
@@ -88,8 +113,9 @@ GrowthEstimate EstimateGrowth(const std::vector<double>& t,
       s += (y[j] > y[i]) - (y[j] < y[i]);
     }
   }
-  std::sort(slopes.begin(), slopes.end());
-  g.slope = Median(slopes);
+  // Order statistics by selection, not a full sort: O(pairs) each, and
+  // exactly the values a sort would put at those ranks.
+  g.slope = MedianInPlace(slopes);
   std::vector<double> residual(n);
   for (size_t i = 0; i < n; ++i) residual[i] = y[i] - g.slope * t[i];
   g.intercept = Median(residual);
@@ -112,7 +138,9 @@ GrowthEstimate EstimateGrowth(const std::vector<double>& t,
   const auto at = [&](long long rank) {
     rank =
         std::clamp<long long>(rank, 1, static_cast<long long>(slopes.size()));
-    return slopes[static_cast<size_t>(rank - 1)];
+    auto kth = slopes.begin() + (rank - 1);
+    std::nth_element(slopes.begin(), kth, slopes.end());
+    return *kth;
   };
   double half_low = g.slope - at(m1);
   double half_high = at(m2) - g.slope;
@@ -129,6 +157,49 @@ GrowthEstimate EstimateGrowth(const std::vector<double>& t,
   g.r_squared = RSquared(std::vector<double>(t.begin(), t.begin() + n),
                          std::vector<double>(y.begin(), y.begin() + n));
   return g;
+}
+
+std::vector<size_t> ThinForFit(const std::vector<double>& t, size_t max_points,
+                               double edge_seconds) {
+  const size_t n = t.size();
+  std::vector<size_t> out;
+  if (max_points == 0 || n <= max_points) {
+    for (size_t i = 0; i < n; ++i) out.push_back(i);
+    return out;
+  }
+  max_points = std::max<size_t>(max_points, 3);
+  // The last index of the first edge_seconds, the first of the last.
+  size_t head_end = 0;
+  while (head_end + 1 < n && t[head_end + 1] <= t[0] + edge_seconds) {
+    ++head_end;
+  }
+  size_t tail_begin = n - 1;
+  while (tail_begin > 0 && t[tail_begin - 1] >= t[n - 1] - edge_seconds) {
+    --tail_begin;
+  }
+  if (head_end + 1 >= tail_begin) {
+    // The edges meet: the whole series is "edge".
+    PickEvenly(t, 0, n - 1, max_points, &out);
+    return out;
+  }
+  const size_t edge_budget = max_points / 4;
+  const size_t head_k =
+      std::min(head_end + 1, std::max<size_t>(edge_budget, 1));
+  const size_t tail_k =
+      std::min(n - tail_begin, std::max<size_t>(edge_budget, 1));
+  const size_t middle_k = max_points - head_k - tail_k;
+  PickEvenly(t, 0, head_end, head_k, &out);
+  std::vector<size_t> middle;
+  PickEvenly(t, head_end + 1, tail_begin - 1, middle_k, &middle);
+  for (size_t i : middle) {
+    if (out.empty() || out.back() < i) out.push_back(i);
+  }
+  std::vector<size_t> tail;
+  PickEvenly(t, tail_begin, n - 1, tail_k, &tail);
+  for (size_t i : tail) {
+    if (out.empty() || out.back() < i) out.push_back(i);
+  }
+  return out;
 }
 
 }  // namespace jleak

@@ -31,6 +31,7 @@
 #ifndef JLEAK_HARNESS_ANALYZE_GROWTH_H_
 #define JLEAK_HARNESS_ANALYZE_GROWTH_H_
 
+#include <cstddef>
 #include <vector>
 
 namespace jleak {
@@ -57,6 +58,19 @@ GrowthEstimate EstimateGrowth(const std::vector<double>& t,
                               const std::vector<double>& y,
                               const std::vector<double>& noise_sd = {},
                               double confidence = 0.95);
+
+// ThinForFit: which of the points at strictly increasing times `t` a fit
+// uses when the series is long. A fit costs O(n^2) in its points (every
+// pair's slope), so a series of thousands of snapshots (a snapshot every
+// few minutes for days) is thinned to at most `max_points`: the points of
+// the first and last `edge_seconds` of the series, where a leak's onset and
+// its latest rate show (thinned evenly in time only if they alone exceed
+// half of `max_points`), and the points between them evenly in time. The
+// first and last points are always kept, so the fitted window is the same.
+// Returns indices into `t`, ascending; all of them when
+// t.size() <= max_points or max_points == 0.
+std::vector<size_t> ThinForFit(const std::vector<double>& t, size_t max_points,
+                               double edge_seconds);
 
 }  // namespace jleak
 

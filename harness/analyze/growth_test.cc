@@ -1,5 +1,6 @@
 #include "harness/analyze/growth.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -93,6 +94,69 @@ TEST(EstimateGrowthTest, ShrinkingSeriesHasNegativeSlopeAndHighP) {
   EXPECT_LT(g.slope, 0);
   EXPECT_GT(g.p_value, 0.99);
   EXPECT_DOUBLE_EQ(g.monotonicity, -1);
+}
+
+TEST(ThinForFitTest, ShortSeriesKeepsEveryPoint) {
+  std::vector<double> t = Times(30);
+  std::vector<size_t> all = ThinForFit(t, 256, 3600);
+  ASSERT_EQ(all.size(), 30u);
+  EXPECT_EQ(all.back(), 29u);
+  EXPECT_EQ(ThinForFit(t, 0, 3600).size(), 30u);  // 0: never thin
+}
+
+TEST(ThinForFitTest, LongSeriesKeepsTheFirstAndLastHoursWhole) {
+  // A snapshot every 5 minutes for 3.5 days.
+  std::vector<double> t;
+  for (int i = 0; i < 1000; ++i) t.push_back(300.0 * i);
+  const std::vector<size_t> kept = ThinForFit(t, 256, 3600);
+  EXPECT_LE(kept.size(), 256u);
+  EXPECT_GT(kept.size(), 200u);
+  ASSERT_TRUE(std::is_sorted(kept.begin(), kept.end()));
+  EXPECT_EQ(std::adjacent_find(kept.begin(), kept.end()), kept.end());
+  // Every point of the first and last hour (13 each, t = 0..3600 s).
+  for (size_t i = 0; i <= 12; ++i) {
+    EXPECT_EQ(kept[i], i);
+    EXPECT_EQ(kept[kept.size() - 1 - i], 999 - i);
+  }
+  // Between them, about evenly: no gap of more than 4 snapshots.
+  for (size_t j = 1; j < kept.size(); ++j) {
+    EXPECT_LE(kept[j] - kept[j - 1], 5u) << j;
+  }
+}
+
+TEST(ThinForFitTest, DenseEdgesAreThinnedTooAndSequenceHasNoEdges) {
+  // A snapshot a second: the first hour alone is 3600 points.
+  std::vector<double> t;
+  for (int i = 0; i < 20000; ++i) t.push_back(i);
+  std::vector<size_t> kept = ThinForFit(t, 256, 3600);
+  EXPECT_LE(kept.size(), 256u);
+  EXPECT_EQ(kept.front(), 0u);
+  EXPECT_EQ(kept.back(), 19999u);
+  kept = ThinForFit(t, 100, 0);  // sequence numbers: evenly throughout
+  EXPECT_LE(kept.size(), 100u);
+  EXPECT_EQ(kept.front(), 0u);
+  EXPECT_EQ(kept.back(), 19999u);
+}
+
+TEST(EstimateGrowthTest, SelectionGivesTheSortedRanks) {
+  // A series whose slopes have many ties and outliers: the order statistics
+  // by selection are a full sort's (checked against a sort here).
+  std::vector<double> t, y;
+  for (int i = 0; i < 40; ++i) {
+    t.push_back(i);
+    y.push_back((i % 7) * 1000.0 + (i == 13 ? 1e7 : 0) + 10.0 * i);
+  }
+  GrowthEstimate g = EstimateGrowth(t, y);
+  std::vector<double> slopes;
+  for (int i = 0; i < 40; ++i) {
+    for (int j = i + 1; j < 40; ++j) slopes.push_back((y[j] - y[i]) / (j - i));
+  }
+  std::sort(slopes.begin(), slopes.end());
+  const size_t mid = slopes.size() / 2;
+  EXPECT_EQ(g.slope, slopes.size() % 2 ? slopes[mid]
+                                       : (slopes[mid - 1] + slopes[mid]) / 2);
+  EXPECT_TRUE(std::binary_search(slopes.begin(), slopes.end(), g.slope_low));
+  EXPECT_TRUE(std::binary_search(slopes.begin(), slopes.end(), g.slope_high));
 }
 
 }  // namespace

@@ -8,8 +8,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <regex>
+#include <thread>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -17,14 +21,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "harness/analyze/run_metadata.h"
 #include "harness/io/file_io.h"
-#include "nlohmann/json.hpp"
 #include "profiler/java_frame.h"
 
 namespace jleak {
 namespace {
-
-using json = nlohmann::json;
 
 std::string Basename(const std::string& path) {
   const size_t slash = path.rfind('/');
@@ -60,138 +62,30 @@ absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir) {
   return names;
 }
 
-// A number from a timeline field; -1 and absent mean unknown.
-std::optional<double> Figure(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return std::nullopt;
-  const double v = it->get<double>();
-  if (v < 0) return std::nullopt;
-  return v;
-}
-
-struct TimelineLine {
-  TimelinePoint point;
-  std::string file;
-  bool dumped = false;
-  double mono_seconds = 0;
-};
-
-absl::StatusOr<std::vector<TimelineLine>> ParseTimeline(
-    const std::string& text, const std::string& path) {
-  std::vector<TimelineLine> out;
-  int line_number = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++line_number;
-    if (line.empty()) continue;
-    json j = json::parse(line.begin(), line.end(), nullptr,
-                         /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-      // The last line of a run killed mid-write may be torn: skip it.
-      if (line_number > 1 &&
-          text.find('\n', text.size() - 1) == std::string::npos) {
-        continue;
-      }
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ":", line_number, ": not a JSON object (timeline.jsonl)"));
-    }
-    TimelineLine t;
-    // Typed reads: a key of the wrong type reads as absent, never throws.
-    const json& file = j.contains("file") ? j["file"] : json();
-    t.file = file.is_string() ? file.get<std::string>() : "";
-    t.dumped = j.contains("dumped") && j["dumped"].is_boolean() &&
-               j["dumped"].get<bool>();
-    t.point.seq = static_cast<int64_t>(Figure(j, "seq").value_or(-1));
-    t.mono_seconds = Figure(j, "mono_ns").value_or(0) / 1e9;
-    TimelinePoint& p = t.point;
-    p.rss_bytes = Figure(j, "rss_bytes");
-    p.anon_rss_bytes = Figure(j, "anon_rss_bytes");
-    p.threads = Figure(j, "os_threads");
-    if (auto je = j.find("jemalloc"); je != j.end() && je->is_object()) {
-      p.jemalloc_allocated = Figure(*je, "allocated");
-      p.jemalloc_active = Figure(*je, "active");
-      p.jemalloc_resident = Figure(*je, "resident");
-      p.jemalloc_mapped = Figure(*je, "mapped");
-      p.jemalloc_retained = Figure(*je, "retained");
-    }
-    if (auto jv = j.find("java"); jv != j.end() && jv->is_object()) {
-      p.java_heap_used = Figure(*jv, "heap_used_bytes");
-      if (auto db = jv->find("direct_buffers");
-          db != jv->end() && db->is_object()) {
-        p.direct_buffer_bytes = Figure(*db, "bytes");
-        p.direct_buffer_count = Figure(*db, "count");
-      }
-      if (auto nmt = jv->find("nmt_committed");
-          nmt != jv->end() && nmt->is_object()) {
-        for (auto it = nmt->begin(); it != nmt->end(); ++it) {
-          if (it.value().is_number()) {
-            p.nmt_committed[it.key()] = it.value().get<double>();
-          }
-        }
-      }
-    }
-    out.push_back(std::move(t));
-  }
-  return out;
-}
-
 // Reads what the series needs from manifest.json; a missing or foreign
 // manifest only costs the command line and build-ids.
-void ReadManifest(const std::string& dir, LoadedSeries* series) {
-  absl::StatusOr<std::string> text = ReadFileToString(dir + "/manifest.json");
+void ReadManifest(const std::string& dir, SeriesPlan* plan) {
+  const std::string path = dir + "/manifest.json";
+  absl::StatusOr<std::string> text = ReadFileToString(path);
   if (!text.ok()) return;
-  json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    series->warnings.push_back(
-        absl::StrCat(dir, "/manifest.json: not valid JSON; ignored"));
+  absl::StatusOr<ManifestInfo> info = ParseManifest(*text, path);
+  if (!info.ok()) {
+    plan->warnings.push_back(std::string(info.status().message()));
     return;
   }
-  // `jleak run` writes the workload's argv under settings.command.
-  json command;
-  if (auto s = j.find("settings"); s != j.end() && s->is_object()) {
-    if (auto c = s->find("command"); c != s->end()) command = *c;
-  }
-  if (command.is_string()) {
-    series->command = command.get<std::string>();
-  } else if (command.is_array()) {
-    std::vector<std::string> argv;
-    for (const json& a : command) {
-      if (a.is_string()) argv.push_back(a.get<std::string>());
-    }
-    series->command = absl::StrJoin(argv, " ");
-  }
-  if (auto b = j.find("build_ids"); b != j.end() && b->is_object()) {
-    for (auto it = b->begin(); it != b->end(); ++it) {
-      if (it.value().is_string()) {
-        series->build_ids[it.key()] = it.value().get<std::string>();
-      }
-    }
-  }
+  plan->command = std::move(info->command);
+  plan->build_ids = std::move(info->build_ids);
 }
 
 struct Candidate {
   std::string path;
   SnapshotName name;
   double mtime = 0;
-  double time = 0;
 };
 
-absl::Status ParseInto(const Candidate& c, double time, LoadedSeries* series) {
-  absl::StatusOr<std::string> text = ReadFileToString(c.path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<HeapProfile> profile = ParseHeapProfile(*text, c.path);
-  if (!profile.ok()) return profile.status();
-  SnapshotInput s;
-  s.path = c.path;
-  s.seq = c.name.seq.value_or(static_cast<int64_t>(series->snapshots.size()));
-  s.time_seconds = time;
-  s.profile = *std::move(profile);
-  series->snapshots.push_back(std::move(s));
-  return absl::OkStatus();
-}
-
-absl::Status LoadRunDirectory(
-    const std::string& dir, const std::string& timeline_text,
-    LoadedSeries* series, const std::function<void(size_t, size_t)>& progress) {
+absl::Status PlanRunDirectory(const std::string& dir,
+                              const std::string& timeline_text,
+                              SeriesPlan* plan) {
   absl::StatusOr<std::vector<TimelineLine>> lines =
       ParseTimeline(timeline_text, dir + "/timeline.jsonl");
   if (!lines.ok()) return lines.status();
@@ -201,7 +95,7 @@ absl::Status LoadRunDirectory(
       if (Exists(dir + "/" + l.file)) {
         dumped.push_back(&l);
       } else {
-        series->warnings.push_back(absl::StrCat(
+        plan->warnings.push_back(absl::StrCat(
             dir, "/", l.file, ": listed in timeline.jsonl but missing"));
       }
     }
@@ -213,21 +107,19 @@ absl::Status LoadRunDirectory(
         "jemalloc profiling on? (see agent.json and the run's stderr)"));
   }
   const double t0 = dumped.front()->mono_seconds;
-  for (size_t i = 0; i < dumped.size(); ++i) {
-    Candidate c;
-    c.path = dir + "/" + dumped[i]->file;
-    c.name = ParseSnapshotName(dumped[i]->file);
-    c.name.seq = dumped[i]->point.seq;
-    absl::Status st = ParseInto(c, dumped[i]->mono_seconds - t0, series);
-    if (!st.ok()) return st;
-    if (progress) progress(i + 1, dumped.size());
+  for (const TimelineLine* l : dumped) {
+    SnapshotMeta m;
+    m.path = dir + "/" + l->file;
+    m.seq = l->point.seq;
+    m.time_seconds = l->mono_seconds - t0;
+    plan->snapshots.push_back(std::move(m));
   }
   for (const TimelineLine& l : *lines) {
     TimelinePoint p = l.point;
     p.time_seconds = l.mono_seconds - t0;
-    series->timeline.push_back(p);
+    plan->timeline.push_back(p);
   }
-  series->time_source = TimeSource::kTimeline;
+  plan->time_source = TimeSource::kTimeline;
   return absl::OkStatus();
 }
 
@@ -274,10 +166,8 @@ std::string FindJavaFramesMapBeside(const std::string& snapshot_path) {
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? path : "";
 }
 
-absl::StatusOr<LoadedSeries> LoadSeries(
-    const std::vector<std::string>& inputs,
-    const std::function<void(size_t, size_t)>& progress) {
-  LoadedSeries series;
+absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs) {
+  SeriesPlan plan;
   if (inputs.empty()) {
     return absl::InvalidArgumentError(
         "no input: give a run directory or "
@@ -288,11 +178,11 @@ absl::StatusOr<LoadedSeries> LoadSeries(
   if (inputs.size() == 1 && IsDirectory(inputs[0])) {
     dir = inputs[0];
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-    ReadManifest(dir, &series);
+    ReadManifest(dir, &plan);
     absl::StatusOr<std::string> timeline =
         ReadFileToString(dir + "/timeline.jsonl");
     if (timeline.ok()) {
-      absl::Status st = LoadRunDirectory(dir, *timeline, &series, progress);
+      absl::Status st = PlanRunDirectory(dir, *timeline, &plan);
       if (!st.ok()) return st;
     } else {
       absl::StatusOr<std::vector<std::string>> names = ListDirectory(dir);
@@ -320,7 +210,7 @@ absl::StatusOr<LoadedSeries> LoadSeries(
     dir = Dirname(files.front());
   }
 
-  if (series.time_source != TimeSource::kTimeline) {
+  if (plan.time_source != TimeSource::kTimeline) {
     std::vector<Candidate> cands;
     for (const std::string& f : files) {
       Candidate c;
@@ -342,7 +232,7 @@ absl::StatusOr<LoadedSeries> LoadSeries(
           per_pid.begin(), per_pid.end(),
           [](const auto& a, const auto& b) { return a.second < b.second; });
       const int64_t pid = best->first;
-      series.warnings.push_back(absl::StrCat(
+      plan.warnings.push_back(absl::StrCat(
           "snapshots of ", per_pid.size(), " processes given; analyzing pid ",
           pid, " (", best->second, " snapshots) only"));
       cands.erase(std::remove_if(cands.begin(), cands.end(),
@@ -363,10 +253,10 @@ absl::StatusOr<LoadedSeries> LoadSeries(
     for (size_t i = 1; i < cands.size(); ++i) {
       if (!(cands[i].mtime > cands[i - 1].mtime)) mtimes_usable = false;
     }
-    series.time_source =
+    plan.time_source =
         mtimes_usable ? TimeSource::kMtime : TimeSource::kSequence;
     if (!mtimes_usable && !all_seq) {
-      series.warnings.push_back(
+      plan.warnings.push_back(
           "file names carry no sequence numbers and file times are not "
           "distinct: snapshots ordered by name");
       std::stable_sort(cands.begin(), cands.end(),
@@ -375,19 +265,134 @@ absl::StatusOr<LoadedSeries> LoadSeries(
                        });
     }
     for (size_t i = 0; i < cands.size(); ++i) {
-      const double t = mtimes_usable ? cands[i].mtime - cands[0].mtime
+      SnapshotMeta m;
+      m.path = cands[i].path;
+      m.seq = cands[i].name.seq.value_or(static_cast<int64_t>(i));
+      m.time_seconds = mtimes_usable ? cands[i].mtime - cands[0].mtime
                                      : static_cast<double>(i);
-      absl::Status st = ParseInto(cands[i], t, &series);
-      if (!st.ok()) return st;
-      if (progress) progress(i + 1, cands.size());
+      plan.snapshots.push_back(std::move(m));
     }
   }
 
-  if (!series.snapshots.empty()) {
-    series.perf_map_path = FindPerfMapBeside(series.snapshots.back().path);
-    series.java_frames_map_path =
-        FindJavaFramesMapBeside(series.snapshots.back().path);
+  if (!plan.snapshots.empty()) {
+    plan.perf_map_path = FindPerfMapBeside(plan.snapshots.back().path);
+    plan.java_frames_map_path =
+        FindJavaFramesMapBeside(plan.snapshots.back().path);
   }
+  return plan;
+}
+
+int DefaultJobs() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(n, 1u, 16u));
+}
+
+absl::Status ReadSnapshots(
+    const std::vector<SnapshotMeta>& snapshots, int jobs,
+    const std::function<absl::Status(size_t, HeapProfile&)>& consume,
+    const std::function<void(size_t, size_t)>& progress) {
+  const size_t n = snapshots.size();
+  if (jobs <= 0) jobs = DefaultJobs();
+  jobs = static_cast<int>(std::min<size_t>(jobs, std::max<size_t>(n, 1)));
+  // Workers parse ahead of the consumer by at most `window` snapshots, so
+  // memory stays bounded however long the series; the profiles go back to
+  // a pool and are parsed into again (ParseHeapProfileInto), so a long
+  // series does not allocate every stack of every snapshot anew.
+  const size_t window = 2 * static_cast<size_t>(jobs);
+  struct Parsed {
+    absl::Status status;
+    std::unique_ptr<HeapProfile> profile;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t next = 0;      // the next snapshot a worker takes
+  size_t consumed = 0;  // snapshots handed to `consume`
+  bool stop = false;
+  std::map<size_t, Parsed> ready;
+  std::vector<std::unique_ptr<HeapProfile>> pool;
+
+  auto worker = [&] {
+    std::string text;  // reused
+    while (true) {
+      size_t i;
+      std::unique_ptr<HeapProfile> profile;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock,
+                [&] { return stop || next >= n || next < consumed + window; });
+        if (stop || next >= n) return;
+        i = next++;
+        if (!pool.empty()) {
+          profile = std::move(pool.back());
+          pool.pop_back();
+        }
+      }
+      if (profile == nullptr) profile = std::make_unique<HeapProfile>();
+      absl::Status st = ReadFileInto(snapshots[i].path, &text);
+      if (st.ok())
+        st = ParseHeapProfileInto(text, snapshots[i].path, &*profile);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        ready.emplace(i, Parsed{std::move(st), std::move(profile)});
+      }
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
+
+  absl::Status status;
+  for (size_t i = 0; i < n && status.ok(); ++i) {
+    Parsed parsed;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return ready.count(i) > 0; });
+      auto it = ready.find(i);
+      parsed = std::move(it->second);
+      ready.erase(it);
+      consumed = i + 1;
+    }
+    cv.notify_all();
+    status = parsed.status.ok() ? consume(i, *parsed.profile) : parsed.status;
+    if (status.ok() && progress) progress(i + 1, n);
+    std::lock_guard<std::mutex> lock(mu);
+    pool.push_back(std::move(parsed.profile));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+  }
+  cv.notify_all();
+  for (std::thread& t : threads) t.join();
+  return status;
+}
+
+absl::StatusOr<LoadedSeries> LoadSeries(
+    const std::vector<std::string>& inputs,
+    const std::function<void(size_t, size_t)>& progress) {
+  absl::StatusOr<SeriesPlan> plan = PlanSeries(inputs);
+  if (!plan.ok()) return plan.status();
+  LoadedSeries series;
+  series.snapshots.resize(plan->snapshots.size());
+  absl::Status st = ReadSnapshots(
+      plan->snapshots, 1,
+      [&](size_t i, HeapProfile& profile) {
+        SnapshotInput& s = series.snapshots[i];
+        s.path = plan->snapshots[i].path;
+        s.seq = plan->snapshots[i].seq;
+        s.time_seconds = plan->snapshots[i].time_seconds;
+        s.profile = std::move(profile);
+        return absl::OkStatus();
+      },
+      progress);
+  if (!st.ok()) return st;
+  series.time_source = plan->time_source;
+  series.timeline = std::move(plan->timeline);
+  series.perf_map_path = std::move(plan->perf_map_path);
+  series.java_frames_map_path = std::move(plan->java_frames_map_path);
+  series.command = std::move(plan->command);
+  series.build_ids = std::move(plan->build_ids);
+  series.warnings = std::move(plan->warnings);
   return series;
 }
 

@@ -16,6 +16,12 @@
 //    snapshot.
 // Files of several processes in one directory: the process with the most
 // snapshots is analyzed, with a warning.
+//
+// Long series are streamed: PlanSeries finds and orders the files without
+// reading them, ReadSnapshots parses them on several threads and hands each
+// profile over in order, so that only a few are in memory at once
+// (analyze_command.cc feeds them to a SeriesAccumulator). LoadSeries reads
+// a whole series into memory, for tests and small inputs.
 
 #ifndef JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_
 #define JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_
@@ -61,7 +67,36 @@ std::string FindPerfMapBeside(const std::string& snapshot_path);
 // frames of a snapshot's stacks, in its directory; "" when there is none.
 std::string FindJavaFramesMapBeside(const std::string& snapshot_path);
 
-// LoadSeries reads `inputs`: one directory, or any number of .heap files.
+// A series found and ordered, its snapshots not yet read.
+struct SeriesPlan {
+  std::vector<SnapshotMeta> snapshots;  // ordered, times from t = 0
+  TimeSource time_source = TimeSource::kSequence;
+  std::vector<TimelinePoint> timeline;  // same time base
+  std::string perf_map_path;            // found beside the snapshots
+  std::string java_frames_map_path;     // likewise (java_frame.h)
+  std::string command;                  // from manifest.json, if any
+  // Module path -> build-id recorded at run time (manifest.json).
+  absl::flat_hash_map<std::string, std::string> build_ids;
+  std::vector<std::string> warnings;
+};
+
+// PlanSeries finds and orders `inputs`: one directory, or any number of
+// .heap files. Reads the timeline and manifest, not the snapshots.
+absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs);
+
+// ReadSnapshots reads and parses `snapshots` on `jobs` threads (0: one per
+// core) and calls `consume(i, profile)` for i = 0, 1, ... in order, on the
+// calling thread, with at most 2 * jobs profiles parsed ahead. `profile` is
+// parsed into again after `consume` returns (move from it to keep it). The
+// first error (a file that does not read or parse, in order, or one
+// `consume` returns) stops it. `progress`, if set, is called after each
+// snapshot with (done, total).
+absl::Status ReadSnapshots(
+    const std::vector<SnapshotMeta>& snapshots, int jobs,
+    const std::function<absl::Status(size_t, HeapProfile&)>& consume,
+    const std::function<void(size_t, size_t)>& progress = nullptr);
+
+// LoadSeries reads `inputs` (PlanSeries, then ReadSnapshots) into memory.
 // `progress`, if set, is called after each file with (done, total).
 absl::StatusOr<LoadedSeries> LoadSeries(
     const std::vector<std::string>& inputs,

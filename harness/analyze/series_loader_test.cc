@@ -199,5 +199,51 @@ TEST(FindPerfMapBesideTest, ByPidThenTheOnlyOne) {
   EXPECT_EQ(FindPerfMapBeside(dir + "/snapshot-3.heap"), "");  // ambiguous
 }
 
+TEST(ReadSnapshotsTest, ParsesOnThreadsAndHandsOverInOrder) {
+  const std::string dir = NewDir("threads");
+  std::vector<SnapshotMeta> metas;
+  for (int i = 0; i < 12; ++i) {
+    const std::string path = dir + "/" + std::to_string(i) + ".heap";
+    Copy(std::string(kSmoke) + kFiles[i % 4], path, 1000 + i);
+    metas.push_back({path, i, static_cast<double>(i)});
+  }
+  std::vector<size_t> order;
+  std::vector<size_t> stacks;
+  absl::Status st = ReadSnapshots(metas, 3, [&](size_t i, HeapProfile& p) {
+    order.push_back(i);
+    stacks.push_back(p.stacks.size());
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_EQ(order.size(), 12u);
+  for (size_t i = 0; i < 12; ++i) {
+    EXPECT_EQ(order[i], i);
+    // Parsed into reused profiles: the same file gives the same profile.
+    EXPECT_EQ(stacks[i], stacks[i % 4]);
+  }
+}
+
+TEST(ReadSnapshotsTest, TheFirstBadFileStopsItAndIsNamed) {
+  const std::string dir = NewDir("bad");
+  std::vector<SnapshotMeta> metas;
+  for (int i = 0; i < 6; ++i) {
+    const std::string path = dir + "/" + std::to_string(i) + ".heap";
+    if (i == 3) {
+      std::ofstream(path) << "not a profile\n";
+    } else {
+      Copy(std::string(kSmoke) + kFiles[0], path, 1000 + i);
+    }
+    metas.push_back({path, i, static_cast<double>(i)});
+  }
+  size_t consumed = 0;
+  absl::Status st = ReadSnapshots(metas, 2, [&](size_t, HeapProfile&) {
+    ++consumed;
+    return absl::OkStatus();
+  });
+  EXPECT_FALSE(st.ok());
+  EXPECT_THAT(std::string(st.message()), HasSubstr("/3.heap:1:"));
+  EXPECT_EQ(consumed, 3u);
+}
+
 }  // namespace
 }  // namespace jleak

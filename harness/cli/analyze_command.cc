@@ -75,6 +75,7 @@ absl::StatusOr<AnalyzerOptions> MakeOptions(const AnalyzeFlags& flags) {
   if (!st.ok()) return st;
   o.site_frames = flags.site_frames;
   o.min_snapshots = flags.min_snapshots;
+  o.max_fit_points = flags.max_fit_points;
   for (auto [flag, text, field] :
        {std::make_tuple("--max-site-rate", &flags.max_site_rate,
                         &o.budgets.max_site_rate),
@@ -249,6 +250,16 @@ void AddAnalysisFlags(CLI::App* cmd, AnalyzeFlags* flags) {
                   "inconclusive (default 4)")
       ->check(CLI::Range(3, 1000000))
       ->group("Analysis");
+  cmd->add_option("--max-fit-points", flags->max_fit_points,
+                  "Fit at most this many snapshots of a long series: the "
+                  "first and last hour's all, those between evenly thinned "
+                  "(default 256; 0: every snapshot). Reports show them all")
+      ->group("Analysis");
+  cmd->add_option("--jobs", flags->jobs,
+                  "Threads that read and parse snapshots (default: one per "
+                  "core)")
+      ->check(CLI::Range(0, 256))
+      ->group("Analysis");
   cmd->add_option("--suppressions", flags->suppressions_file,
                   "File of sites not to judge: lines 'function <name>' or "
                   "'frame <regex>', '#' comments")
@@ -330,28 +341,48 @@ absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
   absl::StatusOr<FrameFilter> filter = MakeFrameFilter(flags.symbolizer);
   if (!filter.ok()) return filter.status();
 
+  absl::StatusOr<SeriesPlan> plan = PlanSeries(inputs);
+  if (!plan.ok()) return plan.status();
+  if (plan->snapshots.empty()) {
+    return absl::NotFoundError("no snapshots to analyze");
+  }
+  // The last snapshot maps every library the process loaded so far.
+  absl::StatusOr<std::string> last_text =
+      ReadFileToString(plan->snapshots.back().path);
+  if (!last_text.ok()) return last_text.status();
+  absl::StatusOr<HeapProfile> last =
+      ParseHeapProfile(*last_text, plan->snapshots.back().path);
+  if (!last.ok()) return last.status();
+  std::unique_ptr<ElfSymbolizer> symbolizer = MakeSymbolizer(
+      last->mappings, flags.symbolizer,
+      {plan->perf_map_path, plan->java_frames_map_path}, plan->build_ids);
+  last_text = std::string();
+  last = HeapProfile();
+
+  // Only the HTML report and --pprof show the growth profile.
+  options->growth_profile = !flags.html.empty() || !flags.pprof.empty();
+  // Streamed: each snapshot is parsed (on --jobs threads) and reduced to
+  // per-site counts as it comes, never the whole series in memory.
+  SeriesAccumulator accumulator(plan->snapshots, *symbolizer, *filter,
+                                *options);
   const bool tty = isatty(STDERR_FILENO);
-  absl::StatusOr<LoadedSeries> series =
-      LoadSeries(inputs, [tty](size_t done, size_t total) {
+  absl::Status read = ReadSnapshots(
+      accumulator.snapshots(), flags.jobs,
+      [&](size_t i, HeapProfile& profile) {
+        accumulator.Add(i, profile);
+        return absl::OkStatus();
+      },
+      [tty](size_t done, size_t total) {
         if (tty) {
           std::cerr << absl::StrFormat("\rreading snapshot %d/%d", done, total)
                     << (done == total ? "\r\033[K" : "") << std::flush;
         }
       });
-  if (!series.ok()) return series.status();
-  if (series->snapshots.empty()) {
-    return absl::NotFoundError("no snapshots to analyze");
-  }
-
-  // The last snapshot maps every library the process loaded so far.
-  std::unique_ptr<ElfSymbolizer> symbolizer = MakeSymbolizer(
-      series->snapshots.back().profile.mappings, flags.symbolizer,
-      {series->perf_map_path, series->java_frames_map_path}, series->build_ids);
-  Analysis analysis =
-      Analyze(std::move(series->snapshots), series->time_source,
-              std::move(series->timeline), *symbolizer, *filter, *options);
-  analysis.command = series->command;
-  for (const std::string& w : series->warnings) {
+  if (!read.ok()) return read;
+  Analysis analysis = std::move(accumulator)
+                          .Finish(plan->time_source, std::move(plan->timeline));
+  analysis.command = plan->command;
+  for (const std::string& w : plan->warnings) {
     analysis.warnings.push_back(w);
   }
   return analysis;

@@ -23,6 +23,8 @@ struct AnalyzeFlags {
   std::string warmup;  // "10" seconds, "25%" of the span; empty: default
   int site_frames = 6;
   int min_snapshots = 4;
+  size_t max_fit_points = 256;  // AnalyzerOptions::max_fit_points
+  int jobs = 0;                 // snapshot-reading threads; 0: one per core
   std::string max_site_rate, max_total_rate, max_total_growth, max_rss_rate,
       max_allocated_rate;
   std::string suppressions_file;

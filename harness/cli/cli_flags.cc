@@ -42,6 +42,12 @@ void AddSymbolizerFlags(CLI::App* cmd, SymbolizerFlags* flags) {
                   "The agent's java-frames.map naming the Java frames it "
                   "recorded (found beside the snapshots by default)")
       ->group("Symbolization");
+  cmd->add_flag("--no-lines", flags->no_lines,
+                "Name frames from symbol tables only: read no DWARF (no "
+                "file:line, no inlined frames). Faster with large debug "
+                "files installed (libc6-dbg); sites and stacks are keyed the "
+                "same either way")
+      ->group("Symbolization");
   cmd->add_option(
          "--trim-frames", flags->trim_frames_file,
          "File of frame rules added to the defaults, one per line: "
@@ -74,6 +80,7 @@ std::unique_ptr<ElfSymbolizer> MakeSymbolizer(
   o.java_frames_map_path =
       flags.java_frames.empty() ? found.java_frames : flags.java_frames;
   o.expected_build_ids = build_ids;
+  o.read_dwarf = !flags.no_lines;
   return std::make_unique<ElfSymbolizer>(mappings, std::move(o));
 }
 

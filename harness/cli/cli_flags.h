@@ -29,11 +29,12 @@ struct SymbolizerFlags {
   std::string java_frames;
   std::string trim_frames_file;
   std::vector<std::string> trim;
+  bool no_lines = false;  // ElfSymbolizerOptions::read_dwarf = false
 };
 
 // AddSymbolizerFlags registers --sysroot, --binary-dir, --binary,
-// --debug-dir, --perf-map, --java-frames, --trim-frames and --trim on
-// `cmd`.
+// --debug-dir, --perf-map, --java-frames, --no-lines, --trim-frames and
+// --trim on `cmd`.
 void AddSymbolizerFlags(CLI::App* cmd, SymbolizerFlags* flags);
 
 // The maps found beside the snapshots (series_loader.h), used when the

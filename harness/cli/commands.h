@@ -14,6 +14,9 @@ void AddProfileCommand(CLI::App& jleak, int* exit_code);  // profile_command.cc
 void AddAnalyzeCommand(CLI::App& jleak, int* exit_code);  // analyze_command.cc
 void AddRunCommand(CLI::App& jleak, int* exit_code);      // run_command.cc
 void AddCompareCommand(CLI::App& jleak, int* exit_code);  // compare_command.cc
+// attach and snapshot (attach_command.cc); env and install (env_command.cc).
+void AddAttachCommand(CLI::App& jleak, int* exit_code);
+void AddEnvCommand(CLI::App& jleak, int* exit_code);
 
 // AddAllCommands registers every subcommand above on `jleak`.
 inline void AddAllCommands(CLI::App& jleak, int* exit_code) {
@@ -21,6 +24,8 @@ inline void AddAllCommands(CLI::App& jleak, int* exit_code) {
   AddAnalyzeCommand(jleak, exit_code);
   AddRunCommand(jleak, exit_code);
   AddCompareCommand(jleak, exit_code);
+  AddAttachCommand(jleak, exit_code);
+  AddEnvCommand(jleak, exit_code);
 }
 
 }  // namespace jleak

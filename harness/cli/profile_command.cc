@@ -32,6 +32,7 @@ struct ProfileFlags {
   bool cumulative = false;
   bool show_bytes = false;
   bool objects = false;
+  bool inlines = false;
   size_t max_lines = 80;
   SymbolizerFlags symbolizer;
 };
@@ -41,18 +42,45 @@ std::string Basename(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-absl::StatusOr<NamedProfile> LoadNamed(const std::string& path,
-                                       const ProfileFlags& flags,
-                                       const FrameFilter& filter) {
-  absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<HeapProfile> profile = ParseHeapProfile(*text, path);
-  if (!profile.ok()) return profile.status();
-  std::unique_ptr<ElfSymbolizer> symbolizer =
-      MakeSymbolizer(profile->mappings, flags.symbolizer,
-                     {FindPerfMapBeside(path), FindJavaFramesMapBeside(path)});
-  return NameProfile(*profile, *symbolizer, filter);
-}
+// Names the profiles of one command with one symbolizer: a profile and its
+// --base usually come from one machine, so each module is read once.
+class ProfileNamer {
+ public:
+  ProfileNamer(const ProfileFlags& flags, const FrameFilter& filter)
+      : flags_(flags), filter_(filter) {
+    // The text and collapsed formats show function names only: the symbol
+    // tables name them, and DWARF (inlined functions) is read only when
+    // asked for. pprof shows file:line and inlined frames.
+    options_.source_detail = !flags.symbolizer.no_lines &&
+                             (flags.format == "pprof" || flags.inlines);
+  }
+
+  absl::StatusOr<NamedProfile> Load(const std::string& path) {
+    absl::StatusOr<std::string> text = ReadFileToString(path);
+    if (!text.ok()) return text.status();
+    absl::StatusOr<HeapProfile> profile = ParseHeapProfile(*text, path);
+    if (!profile.ok()) return profile.status();
+    const FoundMaps maps{FindPerfMapBeside(path),
+                         FindJavaFramesMapBeside(path)};
+    // Another process's JIT and Java frame maps need a symbolizer of
+    // their own.
+    if (symbolizer_ == nullptr || maps.perf_map != maps_.perf_map ||
+        maps.java_frames != maps_.java_frames) {
+      symbolizer_ = MakeSymbolizer(profile->mappings, flags_.symbolizer, maps);
+      maps_ = maps;
+    } else {
+      symbolizer_->SetMappings(profile->mappings);
+    }
+    return NameProfile(*profile, *symbolizer_, filter_, options_);
+  }
+
+ private:
+  const ProfileFlags& flags_;
+  const FrameFilter& filter_;
+  NameOptions options_;
+  std::unique_ptr<ElfSymbolizer> symbolizer_;
+  FoundMaps maps_;
+};
 
 int RunProfile(const ProfileFlags& flags) {
   absl::StatusOr<FrameFilter> filter = MakeFrameFilter(flags.symbolizer);
@@ -60,14 +88,15 @@ int RunProfile(const ProfileFlags& flags) {
     std::cerr << "jleak profile: " << filter.status().message() << "\n";
     return kExitTrouble;
   }
-  absl::StatusOr<NamedProfile> named = LoadNamed(flags.profile, flags, *filter);
+  ProfileNamer namer(flags, *filter);
+  absl::StatusOr<NamedProfile> named = namer.Load(flags.profile);
   if (!named.ok()) {
     std::cerr << "jleak profile: " << named.status().message() << "\n";
     return kExitTrouble;
   }
   NamedProfile shown = *std::move(named);
   if (!flags.base.empty()) {
-    absl::StatusOr<NamedProfile> base = LoadNamed(flags.base, flags, *filter);
+    absl::StatusOr<NamedProfile> base = namer.Load(flags.base);
     if (!base.ok()) {
       std::cerr << "jleak profile: " << base.status().message() << "\n";
       return kExitTrouble;
@@ -170,6 +199,11 @@ void AddProfileCommand(CLI::App& jleak, int* exit_code) {
                 "text: exact bytes instead of MiB");
   cmd->add_flag("--objects", flags->objects,
                 "text/collapsed: objects instead of bytes");
+  cmd->add_flag("--inlines", flags->inlines,
+                "text/collapsed: also show inlined functions, read from "
+                "DWARF (slower; a function is otherwise named by the symbol "
+                "its code is in, as the symbol tables say; pprof output has "
+                "them unless --no-lines)");
   cmd->add_option("--lines", flags->max_lines,
                   "text: at most this many functions (0: all)");
   AddSymbolizerFlags(cmd, &flags->symbolizer);

@@ -37,6 +37,7 @@
 #include "harness/run/manifest.h"
 #include "harness/run/output_tee.h"
 #include "harness/run/process.h"
+#include "harness/run/run_paths.h"
 #include "profiler/agent/proc_stats.h"
 #include "profiler/elf_symbolizer.h"
 #include "profiler/heap_profile.h"
@@ -50,8 +51,8 @@ namespace {
 // --no-analyze.
 std::function<int(const std::string&)> g_analyzer;
 
-constexpr char kJemallocRel[] = "profiler/lib/libjemalloc.so.2";
-constexpr char kAgentRel[] = "profiler/agent/libjleak_agent.so";
+constexpr const char* kJemallocRel = kBundledJemalloc;
+constexpr const char* kAgentRel = kBundledAgent;
 constexpr char kWorkloadLog[] = "workload.log";
 // Enough for hours of a chatty service's log; a runaway loop printing
 // stack traces stops filling the run directory there.
@@ -93,62 +94,6 @@ std::vector<SnapshotEntry> ReadTimeline(const std::string& dir) {
 bool Exists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;
-}
-
-std::string Absolute(const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  char cwd[4096];
-  if (getcwd(cwd, sizeof cwd) == nullptr) return path;
-  return absl::StrCat(cwd, "/", path);
-}
-
-// FindBundled looks for a file built with jleak (see run_command.h).
-std::string FindBundled(const std::string& rel) {
-  std::vector<std::string> candidates;
-  if (const char* r = std::getenv("RUNFILES_DIR")) {
-    candidates.push_back(absl::StrCat(r, "/jleak/", rel));
-  }
-  char exe[4096];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    exe[n] = '\0';
-    std::string self(exe);
-    candidates.push_back(absl::StrCat(self, ".runfiles/jleak/", rel));
-    std::string dir = self.substr(0, self.rfind('/'));  // bazel-bin/harness
-    std::string top = dir.substr(0, dir.rfind('/'));    // bazel-bin
-    candidates.push_back(absl::StrCat(top, "/", rel));
-  }
-  for (const std::string& c : candidates) {
-    if (Exists(c)) return c;
-  }
-  return "";
-}
-
-// CreateRunDir makes `dir` with mode 0700 (profiles reveal a process's
-// memory layout); an existing directory must be empty, so runs never mix.
-absl::Status CreateRunDir(const std::string& dir) {
-  if (mkdir(dir.c_str(), 0700) == 0) return absl::OkStatus();
-  int err = errno;
-  if (err == EEXIST) {
-    std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir.c_str()), closedir);
-    if (d == nullptr) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("output directory ", dir,
-                       " exists but cannot be read: ", std::strerror(errno)));
-    }
-    while (dirent* e = readdir(d.get())) {
-      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "output directory ", dir,
-            " is not empty; choose a new --out (runs must not mix)"));
-      }
-    }
-    chmod(dir.c_str(), 0700);
-    return absl::OkStatus();
-  }
-  return absl::FailedPreconditionError(
-      absl::StrCat("cannot create output directory ", dir, ": ",
-                   std::strerror(err), "; choose a writable --out"));
 }
 
 absl::Status WriteManifest(const RunRecord& r) {

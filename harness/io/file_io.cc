@@ -33,6 +33,13 @@ absl::Status ErrnoError(const std::string& what, const std::string& path,
 }  // namespace
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  std::string out;
+  absl::Status st = ReadFileInto(path, &out);
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::Status ReadFileInto(const std::string& path, std::string* buffer) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError("open", path, errno);
   struct stat st;
@@ -46,11 +53,14 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a regular file"));
   }
-  std::string out;
-  out.reserve(static_cast<size_t>(st.st_size));
-  char buf[1 << 16];
+  // Straight into the string: a snapshot of a large service is megabytes,
+  // and `jleak analyze` reads thousands of them.
+  std::string& out = *buffer;
+  out.resize(static_cast<size_t>(st.st_size) + 1);
+  size_t size = 0;
   while (true) {
-    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (size == out.size()) out.resize(2 * out.size() + (1 << 16));
+    const ssize_t n = read(fd, out.data() + size, out.size() - size);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -58,10 +68,11 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
       close(fd);
       return ErrnoError("read", path, err);
     }
-    out.append(buf, static_cast<size_t>(n));
+    size += static_cast<size_t>(n);
   }
+  out.resize(size);
   close(fd);
-  return out;
+  return absl::OkStatus();
 }
 
 bool WriteAll(int fd, const char* data, size_t size) {

@@ -19,6 +19,10 @@ namespace jleak {
 // the reason ("no such file", "is a directory", "permission denied").
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
+// ReadFileInto reads the whole file into `*buffer`, reusing its capacity
+// (a reader of thousands of snapshots keeps one buffer per thread).
+absl::Status ReadFileInto(const std::string& path, std::string* buffer);
+
 // WriteAll writes all of `data` to `fd`, retrying short writes and EINTR.
 // False on any other error, with errno telling which.
 bool WriteAll(int fd, const char* data, size_t size);

@@ -17,15 +17,33 @@
 // found (JVM and jemalloc versions, whether profiling works, how many
 // sampled allocations got Java frames).
 //
+// Standby (JVM only; what `jleak env` sets up in production):
+//
+//   JAVA_TOOL_OPTIONS=-agentpath:libjleak_agent.so=standby
+//   MALLOC_CONF=prof:true,prof_active:false  LD_PRELOAD=libjemalloc.so.2
+//
+// the agent takes no snapshots and writes nothing. It installs the Java-stack
+// hook (only sampled allocations call it, and none are sampled while
+// jemalloc's prof.active is off) and looks every kStandbyPollMs for a
+// request of `jleak attach` / `jleak snapshot` in its control directory
+// (control_protocol.h): a session (sampling on, a snapshot every interval
+// until jleak says stop or goes away, sampling off), one snapshot, or the
+// end of a collection. Loaded into a running JVM through HotSpot's attach
+// mechanism (Agent_OnAttach, `jleak attach` on a JVM started with jemalloc
+// but without the agent), it does the same from then on; it cannot turn on
+// jemalloc or its profiling, so it refuses to load without them.
+//
 // The agent must never take the JVM down: every failure is reported once on
 // stderr and in agent.json ("status": "inconclusive"), and the run goes on.
 
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <jvmti.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -37,12 +55,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "profiler/agent/agent_options.h"
+#include "profiler/agent/control_protocol.h"
 #include "profiler/agent/java_stacks.h"
 #include "profiler/agent/malloc_control.h"
 #include "profiler/agent/nmt_summary.h"
@@ -56,6 +76,16 @@ constexpr char kFinalRequest[] = "final.request";
 // The loop checks for the stop flag and the final request this often, so a
 // graceful stop costs at most this much latency.
 constexpr int kPollMs = 200;
+// During a standby session, how often the agent checks that the jleak that
+// asked for it still holds the control lock.
+constexpr int kLeaseCheckMs = 1000;
+// Agent_OnAttach's return codes (HotSpot prints them as "return code: N"
+// to the attaching tool, and unloads the library when N is not 0).
+constexpr int kAttachBadOptions = 5;
+constexpr int kAttachNoJemalloc = 2;
+constexpr int kAttachJemallocWithoutProf = 3;
+constexpr int kAttachProfilingOff = 4;
+constexpr int kAttachNoJvmti = 6;
 
 struct AgentState {
   AgentOptions options;
@@ -64,7 +94,9 @@ struct AgentState {
   JemallocInfo jemalloc_info;
   std::string inconclusive;  // why the run cannot give a verdict, or empty
   PerfMap perf_map;
-  std::unique_ptr<Snapshotter> snapshotter;
+  // The snapshotter of the run (run mode) or of the current standby
+  // request; shared with the VMDeath callback, which may run meanwhile.
+  std::shared_ptr<Snapshotter> snapshotter;
   nlohmann::ordered_json vm_info = nlohmann::ordered_json::object();
 
   std::mutex mu;
@@ -92,6 +124,16 @@ struct AgentState {
   bool nmt_answered = false;
   int nmt_failures = 0;
   bool nmt_off = false;
+
+  // Standby mode (options.standby), all guarded by mu.
+  std::string control_dir;
+  bool session_active = false;  // an attach session runs
+  bool collecting = false;      // sampling left on by `jleak snapshot`
+  int64_t collecting_since_ns = 0;
+  ControlRequest request;           // the request being served
+  bool loaded_at_attach = false;    // Agent_OnAttach, not Agent_OnLoad
+  void* sampling_marker = nullptr;  // see StartSampling
+  bool jit_events_on = false;
 };
 
 AgentState* g_state = nullptr;
@@ -134,14 +176,34 @@ nlohmann::ordered_json JavaStacksReport(const AgentState& s) {
   return j;
 }
 
-// WriteAgentReport (re)writes DIR/agent.json atomically.
-void WriteAgentReport(AgentState& s, bool finished) {
+// WriteAgentReport (re)writes agent.json atomically into the output
+// directory of `snap` (the run's, or the standby request's). A standby
+// agent adds what it was asked ("request") and whether sampling is on;
+// `refusal`, when not empty, is the answer to a request it will not serve.
+void WriteAgentReport(AgentState& s, const Snapshotter& snap, bool finished,
+                      const std::string& refusal = "") {
   nlohmann::ordered_json j;
   j["pid"] = getpid();
   j["mode"] = s.mode;
-  j["status"] = s.inconclusive.empty() ? "ok" : "inconclusive";
-  if (!s.inconclusive.empty()) j["reason"] = s.inconclusive;
-  j["options"] = FormatAgentOptions(s.options);
+  if (!refusal.empty()) {
+    j["status"] = "refused";
+    j["reason"] = refusal;
+  } else {
+    j["status"] = s.inconclusive.empty() ? "ok" : "inconclusive";
+    if (!s.inconclusive.empty()) j["reason"] = s.inconclusive;
+  }
+  j["options"] = FormatAgentOptions(snap.options());
+  if (s.options.standby) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    j["standby"] = {{"control", s.control_dir},
+                    {"loaded", s.loaded_at_attach ? "attach" : "start"},
+                    {"request",
+                     {{"id", s.request.id},
+                      {"action", ControlActionName(s.request.action)}}},
+                    {"sampling", s.session_active || s.collecting},
+                    {"collecting", s.collecting},
+                    {"collecting_since_ns", s.collecting_since_ns}};
+  }
   j["jemalloc"] = {{"version", s.jemalloc_info.version},
                    {"config_prof", s.jemalloc_info.config_prof},
                    {"opt_prof", s.jemalloc_info.opt_prof},
@@ -152,10 +214,9 @@ void WriteAgentReport(AgentState& s, bool finished) {
                       ? absl::StrCat("perf-", getpid(), ".map")
                       : "";
   j["java_stacks"] = JavaStacksReport(s);
-  j["snapshots_written"] =
-      s.snapshotter ? s.snapshotter->snapshots_written() : 0;
+  j["snapshots_written"] = snap.snapshots_written();
   j["finished"] = finished;
-  const std::string path = s.options.out_dir + "/agent.json";
+  const std::string path = snap.options().out_dir + "/" + kAgentReportName;
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "we");
   if (f == nullptr) {
@@ -205,10 +266,18 @@ std::unique_ptr<AgentState> Setup(const char* text, const std::string& mode) {
     Say(absl::StrCat(options.status().message(), "; not profiling"));
     return nullptr;
   }
-  if (!Claim(options->out_dir)) return nullptr;
+  if (options->standby && mode != "jvm") {
+    Say("standby needs a JVM (-agentpath); not profiling");
+    return nullptr;
+  }
+  // A standby agent has no run directory to claim: each JVM has its own
+  // control directory, named by its pid.
+  if (!options->standby && !Claim(options->out_dir)) return nullptr;
   auto s = std::make_unique<AgentState>();
   s->options = *options;
   s->mode = mode;
+  s->control_dir = options->control_dir.empty() ? DefaultControlDir(getpid())
+                                                : options->control_dir;
   absl::StatusOr<std::unique_ptr<MallocControl>> je =
       FindJemalloc(&s->jemalloc_info);
   if (je.ok()) {
@@ -216,28 +285,51 @@ std::unique_ptr<AgentState> Setup(const char* text, const std::string& mode) {
   } else {
     s->inconclusive = std::string(je.status().message());
     Say(absl::StrCat(s->inconclusive,
-                     "; no heap profiles will be taken, the run is "
-                     "inconclusive"));
+                     s->options.standby
+                         ? "; `jleak attach` cannot profile this JVM"
+                         : "; no heap profiles will be taken, the run is "
+                           "inconclusive"));
   }
   return s;
 }
 
-bool FinalRequested(const AgentState& s) {
-  struct stat st;
-  return stat((s.options.out_dir + "/" + kFinalRequest).c_str(), &st) == 0;
+// LeaseLost: in a standby session, whether the jleak that asked for it is
+// gone (its flock on the control lock was dropped with it).
+bool LeaseLost(const std::string& control_dir) {
+  const std::string path = control_dir + "/" + kControlLockName;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return true;
+  bool lost = false;
+  if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    lost = true;
+    flock(fd, LOCK_UN);
+  }
+  close(fd);
+  return lost;
 }
 
-// WaitForNextSnapshot sleeps up to one interval. Returns false when the
-// loop must end (stop, or the launcher asked for the final snapshot).
-enum class Wake { kInterval, kFinal, kStop };
-Wake WaitForNextSnapshot(AgentState& s) {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::microseconds(static_cast<int64_t>(
-                            s.options.interval_seconds * 1e6));
+bool FinalRequested(const Snapshotter& snap) {
+  struct stat st;
+  return stat((snap.options().out_dir + "/" + kFinalRequest).c_str(), &st) == 0;
+}
+
+// WaitForNextSnapshot sleeps up to one interval. Returns what ended the
+// wait: the interval, the launcher's (or jleak attach's) final request, the
+// VM's end, or (standby) the attaching jleak's disappearance.
+enum class Wake { kInterval, kFinal, kStop, kAbandoned };
+Wake WaitForNextSnapshot(AgentState& s, const Snapshotter& snap) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::microseconds(static_cast<int64_t>(
+                                    snap.options().interval_seconds * 1e6));
+  auto next_lease_check = start + std::chrono::milliseconds(kLeaseCheckMs);
   std::unique_lock<std::mutex> lock(s.mu);
   while (!s.stop) {
-    if (FinalRequested(s)) return Wake::kFinal;
+    if (FinalRequested(snap)) return Wake::kFinal;
     auto now = std::chrono::steady_clock::now();
+    if (s.options.standby && now >= next_lease_check) {
+      if (LeaseLost(s.control_dir)) return Wake::kAbandoned;
+      next_lease_check = now + std::chrono::milliseconds(kLeaseCheckMs);
+    }
     if (now >= deadline) return Wake::kInterval;
     s.cv.wait_until(
         lock, std::min(deadline, now + std::chrono::milliseconds(kPollMs)));
@@ -245,32 +337,35 @@ Wake WaitForNextSnapshot(AgentState& s) {
   return Wake::kStop;
 }
 
-// SnapshotLoop is the body of the agent thread in both modes.
+// SnapshotLoop is the body of the agent thread in both modes, and of a
+// standby session: snapshots into `snap`'s directory until the final one.
 // `after_snapshot`, when set, runs after each snapshot (JVM mode: names the
-// Java frames the snapshot's stacks use).
-void SnapshotLoop(AgentState& s, VmProbe* vm,
+// Java frames the snapshot's stacks use). Returns how it ended.
+Wake SnapshotLoop(AgentState& s, Snapshotter& snap, VmProbe* vm,
                   const std::function<void()>& after_snapshot = nullptr) {
-  if (s.options.baseline) {
-    s.snapshotter->Take("baseline", vm);
+  if (snap.options().baseline) {
+    snap.Take("baseline", vm);
     if (after_snapshot) after_snapshot();
   }
-  WriteAgentReport(s, false);
+  WriteAgentReport(s, snap, false);
   for (;;) {
-    switch (WaitForNextSnapshot(s)) {
+    const Wake wake = WaitForNextSnapshot(s, snap);
+    switch (wake) {
       case Wake::kInterval:
-        s.snapshotter->Take("interval", vm);
+        snap.Take("interval", vm);
         if (after_snapshot) {
           after_snapshot();
-          WriteAgentReport(s, false);  // fresh counts if the JVM is killed
+          WriteAgentReport(s, snap, false);  // fresh counts if the JVM dies
         }
         break;
       case Wake::kFinal:
-        s.snapshotter->Take("final", vm);
+        snap.Take("final", vm);
         if (after_snapshot) after_snapshot();
-        WriteAgentReport(s, true);
-        return;
+        WriteAgentReport(s, snap, true);
+        return wake;
       case Wake::kStop:
-        return;
+      case Wake::kAbandoned:
+        return wake;
     }
   }
 }
@@ -547,12 +642,12 @@ std::string JavaSystemProperty(JNIEnv* env, const char* name) {
 // WriteJavaFramesMap names the Java frames seen so far into
 // DIR/java-frames.map. After each snapshot, so the map covers every id in
 // the snapshot just written.
-void WriteJavaFramesMap(AgentState& s, JNIEnv* env) {
+void WriteJavaFramesMap(AgentState& s, Snapshotter& snap, JNIEnv* env) {
   if (s.java_stacks == nullptr) return;
   absl::Status st = s.java_stacks->WriteMap(
-      env, absl::StrCat(s.options.out_dir, "/", kJavaFramesMapName));
+      env, absl::StrCat(snap.options().out_dir, "/", kJavaFramesMapName));
   if (!st.ok()) {
-    s.snapshotter->Warn(absl::StrCat("Java frame names: ", st.message()));
+    snap.Warn(absl::StrCat("Java frame names: ", st.message()));
   }
 }
 
@@ -570,13 +665,254 @@ void StartJavaStacks(AgentState& s, jvmtiEnv* jvmti, JNIEnv* env) {
   s.java_stacks = *stacks;
 }
 
-void JNICALL AgentThread(jvmtiEnv*, JNIEnv* env, void*) {
-  JvmProbe probe(*g_state, env);
-  SnapshotLoop(*g_state, &probe, [env] { WriteJavaFramesMap(*g_state, env); });
+// ------------------------------------------------------------ standby mode
+
+// SetJitEvents turns the perf map's JIT events on (writing `perf-<pid>.map`
+// into `dir`, with every method compiled so far) or off. A standby agent
+// has them on only while jleak collects: between sessions nothing is
+// written anywhere.
+void SetJitEvents(AgentState& s, bool on, const std::string& dir = "") {
+  if (!s.options.perf_map || s.jit_events_on == on) return;
+  if (on) {
+    absl::Status st =
+        s.perf_map.Open(absl::StrCat(dir, "/perf-", getpid(), ".map"));
+    if (!st.ok()) {
+      Say(std::string(st.message()));
+      return;
+    }
+  }
+  const jvmtiEventMode mode = on ? JVMTI_ENABLE : JVMTI_DISABLE;
+  s.jvmti->SetEventNotificationMode(mode, JVMTI_EVENT_COMPILED_METHOD_LOAD,
+                                    nullptr);
+  s.jvmti->SetEventNotificationMode(mode, JVMTI_EVENT_DYNAMIC_CODE_GENERATED,
+                                    nullptr);
+  if (on) {
+    // Code compiled before the events were enabled.
+    s.jvmti->GenerateEvents(JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
+    s.jvmti->GenerateEvents(JVMTI_EVENT_COMPILED_METHOD_LOAD);
+  } else {
+    s.perf_map.Close();
+  }
+  s.jit_events_on = on;
 }
 
-void JNICALL OnVmInit(jvmtiEnv* jvmti, JNIEnv* env, jthread) {
+// ControlDirTrusted: a request is obeyed only from a directory that is not
+// a symlink, is owned by this process's user (or root) and that nobody
+// else may write to: /tmp is shared, and a request names where to write.
+bool ControlDirTrusted(const std::string& dir) {
+  struct stat st;
+  if (lstat(dir.c_str(), &st) != 0) return false;  // no jleak yet
+  const bool ok = S_ISDIR(st.st_mode) &&
+                  (st.st_uid == geteuid() || st.st_uid == 0) &&
+                  (st.st_mode & 022) == 0;
+  static bool warned = false;
+  if (!ok && !warned) {
+    warned = true;
+    Say(absl::StrCat("ignoring control directory ", dir,
+                     ": not a directory owned by uid ", geteuid(),
+                     " (or root) with mode 0700"));
+  }
+  return ok;
+}
+
+// TakeRequest returns the pending request, if any, and removes its file.
+std::optional<ControlRequest> TakeRequest(AgentState& s) {
+  const std::string path = s.control_dir + "/" + kControlRequestName;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;  // the usual case
+  if (!ControlDirTrusted(s.control_dir)) return std::nullopt;
+  std::string text;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0) {
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) text.assign(buf, n);
+    close(fd);
+  }
+  unlink(path.c_str());
+  absl::StatusOr<ControlRequest> request = ParseControlRequest(text);
+  if (!request.ok()) {
+    Say(absl::StrCat("ignoring a bad request in ", path, ": ",
+                     request.status().message()));
+    return std::nullopt;
+  }
+  return *request;
+}
+
+// NewSnapshotter makes the snapshotter of one request: the agent's options
+// with the request's directory, interval and GC setting.
+std::shared_ptr<Snapshotter> NewSnapshotter(AgentState& s,
+                                            const ControlRequest& r,
+                                            bool baseline) {
+  AgentOptions o = s.options;
+  o.standby = false;
+  o.control_dir.clear();
+  o.out_dir = r.out_dir;
+  o.interval_seconds = r.interval_seconds;
+  o.force_gc = r.force_gc;
+  o.baseline = baseline;
+  AgentState* raw = &s;
+  return std::make_shared<Snapshotter>(o, s.jemalloc.get(),
+                                       [raw] { raw->perf_map.Flush(); });
+}
+
+// StartSampling: an empty profile sampled every 2^lg_sample bytes from now.
+// One allocation of 16 sampling periods is made and held until
+// StopSampling: it is sampled but for a chance of e^-16, so the profiles of
+// a JVM that keeps nothing it allocates during the session (a healthy
+// service) still hold a sample, and read as "nothing grew" rather than as
+// "profiling was off". Its pages are never touched: address space only.
+absl::Status StartSampling(AgentState& s, int lg_sample) {
+  if (absl::Status st = s.jemalloc->ResetProfile(lg_sample); !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = s.jemalloc->SetActive(true); !st.ok()) return st;
+  if (s.sampling_marker == nullptr) {
+    s.sampling_marker = std::malloc(size_t{1} << std::min(lg_sample + 4, 26));
+  }
+  return absl::OkStatus();
+}
+
+void StopSampling(AgentState& s) {
+  if (absl::Status st = s.jemalloc->SetActive(false); !st.ok()) {
+    Say(absl::StrCat("could not turn sampling off: ", st.message()));
+  }
+  std::free(s.sampling_marker);
+  s.sampling_marker = nullptr;
+}
+
+// ServeSession: `jleak attach`. Sampling is on only inside this function.
+void ServeSession(AgentState& s, JNIEnv* env, const ControlRequest& r) {
+  std::shared_ptr<Snapshotter> snap = NewSnapshotter(s, r, /*baseline=*/true);
+  if (s.jemalloc == nullptr) {
+    WriteAgentReport(s, *snap, true);  // status inconclusive, with the reason
+    return;
+  }
+  bool collecting;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    collecting = s.collecting;
+  }
+  if (collecting) {
+    WriteAgentReport(
+        s, *snap, true,
+        "sampling was left on by `jleak snapshot` (a collection is under "
+        "way); end it first with `jleak snapshot --stop`");
+    return;
+  }
+  if (absl::Status st = StartSampling(s, r.lg_sample); !st.ok()) {
+    StopSampling(s);
+    WriteAgentReport(s, *snap, true,
+                     absl::StrCat("cannot start sampling: ", st.message()));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.session_active = true;
+    s.snapshotter = snap;
+  }
+  SetJitEvents(s, true, r.out_dir);
+  JvmProbe probe(s, env);
+  const Wake wake = SnapshotLoop(
+      s, *snap, &probe, [&s, snap, env] { WriteJavaFramesMap(s, *snap, env); });
+  StopSampling(s);
+  SetJitEvents(s, false);
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.session_active = false;
+  }
+  if (wake == Wake::kAbandoned) {
+    Say("the jleak that attached went away; sampling is off again");
+  }
+  WriteAgentReport(s, *snap, true);
+}
+
+// ServeSnapshot: `jleak snapshot` (one snapshot, sampling left on) and
+// `jleak snapshot --stop` (a final one, sampling off).
+void ServeSnapshot(AgentState& s, JNIEnv* env, const ControlRequest& r) {
+  std::shared_ptr<Snapshotter> snap = NewSnapshotter(s, r, /*baseline=*/false);
+  if (s.jemalloc == nullptr) {
+    WriteAgentReport(s, *snap, true);
+    return;
+  }
+  bool collecting;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    collecting = s.collecting;
+  }
+  std::string kind = "interval";
+  if (r.action == ControlAction::kStop) {
+    if (!collecting) {
+      WriteAgentReport(s, *snap, true,
+                       "sampling is not on: there is no collection to stop");
+      return;
+    }
+    kind = "final";
+  } else if (!collecting) {
+    if (absl::Status st = StartSampling(s, r.lg_sample); !st.ok()) {
+      StopSampling(s);
+      WriteAgentReport(s, *snap, true,
+                       absl::StrCat("cannot start sampling: ", st.message()));
+      return;
+    }
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.collecting = true;
+    s.collecting_since_ns = WallNanos();
+    kind = "baseline";
+  }
+  SetJitEvents(s, true, r.out_dir);
+  JvmProbe probe(s, env);
+  snap->Take(kind, &probe);
+  WriteJavaFramesMap(s, *snap, env);
+  SetJitEvents(s, false);
+  if (r.action == ControlAction::kStop) {
+    StopSampling(s);
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.collecting = false;
+  }
+  WriteAgentReport(s, *snap, true);
+}
+
+// ControlLoop is the standby agent thread: wait for requests, serve them.
+void ControlLoop(AgentState& s, JNIEnv* env) {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(s.mu);
+      s.cv.wait_for(lock, std::chrono::milliseconds(kStandbyPollMs),
+                    [&s] { return s.stop; });
+      if (s.stop) return;
+    }
+    std::optional<ControlRequest> r = TakeRequest(s);
+    if (!r) continue;
+    {
+      std::lock_guard<std::mutex> lock(s.mu);
+      s.request = *r;
+    }
+    if (r->action == ControlAction::kSession) {
+      ServeSession(s, env, *r);
+    } else {
+      ServeSnapshot(s, env, *r);
+    }
+  }
+}
+
+// ------------------------------------------------------------ JVM glue
+
+void JNICALL AgentThread(jvmtiEnv*, JNIEnv* env, void*) {
   AgentState& s = *g_state;
+  if (s.options.standby) {
+    ControlLoop(s, env);
+    return;
+  }
+  std::shared_ptr<Snapshotter> snap = s.snapshotter;
+  JvmProbe probe(s, env);
+  SnapshotLoop(s, *snap, &probe,
+               [&s, snap, env] { WriteJavaFramesMap(s, *snap, env); });
+}
+
+// StartLive does what needs the live phase: at VMInit, or at once when the
+// agent is loaded into a running JVM.
+void StartLive(AgentState& s, jvmtiEnv* jvmti, JNIEnv* env) {
   // java.version is set by the class library, not the VM, so JVMTI's
   // GetSystemProperty does not have it; System.getProperty does.
   s.vm_info["java.version"] = JavaSystemProperty(env, "java.version");
@@ -585,7 +921,7 @@ void JNICALL OnVmInit(jvmtiEnv* jvmti, JNIEnv* env, jthread) {
   }
   LookUpJavaHooks(s, env);
   StartJavaStacks(s, jvmti, env);
-  if (s.options.perf_map) {
+  if (s.options.perf_map && !s.options.standby) {
     // Code compiled before the events were enabled.
     jvmti->GenerateEvents(JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
     jvmti->GenerateEvents(JVMTI_EVENT_COMPILED_METHOD_LOAD);
@@ -602,26 +938,40 @@ void JNICALL OnVmInit(jvmtiEnv* jvmti, JNIEnv* env, jthread) {
                             JVMTI_THREAD_NORM_PRIORITY) != JVMTI_ERROR_NONE) {
     env->ExceptionClear();
     s.inconclusive = "could not start the agent thread";
+    if (s.options.standby) {
+      Say("could not start the agent thread; `jleak attach` will not be "
+          "answered");
+      return;
+    }
     Say("could not start the agent thread; only a final snapshot will be "
         "taken");
-    WriteAgentReport(s, false);
+    WriteAgentReport(s, *s.snapshotter, false);
   }
+}
+
+void JNICALL OnVmInit(jvmtiEnv* jvmti, JNIEnv* env, jthread) {
+  StartLive(*g_state, jvmti, env);
 }
 
 void JNICALL OnVmDeath(jvmtiEnv*, JNIEnv* env) {
   AgentState& s = *g_state;
+  std::shared_ptr<Snapshotter> snap;
   {
     std::lock_guard<std::mutex> lock(s.mu);
     s.stop = true;
+    // A standby agent has something to finish only inside a session.
+    if (!s.options.standby || s.session_active) snap = s.snapshotter;
   }
   s.cv.notify_all();
-  JvmProbe probe(s, env, /*at_vm_death=*/true);
-  s.snapshotter->Take("final", &probe);
-  s.perf_map.Flush();
-  WriteJavaFramesMap(s, env);
+  if (snap != nullptr) {
+    JvmProbe probe(s, env, /*at_vm_death=*/true);
+    snap->Take("final", &probe);
+    s.perf_map.Flush();
+    WriteJavaFramesMap(s, *snap, env);
+  }
   // The JVM's threads go away from here on; stacks stay native-only.
   if (s.java_stacks != nullptr) s.java_stacks->Stop();
-  WriteAgentReport(s, true);
+  if (snap != nullptr) WriteAgentReport(s, *snap, true);
 }
 
 // AsyncGetCallTrace requires ClassLoad events to be on (it reports "no
@@ -664,43 +1014,41 @@ void JNICALL OnDynamicCodeGenerated(jvmtiEnv*, const char* name,
                         name ? name : "stub");
 }
 
-jint StartJvmAgent(JavaVM* vm, char* options) {
-  std::unique_ptr<AgentState> s = Setup(options, "jvm");
-  // JNI_OK even when not profiling: a broken harness must not stop the
-  // workload; the launcher sees the missing or inconclusive agent.json.
-  if (s == nullptr) return JNI_OK;
+// SetUpJvmti adds the capabilities and callbacks and enables the events
+// the agent needs, in the OnLoad phase or (loaded at attach) the live one.
+// Returns false when JVMTI is not there.
+bool SetUpJvmti(AgentState& s, JavaVM* vm) {
   jvmtiEnv* jvmti = nullptr;
   if (vm->GetEnv(reinterpret_cast<void**>(&jvmti), JVMTI_VERSION_1_2) !=
       JNI_OK) {
-    Say("JVMTI 1.2 is not available; not profiling");
-    return JNI_OK;
+    return false;
   }
-  s->vm = vm;
-  s->jvmti = jvmti;
-  if (s->options.java_stacks) {
+  s.vm = vm;
+  s.jvmti = jvmti;
+  if (s.options.java_stacks) {
     jvmtiCapabilities java_caps = JavaStacks::Capabilities();
-    if (s->jemalloc == nullptr) {
-      s->java_stacks_off = "no profiling jemalloc";
+    if (s.jemalloc == nullptr) {
+      s.java_stacks_off = "no profiling jemalloc";
     } else if (jvmti->AddCapabilities(&java_caps) != JVMTI_ERROR_NONE) {
-      s->java_stacks_off = "JVMTI refused line numbers and source file names";
-      Say(absl::StrCat("no Java frames in heap profiles: ",
-                       s->java_stacks_off));
+      s.java_stacks_off = "JVMTI refused line numbers and source file names";
+      Say(absl::StrCat("no Java frames in heap profiles: ", s.java_stacks_off));
     }
   }
-  if (s->options.perf_map) {
+  // Run mode writes its perf map from the start; standby opens one per
+  // session (SetJitEvents).
+  if (s.options.perf_map && !s.options.standby) {
     std::string path =
-        absl::StrCat(s->options.out_dir, "/perf-", getpid(), ".map");
-    if (absl::Status st = s->perf_map.Open(path); !st.ok()) {
+        absl::StrCat(s.options.out_dir, "/perf-", getpid(), ".map");
+    if (absl::Status st = s.perf_map.Open(path); !st.ok()) {
       Say(std::string(st.message()));
-      s->options.perf_map = false;
+      s.options.perf_map = false;
     }
   }
   jvmtiCapabilities caps = {};
   caps.can_generate_compiled_method_load_events = 1;
-  if (s->options.perf_map &&
-      jvmti->AddCapabilities(&caps) != JVMTI_ERROR_NONE) {
+  if (s.options.perf_map && jvmti->AddCapabilities(&caps) != JVMTI_ERROR_NONE) {
     Say("cannot observe JIT code; JIT frames will stay unnamed");
-    s->options.perf_map = false;
+    s.options.perf_map = false;
   }
   jvmtiEventCallbacks callbacks = {};
   callbacks.VMInit = OnVmInit;
@@ -710,26 +1058,80 @@ jint StartJvmAgent(JavaVM* vm, char* options) {
   callbacks.ClassLoad = OnClassLoad;
   callbacks.ClassPrepare = OnClassPrepare;
   jvmti->SetEventCallbacks(&callbacks, sizeof(callbacks));
-  AgentState* raw = s.get();
-  raw->snapshotter = std::make_unique<Snapshotter>(
-      raw->options, raw->jemalloc.get(), [raw] { raw->perf_map.Flush(); });
-  // Never freed: JVMTI callbacks may run until the process is gone.
-  g_state = s.release();
-  jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_VM_INIT, nullptr);
+  if (!s.loaded_at_attach) {
+    jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_VM_INIT, nullptr);
+  }
   jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_VM_DEATH, nullptr);
-  if (raw->options.perf_map) {
+  if (s.options.perf_map && !s.options.standby) {
     jvmti->SetEventNotificationMode(JVMTI_ENABLE,
                                     JVMTI_EVENT_COMPILED_METHOD_LOAD, nullptr);
     jvmti->SetEventNotificationMode(
         JVMTI_ENABLE, JVMTI_EVENT_DYNAMIC_CODE_GENERATED, nullptr);
   }
-  if (raw->options.java_stacks && raw->java_stacks_off.empty()) {
+  if (s.options.java_stacks && s.java_stacks_off.empty()) {
     jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_CLASS_LOAD,
                                     nullptr);
     jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_CLASS_PREPARE,
                                     nullptr);
   }
-  WriteAgentReport(*raw, false);
+  return true;
+}
+
+jint StartJvmAgent(JavaVM* vm, char* options) {
+  std::unique_ptr<AgentState> s = Setup(options, "jvm");
+  // JNI_OK even when not profiling: a broken harness must not stop the
+  // workload; the launcher sees the missing or inconclusive agent.json.
+  if (s == nullptr) return JNI_OK;
+  if (!SetUpJvmti(*s, vm)) {
+    Say("JVMTI 1.2 is not available; not profiling");
+    return JNI_OK;
+  }
+  AgentState* raw = s.get();
+  if (!raw->options.standby) {
+    raw->snapshotter = std::make_shared<Snapshotter>(
+        raw->options, raw->jemalloc.get(), [raw] { raw->perf_map.Flush(); });
+  }
+  // Never freed: JVMTI callbacks may run until the process is gone.
+  g_state = s.release();
+  if (raw->snapshotter != nullptr)
+    WriteAgentReport(*raw, *raw->snapshotter, false);
+  return JNI_OK;
+}
+
+// AttachCode: why a JVM's jemalloc cannot be profiled, as Agent_OnAttach's
+// return code (the attaching `jleak attach` turns it into a sentence).
+int AttachCode(const JemallocInfo& info) {
+  if (info.version.empty() && !info.config_prof) return kAttachNoJemalloc;
+  if (!info.config_prof) return kAttachJemallocWithoutProf;
+  return kAttachProfilingOff;
+}
+
+// StartAttachedAgent: a standby agent loaded into a running JVM. It refuses
+// (and HotSpot unloads it) when there is nothing to activate.
+jint StartAttachedAgent(JavaVM* vm, char* options) {
+  absl::StatusOr<AgentOptions> parsed =
+      ParseAgentOptions(options ? options : "");
+  if (!parsed.ok() || !parsed->standby) {
+    Say("loaded into a running JVM, the agent needs the option standby");
+    return kAttachBadOptions;
+  }
+  JemallocInfo info;
+  if (absl::StatusOr<std::unique_ptr<MallocControl>> je = FindJemalloc(&info);
+      !je.ok()) {
+    Say(absl::StrCat("not loaded: ", je.status().message()));
+    return AttachCode(info);
+  }
+  std::unique_ptr<AgentState> s = Setup(options, "jvm");
+  if (s == nullptr || s->jemalloc == nullptr) return kAttachBadOptions;
+  s->loaded_at_attach = true;
+  if (!SetUpJvmti(*s, vm)) return kAttachNoJvmti;
+  JNIEnv* env = nullptr;
+  if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK) {
+    return kAttachNoJvmti;
+  }
+  // Never freed, as above; from here on the library stays loaded.
+  g_state = s.release();
+  StartLive(*g_state, g_state->jvmti, env);
   return JNI_OK;
 }
 
@@ -744,7 +1146,7 @@ void NativeAtExit() {
   s.cv.notify_all();
   if (s.native_thread.joinable()) s.native_thread.join();
   s.snapshotter->Take("final", nullptr);
-  WriteAgentReport(s, true);
+  WriteAgentReport(s, *s.snapshotter, true);
 }
 
 // Runs when the library is loaded. Only acts in native mode: the launcher
@@ -757,10 +1159,11 @@ __attribute__((constructor)) void StartNativeAgent() {
   if (s == nullptr) return;
   AgentState* raw = s.get();
   raw->snapshotter =
-      std::make_unique<Snapshotter>(raw->options, raw->jemalloc.get(), nullptr);
+      std::make_shared<Snapshotter>(raw->options, raw->jemalloc.get(), nullptr);
   g_state = s.release();
-  WriteAgentReport(*raw, false);
-  raw->native_thread = std::thread([raw] { SnapshotLoop(*raw, nullptr); });
+  WriteAgentReport(*raw, *raw->snapshotter, false);
+  raw->native_thread =
+      std::thread([raw] { SnapshotLoop(*raw, *raw->snapshotter, nullptr); });
   std::atexit(NativeAtExit);
 }
 
@@ -777,11 +1180,16 @@ JNIEXPORT jint JNICALL Agent_OnLoad(JavaVM* vm, char* options, void*) {
   return jleak::agent::StartJvmAgent(vm, options);
 }
 
-JNIEXPORT jint JNICALL Agent_OnAttach(JavaVM*, char*, void*) {
-  jleak::agent::Say(
-      "attaching to a running JVM is not supported: heap profiling must be "
-      "on from the start; use `jleak run`");
-  return JNI_ERR;
+// Agent_OnAttach: `jleak attach` (or `jcmd PID JVMTI.agent_load
+// libjleak_agent.so standby`) on a JVM started with the profiling jemalloc
+// (prof:true) but without the agent.
+JNIEXPORT jint JNICALL Agent_OnAttach(JavaVM* vm, char* options, void*) {
+  if (jleak::agent::g_state != nullptr) {
+    // Already here (loaded at start, or by an earlier attach): it is the
+    // one that answers the control directory.
+    return JNI_OK;
+  }
+  return jleak::agent::StartAttachedAgent(vm, options);
 }
 
 }  // extern "C"

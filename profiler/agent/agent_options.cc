@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -73,6 +74,21 @@ absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text) {
           !s.ok()) {
         return s;
       }
+    } else if (key == "standby") {
+      // A bare "standby" is the form `jleak env` prints.
+      if (kv.second.empty() && !absl::StrContains(item, "=")) {
+        options.standby = true;
+      } else if (absl::Status s = ParseBool(key, value, &options.standby);
+                 !s.ok()) {
+        return s;
+      }
+    } else if (key == "control") {
+      if (value.empty() || value[0] != '/') {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "agent option control: expected an absolute directory, got '",
+            value, "'"));
+      }
+      options.control_dir = std::string(value);
     } else if (key == "gc_wait_ms") {
       int ms = 0;
       if (!absl::SimpleAtoi(value, &ms) || ms < 0 || ms > 600000) {
@@ -85,13 +101,24 @@ absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text) {
           absl::StrCat("unknown agent option '", key, "'"));
     }
   }
-  if (options.out_dir.empty()) {
-    return absl::InvalidArgumentError("agent option out=DIR is required");
+  if (options.out_dir.empty() && !options.standby) {
+    return absl::InvalidArgumentError(
+        "agent option out=DIR is required (or standby)");
+  }
+  if (!options.control_dir.empty() && !options.standby) {
+    return absl::InvalidArgumentError(
+        "agent option control=DIR only applies with standby");
   }
   return options;
 }
 
 std::string FormatAgentOptions(const AgentOptions& options) {
+  if (options.standby) {
+    return absl::StrCat(
+        "standby",
+        options.control_dir.empty() ? "" : ",control=", options.control_dir,
+        options.java_stacks ? "" : ",java_stacks=0");
+  }
   return absl::StrCat(
       "out=", options.out_dir, ",interval=", options.interval_seconds,
       ",gc=", options.force_gc ? 1 : 0, ",gc_wait_ms=", options.gc_wait_ms,

@@ -17,6 +17,15 @@
 //   java_stacks=0|1  Java frames at every sampled allocation, named in
 //                    java-frames.map (default 1; JVM mode only; see
 //                    java_stacks.h)
+//   standby          (JVM mode) no snapshots of its own: the agent waits,
+//                    at no measurable cost, for `jleak attach` / `jleak
+//                    snapshot` requests in its control directory
+//                    (control_protocol.h); out=DIR is then not needed.
+//                    jemalloc runs with prof:true,prof_active:false and
+//                    sampling is switched on only while jleak asks.
+//   control=DIR      standby's control directory (default
+//                    /tmp/jleak-<pid>); `jleak attach --control-dir`
+//                    must name the same one
 //
 // Commas cannot appear in values: the JVM hands the whole string over
 // as-is, and directory names with commas are rare enough to refuse.
@@ -40,10 +49,13 @@ struct AgentOptions {
   bool perf_map = true;
   bool nmt = false;
   bool java_stacks = true;
+  bool standby = false;
+  std::string control_dir;  // standby only; empty: DefaultControlDir
 };
 
-// ParseAgentOptions parses "out=/x,interval=5,gc=1". Unknown keys and bad
-// values are errors: a typo must not silently change what is measured.
+// ParseAgentOptions parses "out=/x,interval=5,gc=1" or "standby". Unknown
+// keys and bad values are errors: a typo must not silently change what is
+// measured.
 absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text);
 
 // FormatAgentOptions is the inverse of ParseAgentOptions; the launcher uses

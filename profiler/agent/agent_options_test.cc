@@ -67,5 +67,34 @@ TEST(ParseAgentOptions, Refusals) {
   EXPECT_FALSE(ParseAgentOptions("out=/x,colour=red").ok());    // unknown
 }
 
+TEST(ParseAgentOptions, StandbyNeedsNoOut) {
+  absl::StatusOr<AgentOptions> o = ParseAgentOptions("standby");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->standby);
+  EXPECT_TRUE(o->out_dir.empty());
+  EXPECT_TRUE(o->control_dir.empty());
+  EXPECT_EQ(FormatAgentOptions(*o), "standby");
+}
+
+TEST(ParseAgentOptions, StandbyWithControlDirRoundTrips) {
+  absl::StatusOr<AgentOptions> o =
+      ParseAgentOptions("standby=1,control=/run/jl,java_stacks=0");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->standby);
+  EXPECT_EQ(o->control_dir, "/run/jl");
+  EXPECT_FALSE(o->java_stacks);
+  absl::StatusOr<AgentOptions> back = ParseAgentOptions(FormatAgentOptions(*o));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->control_dir, "/run/jl");
+  EXPECT_FALSE(back->java_stacks);
+}
+
+TEST(ParseAgentOptions, ControlDirNeedsStandbyAndAnAbsolutePath) {
+  EXPECT_FALSE(ParseAgentOptions("out=/x,control=/run/jl").ok());
+  EXPECT_FALSE(ParseAgentOptions("standby,control=run/jl").ok());
+  EXPECT_FALSE(ParseAgentOptions("standby=maybe").ok());
+  EXPECT_FALSE(ParseAgentOptions("").ok());
+}
+
 }  // namespace
 }  // namespace jleak::agent

@@ -52,6 +52,26 @@ class Jemalloc : public MallocControl {
     return absl::OkStatus();
   }
 
+  absl::Status SetActive(bool active) override {
+    bool value = active;
+    int err = mallctl_("prof.active", nullptr, nullptr, &value, sizeof(value));
+    if (err != 0) {
+      return absl::UnavailableError(
+          absl::StrCat("mallctl prof.active: ", std::strerror(err)));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ResetProfile(int lg_sample) override {
+    size_t lg = static_cast<size_t>(lg_sample);
+    int err = mallctl_("prof.reset", nullptr, nullptr, &lg, sizeof(lg));
+    if (err != 0) {
+      return absl::UnavailableError(
+          absl::StrCat("mallctl prof.reset: ", std::strerror(err)));
+    }
+    return absl::OkStatus();
+  }
+
   JemallocStats Stats() override {
     // Statistics are cached until the epoch advances.
     uint64_t epoch = 1;

@@ -42,6 +42,18 @@ class MallocControl {
   // Dump writes a heap_v2 profile to `path` (mallctl "prof.dump").
   virtual absl::Status Dump(const std::string& path) = 0;
   virtual JemallocStats Stats() = 0;
+  // SetActive switches sampling on or off ("prof.active"); with
+  // prof:true,prof_active:false at start this is what a standby agent
+  // toggles for `jleak attach`.
+  virtual absl::Status SetActive(bool active) {
+    return absl::UnimplementedError("prof.active cannot be set");
+  }
+  // ResetProfile forgets every sample taken so far and samples one
+  // allocation per 2^lg_sample bytes from now on ("prof.reset"): an attach
+  // session starts from an empty profile, not from the last session's.
+  virtual absl::Status ResetProfile(int lg_sample) {
+    return absl::UnimplementedError("prof.reset is not available");
+  }
 };
 
 // FindJemalloc returns the process's jemalloc, or FailedPrecondition saying

@@ -37,12 +37,19 @@ PerfMap::~PerfMap() {
 
 absl::Status PerfMap::Open(const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (file_ != nullptr) std::fclose(file_);
   file_ = std::fopen(path.c_str(), "we");
   if (file_ == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
   }
   return absl::OkStatus();
+}
+
+void PerfMap::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (file_ != nullptr) std::fclose(file_);
+  file_ = nullptr;
 }
 
 void PerfMap::Add(uint64_t start, uint64_t size, absl::string_view name) {

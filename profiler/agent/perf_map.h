@@ -36,7 +36,11 @@ class PerfMap {
   PerfMap& operator=(const PerfMap&) = delete;
   ~PerfMap();
 
+  // Open starts writing to `path` (closing any file opened before: a
+  // standby agent opens one per attach session).
   absl::Status Open(const std::string& path);
+  // Close stops writing; Add drops entries until the next Open.
+  void Close();
   // Add appends an entry (thread-safe; JIT events come from compiler
   // threads). Buffered; Flush makes it visible.
   void Add(uint64_t start, uint64_t size, absl::string_view name);

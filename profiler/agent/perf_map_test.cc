@@ -45,5 +45,27 @@ TEST(PerfMap, OpenFailsInMissingDirectory) {
   map.Add(1, 2, "ignored");  // must not crash
 }
 
+// A standby agent writes one map per attach session: reopening moves the
+// entries to the new file, and after Close nothing is written anywhere.
+TEST(PerfMap, ReopenAndClose) {
+  const std::string dir = std::string(getenv("TEST_TMPDIR"));
+  PerfMap map;
+  ASSERT_TRUE(map.Open(dir + "/a.map").ok());
+  map.Add(0x1000, 0x10, "in_a");
+  ASSERT_TRUE(map.Open(dir + "/b.map").ok());
+  map.Add(0x2000, 0x10, "in_b");
+  map.Close();
+  map.Add(0x3000, 0x10, "nowhere");
+  map.Flush();
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  EXPECT_EQ(read(dir + "/a.map"), "1000 10 in_a\n");
+  EXPECT_EQ(read(dir + "/b.map"), "2000 10 in_b\n");
+}
+
 }  // namespace
 }  // namespace jleak::agent

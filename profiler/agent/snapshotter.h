@@ -47,6 +47,8 @@ class Snapshotter {
 
   int snapshots_written() const;
   bool final_taken() const;
+  // The options it was made with: where its files go, how often.
+  const AgentOptions& options() const { return options_; }
 
   // Warn prints "jleak agent: <message>" on stderr once per message.
   void Warn(const std::string& message);

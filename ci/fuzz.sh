@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# ci/fuzz.sh: the long fuzzing run, beyond the 30 s of each fuzz test in the
+# suite. Runs every fuzzer (or one) for MINUTES, all at once (one process
+# each), starting from its checked-in corpus, then minimizes what it grew
+# (libFuzzer -merge=1) back into testdata/fuzz/<fuzzer>/ so that every CI
+# run starts from there. Prints each fuzzer's exec count and corpus size;
+# any crashing input is copied to testdata/fuzz/regressions/ and the script
+# fails (fix it, keep the input: the fuzz tests replay the corpus).
+#
+#   ci/fuzz.sh [--minutes N] [--target heap_profile|run_metadata]
+# Defaults: 30 minutes, every fuzzer. Commit the changed testdata/fuzz/.
+# BAZEL="bazel --output_base=DIR" builds elsewhere.
+#
+# Fuzzers: heap_profile (//profiler:heap_profile_fuzzer: the heap profile
+# parser and the stack namer) and run_metadata
+# (//harness/analyze:run_metadata_fuzzer: timeline.jsonl, manifest.json,
+# perf maps and Java frame names).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+minutes=30
+targets=(heap_profile run_metadata)
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --minutes) minutes="$2"; shift ;;
+    --target) targets=("$2"); shift ;;
+    *) echo "usage: $0 [--minutes N] [--target heap_profile|run_metadata]" >&2; exit 2 ;;
+  esac
+  shift
+done
+read -r -a bazel_cmd <<< "${BAZEL:-bazel}"
+
+declare -A label=(
+  [heap_profile]=//profiler:heap_profile_fuzzer
+  [run_metadata]=//harness/analyze:run_metadata_fuzzer
+)
+labels=()
+for t in "${targets[@]}"; do
+  [[ -n "${label[$t]:-}" ]] || { echo "fuzz: unknown fuzzer '$t'" >&2; exit 2; }
+  labels+=("${label[$t]}")
+done
+"${bazel_cmd[@]}" build --ui_event_filters=-info --noshow_progress "${labels[@]}"
+bin="$("${bazel_cmd[@]}" info bazel-bin 2>/dev/null)"
+
+tmp="$(mktemp -d /tmp/jleak-fuzz.XXXXXX)"
+trap 'rm -rf "${tmp}"' EXIT
+pids=()
+for t in "${targets[@]}"; do
+  fuzzer="${bin}/${label[$t]#//}"; fuzzer="${fuzzer/://}"
+  mkdir -p "${tmp}/${t}/work" "${tmp}/${t}/artifacts" "testdata/fuzz/${t}"
+  cp "testdata/fuzz/${t}"/* "${tmp}/${t}/work/" 2>/dev/null || true
+  if [[ "${t}" == "heap_profile" ]]; then
+    cp testdata/profiles/*/*.heap "${tmp}/${t}/work/"
+  fi
+  echo "fuzz: ${t}: ${minutes} min from $(ls "testdata/fuzz/${t}" | wc -l) corpus inputs" >&2
+  "${fuzzer}" -max_total_time=$((minutes * 60)) -timeout=10 \
+    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+    -artifact_prefix="${tmp}/${t}/artifacts/" "${tmp}/${t}/work" \
+    >"${tmp}/${t}/log" 2>&1 &
+  pids+=($!)
+done
+status=0
+for i in "${!targets[@]}"; do
+  wait "${pids[$i]}" || status=1
+done
+
+crashes=0
+for t in "${targets[@]}"; do
+  fuzzer="${bin}/${label[$t]#//}"; fuzzer="${fuzzer/://}"
+  log="${tmp}/${t}/log"
+  runs="$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "${log}" | grep -oE '[0-9]+$' || true)"
+  [[ -n "${runs}" ]] || runs="$(grep -oE 'Done [0-9]+ runs' "${log}" | grep -oE '[0-9]+' || echo '?')"
+  cov="$(grep -E '^#[0-9]+' "${log}" | tail -n 1 | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)"
+  # Keep only what adds coverage: merge the old corpus and the grown one
+  # into a fresh directory, which replaces the checked-in one.
+  mkdir -p "${tmp}/${t}/merged"
+  "${fuzzer}" -merge=1 -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "${tmp}/${t}/merged" "testdata/fuzz/${t}" "${tmp}/${t}/work" \
+    >"${tmp}/${t}/merge.log" 2>&1 || true
+  if [[ -n "$(ls -A "${tmp}/${t}/merged")" ]]; then
+    rm -f "testdata/fuzz/${t}"/*
+    cp "${tmp}/${t}/merged"/* "testdata/fuzz/${t}/"
+  fi
+  echo "fuzz: ${t}: ${runs} inputs run in ${minutes} min (${cov:-no coverage line}); corpus now $(ls "testdata/fuzz/${t}" | wc -l) inputs" >&2
+  for a in "${tmp}/${t}/artifacts"/*; do
+    [[ -e "${a}" ]] || continue
+    crashes=$((crashes + 1))
+    mkdir -p testdata/fuzz/regressions
+    cp "${a}" "testdata/fuzz/regressions/${t}-$(basename "${a}")"
+    echo "fuzz: ${t}: CRASH: testdata/fuzz/regressions/${t}-$(basename "${a}")" >&2
+    grep -m 3 -E 'ERROR|runtime error|terminate|SUMMARY' "${log}" >&2 || true
+  done
+done
+if [[ "${crashes}" -gt 0 || "${status}" -ne 0 ]]; then
+  echo "fuzz: ${crashes} crashing input(s); see above" >&2
+  exit 1
+fi

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# harness/cli/bench_attach.sh: what `jleak attach` costs while it samples,
+# and that the cost goes away when it ends. ChurnRate (bench/ChurnRate.java)
+# runs for 20 + DURATION + 25 s under `jleak env`'s standby settings; at
+# t=20 s `jleak attach --duration DURATION` samples it (the run's defaults:
+# 512 KiB sampling, a forced GC and snapshot every DURATION/30 s, within
+# 2-10 s). A second ChurnRate under plain jemalloc (profiling off) runs
+# beside it all along, so both see the same neighbours on this shared
+# machine. Prints, for before, during and after the attach, the ratio of
+# the plain run's rate to the standby run's (>1: slower than plain
+# jemalloc), the attach's verdict line (the workload is healthy: clean
+# expected) and whether the JVM was still running at the end. REPEAT runs.
+#
+#   harness/cli/bench_attach.sh [DURATION] [REPEAT]    # defaults: 30 s, 3
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+duration="${1:-30}"; repeat="${2:-3}"
+read -r -a bazel_cmd <<< "${BAZEL:-bazel}"
+"${bazel_cmd[@]}" build --ui_event_filters=-info --noshow_progress //harness:jleak
+bin="$("${bazel_cmd[@]}" info bazel-bin 2>/dev/null)"
+jleak="${bin}/harness/jleak"
+jemalloc="${bin}/profiler/lib/libjemalloc.so.2"
+java="$(readlink -f "$(command -v java)")"
+tmp="$(mktemp -d /tmp/jleak-attach-bench.XXXXXX)"
+pid=""; ref=""
+trap '[[ -n "${pid}" ]] && kill "${pid}" 2>/dev/null; [[ -n "${ref}" ]] && kill "${ref}" 2>/dev/null; rm -rf "${tmp}"' EXIT
+"${java%/java}/javac" -d "${tmp}" "$(pwd)/harness/cli/bench/ChurnRate.java"
+mapfile -t vars < <("${jleak}" env --format shell | sed -n 's/^export //p' | tr -d "'")
+total=$((20 + duration + 25))
+
+rate() {  # FILE FROM TO: rounds/s between the report lines in [FROM, TO]
+  awk -v a="$2" -v b="$3" '/^churnrate t=/ { split($2, t, "="); split($3, r, "=");
+      if (t[2] >= a && t0 == "") { t0 = t[2]; r0 = r[2] }
+      if (t[2] <= b) { t1 = t[2]; r1 = r[2] } }
+    END { printf "%.2f", (r1 - r0) / (t1 - t0) }' "$1"
+}
+
+for ((i = 1; i <= repeat; i++)); do
+  out="${tmp}/run${i}"
+  env "${vars[@]}" "${java}" -Xmx256m -XX:-UsePerfData -cp "${tmp}" ChurnRate "${total}" \
+    >"${out}.jvm" 2>&1 &
+  pid=$!
+  env LD_PRELOAD="${jemalloc}" "${java}" -Xmx256m -XX:-UsePerfData -cp "${tmp}" ChurnRate "${total}" \
+    >"${out}.ref" 2>&1 &
+  ref=$!
+  sleep 20
+  set +e
+  "${jleak}" attach --duration "${duration}" --out "${out}" "${pid}" >"${out}.stdout" 2>"${out}.stderr"
+  code=$?
+  set -e
+  # The attach's window as the workload's own clock saw it.
+  end_attach="$(awk '/^churnrate t=/ { split($2, t, "="); last = t[2] } END { print last }' "${out}.jvm")"
+  sleep 23
+  alive=no; kill -0 "${pid}" 2>/dev/null && alive=yes
+  wait "${pid}" "${ref}" || true
+  pid=""; ref=""
+  after_from="$(awk -v e="${end_attach}" 'BEGIN { print e + 2 }')"
+  ratio() {  # FROM TO: plain's rate / standby's rate in [FROM, TO]
+    awk -v p="$(rate "${out}.ref" "$1" "$2")" -v q="$(rate "${out}.jvm" "$1" "$2")" 'BEGIN { printf "%.3f", p / q }'
+  }
+  printf 'run %d: slower than plain jemalloc by: before %sx, during the attach %sx, after %sx; attach exit %d; JVM running after: %s\n' \
+    "${i}" "$(ratio 5 19)" "$(ratio 21 "${end_attach}")" "$(ratio "${after_from}" $((total - 1)))" "${code}" "${alive}"
+  head -n 1 "${out}.stdout" | cut -c1-160
+done

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The container case of `jleak attach`, as docs/production.md shows it: a
+# JVM in its own PID namespace (PID 1 there) and mount namespace with a
+# private /tmp, started with `jleak env`'s settings, and jleak attaching
+# from outside, where the JVM's files are only reachable through
+# /proc/PID/root:
+#
+#   unshare --pid --fork --mount-proc sh -c 'mount -t tmpfs tmpfs /tmp &&
+#       exec java ...'                       # the "container"
+#   jleak attach --duration 7 HOST_PID       # from the host
+#
+# 1. standby agent loaded at start: the leak is named, the JVM runs on;
+# 2. jemalloc only (no agent at start): the agent (and any library it needs
+#    that the container lacks) is copied into the container's /tmp and
+#    loaded through HotSpot's attach socket there; the leak is named.
+# Needs root (unshare); files the JVM needs are staged in /dev/shm, outside
+# the /tmp that the "container" hides.
+set -euo pipefail
+
+if [[ $# -ne 4 ]]; then
+  echo "usage: $0 JLEAK JAVA JNI_MALLOC_JAR COMMON_JAR" >&2
+  exit 2
+fi
+jleak="$(readlink -f "$1")"; java="$(readlink -f "$2")"
+leak_jar="$(readlink -f "$3")"; common="$(dirname "$(readlink -f "$4")")"
+root="${TEST_TMPDIR:-$(mktemp -d)}/pidns"
+mkdir -p "${root}"
+cd "${root}"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+[[ "$(id -u)" -eq 0 ]] || fail "needs root: unshare --pid --mount"
+unshare --pid --fork --mount-proc true ||
+  fail "unshare --pid --fork --mount-proc is not permitted here"
+
+stage="$(mktemp -d /dev/shm/jleak-pidns.XXXXXX)"
+upid=""
+cleanup() {
+  [[ -n "${upid}" ]] && kill -9 "${upid}" 2>/dev/null || true
+  rm -rf "${stage}"
+}
+trap cleanup EXIT
+eval "$("${jleak}" env --format shell)"
+jemalloc="${LD_PRELOAD}"; agent="${JAVA_TOOL_OPTIONS#-agentpath:}"; agent="${agent%%=*}"
+unset LD_PRELOAD MALLOC_CONF JAVA_TOOL_OPTIONS
+cp "${jemalloc}" "${stage}/libjemalloc.so.2"
+cp "${agent}" "${stage}/libjleak_agent.so"
+cp "${leak_jar}" "${common}/workload.jar" "${common}/args.jar" "$(dirname "${leak_jar}")/libjni_malloc.so" "${stage}/"
+chmod -R a+rX "${stage}"
+
+# container NAME MODE: starts the JVM in new PID and mount namespaces with
+# a private /tmp; MODE "standby" (jleak env) or "jemalloc" (prof:true,
+# no agent). Sets $upid (unshare) and $jpid (the JVM, as seen here).
+container() {
+  local name="$1" mode="$2" env
+  if [[ "${mode}" == standby ]]; then
+    env="$("${jleak}" env --format shell --jemalloc "${stage}/libjemalloc.so.2" --agent "${stage}/libjleak_agent.so")"
+  else
+    env="export LD_PRELOAD=${stage}/libjemalloc.so.2 MALLOC_CONF=prof:true,prof_active:false"
+  fi
+  unshare --pid --fork --mount-proc sh -c "
+    mount -t tmpfs tmpfs /tmp || exit 3
+    ${env}
+    exec '${java}' -Xmx128m -cp '${stage}/jni_malloc.jar:${stage}/workload.jar:${stage}/args.jar' \
+      -Djava.library.path='${stage}' jleak.leakers.JniMalloc --rate 2000000 --duration 600" \
+    >"${root}/${name}.jvm.out" 2>&1 &
+  upid=$!
+  jpid=""
+  for _ in $(seq 50); do
+    jpid="$(cat "/proc/${upid}/task/${upid}/children" 2>/dev/null | awk '{print $1}')"
+    [[ -n "${jpid}" ]] && break
+    sleep 0.1
+  done
+  [[ -n "${jpid}" ]] || fail "${name}: no JVM under unshare"
+  sleep 4
+  kill -0 "${jpid}" || { cat "${root}/${name}.jvm.out" >&2; fail "${name}: the JVM did not start"; }
+  [[ "$(awk '/^NSpid:/ {print $NF}' "/proc/${jpid}/status")" == 1 ]] ||
+    fail "${name}: the JVM is not PID 1 in its namespace"
+  [[ ! -e /tmp/jleak-1 ]] || fail "${name}: /tmp/jleak-1 exists outside the container"
+}
+
+attach() {  # NAME WANT_EXIT args...
+  local name="$1" want="$2"; shift 2
+  set +e
+  "${jleak}" "$@" >"${root}/${name}.stdout" 2>"${root}/${name}.stderr"
+  local got=$?
+  set -e
+  echo "--- ${name}: exit ${got}"; cat "${root}/${name}.stderr"
+  [[ ${got} -eq ${want} ]] || { cat "${root}/${name}.stdout" >&2; fail "${name}: exit ${got}, want ${want}"; }
+}
+
+# 1. Standby agent from the start.
+container standby standby
+attach standby 1 attach --duration 7 --interval 1 --out "${root}/standby" "${jpid}"
+grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak from jleak\.leakers\.JniMalloc\.leak' standby.stdout ||
+  { cat standby.stdout >&2; fail "standby: the site is not named"; }
+python3 - "${root}/standby" "${jpid}" <<'PY' || fail "standby: manifest target"
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+t = m["target"]
+assert t["ns_pid"] == 1 and t["pid"] == int(sys.argv[2]), t
+assert t["root"] == "/proc/%s/root" % sys.argv[2], t
+assert t["control_dir"] == "/tmp/jleak-1", t
+PY
+kill -0 "${jpid}" || fail "standby: the JVM did not survive"
+[[ -d "/proc/${jpid}/root/tmp/jleak-1" ]] || fail "standby: no control directory in the container's /tmp"
+kill -9 "${upid}"; wait "${upid}" 2>/dev/null || true; upid=""
+
+# 2. No agent at start: loaded through the container's attach socket.
+container dynamic jemalloc
+attach dynamic 1 attach --duration 7 --interval 1 --out "${root}/dynamic" "${jpid}"
+grep -q 'loaded it through HotSpot' dynamic.stderr || fail "dynamic: agent not loaded at attach"
+grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak' dynamic.stdout ||
+  { cat dynamic.stdout >&2; fail "dynamic: the site is not named"; }
+[[ -f "/proc/${jpid}/root/tmp/jleak-1/lib/libjleak_agent.so" ]] ||
+  fail "dynamic: the agent was not copied into the container"
+grep -q 'libjleak_agent.so' "/proc/${jpid}/maps" || fail "dynamic: agent not mapped"
+kill -0 "${jpid}" || fail "dynamic: the JVM did not survive"
+echo PASS

@@ -1,0 +1,112 @@
+// File: agent_client.h
+//
+// jleak's side of the standby agent's control directory
+// (profiler/agent/control_protocol.h): `jleak attach` and `jleak snapshot`
+// open it, hold its lock, send one request at a time and copy the
+// agent's output out of the target's file system.
+//
+//   absl::StatusOr<std::unique_ptr<AgentClient>> c =
+//       AgentClient::Connect(target, "/tmp/jleak-1");
+//   agent::ControlRequest r = (*c)->NewRequest(agent::ControlAction::kSession);
+//   (*c)->Send(r);  (*c)->WaitForAnswer(r, 10, false);
+//   ... (*c)->CopyOut(r, "/local/dir") ... (*c)->RequestFinal(r) ...
+//
+// Paths inside the target are as the target sees them; the client reaches
+// them through TargetProcess::HostPath. What it creates there is owned by
+// the target's user (chown when jleak runs as root), mode 0700, so the
+// agent, and nobody else, can use it.
+
+#ifndef JLEAK_HARNESS_RUN_AGENT_CLIENT_H_
+#define JLEAK_HARNESS_RUN_AGENT_CLIENT_H_
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "harness/run/target_process.h"
+#include "nlohmann/json.hpp"
+#include "profiler/agent/control_protocol.h"
+
+namespace jleak {
+
+class AgentClient {
+ public:
+  // Connect makes the control directory if needed (or checks the one
+  // there: a directory, not a link, owned by the target's user or root,
+  // mode 0700) and takes its lock. FailedPrecondition when another jleak
+  // holds it (the message names the lock).
+  static absl::StatusOr<std::unique_ptr<AgentClient>> Connect(
+      const TargetProcess& target, const std::string& control_dir);
+  ~AgentClient();  // drops the lock (the agent ends a session it sees go)
+  AgentClient(const AgentClient&) = delete;
+  AgentClient& operator=(const AgentClient&) = delete;
+
+  const std::string& control_dir() const { return control_dir_; }
+
+  // NewRequest: a request with a fresh id and its output directory
+  // (<control>/s-<id>), made empty and owned by the target's user.
+  absl::StatusOr<agent::ControlRequest> NewRequest(agent::ControlAction action);
+
+  // Send writes the request file (atomically). Only one at a time.
+  absl::Status Send(const agent::ControlRequest& request);
+
+  // Answer: the agent's agent.json for `request`, once it has written one
+  // (with `finished` true when `finished` is asked).
+  std::optional<nlohmann::json> Answer(const agent::ControlRequest& request,
+                                       bool finished) const;
+
+  // WaitForAnswer polls Answer until `timeout_s`, giving up early when the
+  // target is gone. DeadlineExceeded / Aborted (the process exited).
+  absl::StatusOr<nlohmann::json> WaitForAnswer(
+      const agent::ControlRequest& request, bool finished, double timeout_s);
+
+  // RequestFinal asks for the session's final snapshot.
+  absl::Status RequestFinal(const agent::ControlRequest& request);
+
+  // CopyOut copies the request's output into `local_dir`: snapshot files
+  // not copied yet (they never change once listed in timeline.jsonl), and
+  // the small files (timeline, agent.json, maps) again each time. Returns
+  // how many snapshot files were copied in all.
+  int CopyOut(const agent::ControlRequest& request,
+              const std::string& local_dir);
+
+  // Cleanup removes the request's output directory and any request file
+  // the agent did not take.
+  void Cleanup(const agent::ControlRequest& request);
+
+  // Abandon removes the control directory (lock, agent copy and all) and
+  // drops the lock: for a JVM in which no agent can ever answer (it
+  // refused to load) or that has exited. The client is unusable after.
+  void Abandon();
+
+  // PrepareAgentCopy puts libjleak_agent.so and the shared libraries it
+  // needs that the target's root does not have into <control>/lib, for a
+  // JVM in another mount namespace; returns the agent's path as the
+  // target sees it.
+  absl::StatusOr<std::string> PrepareAgentCopy(const std::string& agent);
+
+ private:
+  AgentClient(TargetProcess target, std::string control_dir, int lock_fd)
+      : target_(std::move(target)),
+        control_dir_(std::move(control_dir)),
+        lock_fd_(lock_fd) {}
+  // Own gives a file or directory made for the agent to the target's user.
+  void Own(const std::string& host_path) const;
+
+  TargetProcess target_;
+  std::string control_dir_;  // as the target sees it
+  int lock_fd_;
+  std::set<std::string> copied_;
+};
+
+// SharedLibraryDeps lists the shared libraries `file` needs, as resolved
+// on this machine (ldd): soname -> path.
+std::vector<std::pair<std::string, std::string>> SharedLibraryDeps(
+    const std::string& file);
+
+}  // namespace jleak
+
+#endif  // JLEAK_HARNESS_RUN_AGENT_CLIENT_H_
