@@ -112,7 +112,29 @@ jvm Java_java_*
 jvm Java_javax_*
 jvm Java_jdk_*
 jvm Java_sun_*
-jvm Java_com_sun_*
+# (JDK code under com.sun is listed by package: com.sun.jna, JavaMail's
+# com.sun.mail and the JAXB RI's com.sun.xml.bind are libraries, not the JDK.)
+jvm Java_com_sun_accessibility_*
+jvm Java_com_sun_beans_*
+jvm Java_com_sun_crypto_*
+jvm Java_com_sun_imageio_*
+jvm Java_com_sun_jarsigner_*
+jvm Java_com_sun_java_*
+jvm Java_com_sun_jdi_*
+jvm Java_com_sun_jmx_*
+jvm Java_com_sun_jndi_*
+jvm Java_com_sun_management_*
+jvm Java_com_sun_media_*
+jvm Java_com_sun_naming_*
+jvm Java_com_sun_net_*
+jvm Java_com_sun_nio_*
+jvm Java_com_sun_org_*
+jvm Java_com_sun_rowset_*
+jvm Java_com_sun_security_*
+jvm Java_com_sun_source_*
+jvm Java_com_sun_swing_*
+jvm Java_com_sun_tools_*
+jvm Java_com_sun_xml_internal_*
 jvm JVM_*
 jvm JNU_*
 # The JDK's own native libraries (lib/*.so of the JDK), whose internal
@@ -151,7 +173,30 @@ jvm java.*
 jvm javax.*
 jvm jdk.*
 jvm sun.*
-jvm com.sun.*
+# The JDK's com.sun packages (JDK 17's runtime image), not every com.sun:
+# JNA (com.sun.jna) and others are third-party libraries.
+jvm com.sun.accessibility.*
+jvm com.sun.beans.*
+jvm com.sun.crypto.*
+jvm com.sun.imageio.*
+jvm com.sun.jarsigner.*
+jvm com.sun.java.*
+jvm com.sun.java_cup.*
+jvm com.sun.jdi.*
+jvm com.sun.jmx.*
+jvm com.sun.jndi.*
+jvm com.sun.management.*
+jvm com.sun.media.*
+jvm com.sun.naming.*
+jvm com.sun.net.*
+jvm com.sun.nio.*
+jvm com.sun.org.*
+jvm com.sun.rowset.*
+jvm com.sun.security.*
+jvm com.sun.source.*
+jvm com.sun.swing.*
+jvm com.sun.tools.*
+jvm com.sun.xml.internal.*
 )";
 
 // What a frame is; see the file comment. Allocator frames are trimmed

@@ -125,6 +125,21 @@ TEST(FrameFilterTest, ClassifiesRuntimeJvmAndUserFrames) {
             FrameKind::kUser);
   // Module rules need a module path: a Java frame is never "libjvm.so".
   EXPECT_EQ(f.Classify("libjvm.so", "[java]"), FrameKind::kUser);
+  // com.sun is the JDK's only in the packages the JDK ships; JNA and
+  // other libraries under com.sun are users' code.
+  EXPECT_EQ(f.Classify("com.sun.crypto.provider.CipherCore.init", "[java]"),
+            FrameKind::kJvm);
+  EXPECT_EQ(f.Classify("Java_com_sun_management_internal_Flag_getFlags",
+                       "/usr/lib/jvm/x/lib/libmanagement_ext.so"),
+            FrameKind::kJvm);
+  EXPECT_EQ(f.Classify("com.sun.jna.Native.malloc", "[java]"),
+            FrameKind::kUser);
+  EXPECT_EQ(f.Classify("Java_com_sun_jna_Native_malloc",
+                       "/usr/lib/x86_64-linux-gnu/jni/libjnidispatch.so"),
+            FrameKind::kUser);
+  EXPECT_EQ(f.Classify("com.sun.xml.bind.v2.runtime.JAXBContextImpl.<init>",
+                       "[java]"),
+            FrameKind::kUser);
 }
 
 TEST(FrameFilterTest, UserRulesAddKindsAndWinOverRuntime) {
