@@ -386,13 +386,8 @@ absl::StatusOr<LoadedSeries> LoadSeries(
       },
       progress);
   if (!st.ok()) return st;
-  series.time_source = plan->time_source;
-  series.timeline = std::move(plan->timeline);
-  series.perf_map_path = std::move(plan->perf_map_path);
-  series.java_frames_map_path = std::move(plan->java_frames_map_path);
-  series.command = std::move(plan->command);
-  series.build_ids = std::move(plan->build_ids);
-  series.warnings = std::move(plan->warnings);
+  static_cast<SeriesContext&>(series) =
+      std::move(static_cast<SeriesContext&>(*plan));
   return series;
 }
 

@@ -39,16 +39,22 @@
 
 namespace jleak {
 
-struct LoadedSeries {
-  std::vector<SnapshotInput> snapshots;  // ordered, times from t = 0
+// What PlanSeries learns of a series besides its snapshots: how they are
+// timed, and what lies beside them.
+struct SeriesContext {
   TimeSource time_source = TimeSource::kSequence;
-  std::vector<TimelinePoint> timeline;  // same time base
+  std::vector<TimelinePoint> timeline;  // same time base as the snapshots
   std::string perf_map_path;            // found beside the snapshots
   std::string java_frames_map_path;     // likewise (java_frame.h)
   std::string command;                  // from manifest.json, if any
   // Module path -> build-id recorded at run time (manifest.json).
   absl::flat_hash_map<std::string, std::string> build_ids;
   std::vector<std::string> warnings;
+};
+
+// A series read into memory (LoadSeries).
+struct LoadedSeries : SeriesContext {
+  std::vector<SnapshotInput> snapshots;  // ordered, times from t = 0
 };
 
 // SnapshotName is what a .heap file name says about its origin.
@@ -68,16 +74,8 @@ std::string FindPerfMapBeside(const std::string& snapshot_path);
 std::string FindJavaFramesMapBeside(const std::string& snapshot_path);
 
 // A series found and ordered, its snapshots not yet read.
-struct SeriesPlan {
+struct SeriesPlan : SeriesContext {
   std::vector<SnapshotMeta> snapshots;  // ordered, times from t = 0
-  TimeSource time_source = TimeSource::kSequence;
-  std::vector<TimelinePoint> timeline;  // same time base
-  std::string perf_map_path;            // found beside the snapshots
-  std::string java_frames_map_path;     // likewise (java_frame.h)
-  std::string command;                  // from manifest.json, if any
-  // Module path -> build-id recorded at run time (manifest.json).
-  absl::flat_hash_map<std::string, std::string> build_ids;
-  std::vector<std::string> warnings;
 };
 
 // PlanSeries finds and orders `inputs`: one directory, or any number of

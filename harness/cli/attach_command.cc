@@ -46,6 +46,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "harness/cli/analyze_command.h"
+#include "harness/cli/build_ids.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/subcommand.h"
 #include "harness/io/file_io.h"
@@ -233,27 +234,15 @@ absl::Status CheckAnswer(const nlohmann::json& answer, int pid) {
       absl::StrCat("the agent in JVM ", pid, " refused: ", reason));
 }
 
-// ModuleBuildIds: GNU build-ids of the executable modules of the last
-// snapshot, read through the target's root while it still runs.
-std::map<std::string, std::string> ModuleBuildIds(const std::string& dir,
-                                                  const TargetProcess& t) {
-  std::map<std::string, std::string> ids;
-  std::vector<SnapshotEntry> timeline = ParseTimeline(
-      ReadFileToString(dir + "/timeline.jsonl").value_or(std::string()));
-  for (auto e = timeline.rbegin(); e != timeline.rend(); ++e) {
-    if (!e->dumped) continue;
-    absl::StatusOr<std::string> text = ReadFileToString(dir + "/" + e->file);
-    if (!text.ok()) continue;
-    absl::StatusOr<HeapProfile> profile = ParseHeapProfile(*text, e->file);
-    if (!profile.ok()) continue;
-    for (const Mapping& m : profile->mappings) {
-      if (!m.is_file() || !m.executable() || ids.count(m.path)) continue;
-      absl::StatusOr<std::string> id = ReadElfBuildId(t.HostPath(m.path));
-      if (id.ok()) ids[m.path] = *id;
-    }
-    break;
-  }
-  return ids;
+// BuildIds: the modules' build-ids (build_ids.h), read through the
+// target's root while it still runs.
+std::map<std::string, std::string> BuildIds(const std::string& dir,
+                                            const TargetProcess& t) {
+  return ModuleBuildIds(
+      dir,
+      ParseTimeline(
+          ReadFileToString(dir + "/timeline.jsonl").value_or(std::string())),
+      [&t](const std::string& p) { return t.HostPath(p); });
 }
 
 nlohmann::ordered_json TargetJson(const Connected& c) {
@@ -402,7 +391,7 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
     nlohmann::json aj = nlohmann::json::parse(*a, nullptr, false);
     if (!aj.is_discarded()) m["agent"] = aj;
   }
-  if (!exited) m["build_ids"] = ModuleBuildIds(s.out_dir, t);
+  if (!exited) m["build_ids"] = BuildIds(s.out_dir, t);
   std::string message;
   int code = kExitOk;
   if (exited) {
@@ -568,7 +557,7 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
                    {"force_gc", !s.no_gc}};
   m["target"] = TargetJson(*c);
   m["agent"] = *answer;
-  m["build_ids"] = ModuleBuildIds(s.out_dir, t);
+  m["build_ids"] = BuildIds(s.out_dir, t);
   m["state"] = kind == "final" ? "finished" : "collecting";
   if (absl::Status st = WriteJson(manifest_path, m); !st.ok()) {
     client.Cleanup(*r);

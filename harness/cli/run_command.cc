@@ -31,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "harness/cli/analyze_command.h"
+#include "harness/cli/build_ids.h"
 #include "harness/cli/subcommand.h"
 #include "harness/io/file_io.h"
 #include "harness/run/launch_env.h"
@@ -60,28 +61,6 @@ constexpr int64_t kMaxWorkloadLogBytes = int64_t{256} << 20;
 
 void Say(const std::string& line) {
   std::fprintf(stderr, "jleak run: %s\n", line.c_str());
-}
-
-// ModuleBuildIds reads the GNU build-id of every executable file-backed
-// module in the last dumped snapshot's MAPPED_LIBRARIES, while those files
-// are still the ones the workload ran. Modules without one are skipped.
-std::map<std::string, std::string> ModuleBuildIds(
-    const std::string& dir, const std::vector<SnapshotEntry>& snapshots) {
-  std::map<std::string, std::string> ids;
-  for (auto e = snapshots.rbegin(); e != snapshots.rend(); ++e) {
-    if (!e->dumped) continue;
-    absl::StatusOr<std::string> text = ReadFileToString(dir + "/" + e->file);
-    if (!text.ok()) continue;
-    absl::StatusOr<HeapProfile> profile = ParseHeapProfile(*text, e->file);
-    if (!profile.ok()) continue;
-    for (const Mapping& m : profile->mappings) {
-      if (!m.is_file() || !m.executable() || ids.count(m.path)) continue;
-      absl::StatusOr<std::string> id = ReadElfBuildId(m.path);
-      if (id.ok()) ids[m.path] = *id;
-    }
-    break;
-  }
-  return ids;
 }
 
 // The agent appends to timeline.jsonl while the workload runs; before its
@@ -401,7 +380,8 @@ int RunWorkload(LaunchSettings settings) {
                             : nlohmann::json();
   if (r.agent.is_discarded()) r.agent = nullptr;
   r.snapshots = ReadTimeline(dir);
-  r.build_ids = ModuleBuildIds(dir, r.snapshots);
+  r.build_ids =
+      ModuleBuildIds(dir, r.snapshots, [](const std::string& p) { return p; });
   int dumped = 0;
   for (const SnapshotEntry& e : r.snapshots) {
     if (e.dumped && Exists(dir + "/" + e.file)) ++dumped;

@@ -1,0 +1,87 @@
+// File: build_ids_test.cc
+
+#include "harness/cli/build_ids.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "gtest/gtest.h"
+#include "harness/io/file_io.h"
+#include "profiler/elf_symbolizer.h"
+
+namespace jleak {
+namespace {
+
+// Debian builds every library with a GNU build-id.
+constexpr char kLibc[] = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+constexpr char kLibm[] = "/usr/lib/x86_64-linux-gnu/libm.so.6";
+
+// A heap profile with no samples and these MAPPED_LIBRARIES lines.
+std::string ProfileMapping(const std::string& maps) {
+  return "heap_v2/524288\n  t*: 0: 0 [0: 0]\n\nMAPPED_LIBRARIES:\n" + maps;
+}
+
+std::string Exec(const std::string& path) {
+  return "7f0000000000-7f0000100000 r-xp 00000000 fe:00 1 " + path + "\n";
+}
+
+class ModuleBuildIdsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::string(std::getenv("TEST_TMPDIR"));
+    libc_id_ = ReadElfBuildId(kLibc).value();
+  }
+  void Write(const std::string& name, const std::string& text) {
+    ASSERT_TRUE(WriteFileAtomically(dir_ + "/" + name, text).ok());
+  }
+  static SnapshotEntry Entry(const std::string& file, bool dumped) {
+    SnapshotEntry e;
+    e.file = file;
+    e.dumped = dumped;
+    return e;
+  }
+  static std::string Same(const std::string& p) { return p; }
+
+  std::string dir_;
+  std::string libc_id_;
+};
+
+TEST_F(ModuleBuildIdsTest, ReadsTheLastDumpedSnapshotsExecutableModules) {
+  Write("a.heap", ProfileMapping(Exec(kLibm)));
+  Write("b.heap",
+        ProfileMapping(Exec(kLibc) +
+                       "7f0000200000-7f0000300000 rw-p 00000000 fe:00 2 " +
+                       kLibm + "\n" + Exec("/no/such/lib.so")));
+  std::map<std::string, std::string> ids = ModuleBuildIds(
+      dir_,
+      {Entry("a.heap", true), Entry("b.heap", true), Entry("c.heap", false)},
+      Same);
+  // Only b.heap's: libm is mapped there but not executable, the missing
+  // file has no id, a.heap is older and c.heap was never written.
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids[kLibc], libc_id_);
+  EXPECT_EQ(libc_id_.find_first_not_of("0123456789abcdef"), std::string::npos);
+}
+
+TEST_F(ModuleBuildIdsTest, OpensFilesWhereTheProcessSawThemKeyedByItsPath) {
+  // A container's /lib/libc.so.6 is read on the host at another path.
+  Write("d.heap", ProfileMapping(Exec("/container/libc.so.6")));
+  std::map<std::string, std::string> ids =
+      ModuleBuildIds(dir_, {Entry("d.heap", true)}, [](const std::string& p) {
+        return p == "/container/libc.so.6" ? std::string(kLibc) : p;
+      });
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids["/container/libc.so.6"], libc_id_);
+}
+
+TEST_F(ModuleBuildIdsTest, NothingWhenNoSnapshotCanBeRead) {
+  Write("bad.heap", "not a heap profile\n");
+  EXPECT_TRUE(
+      ModuleBuildIds(
+          dir_, {Entry("missing.heap", true), Entry("bad.heap", true)}, Same)
+          .empty());
+}
+
+}  // namespace
+}  // namespace jleak
