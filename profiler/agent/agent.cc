@@ -756,29 +756,34 @@ std::shared_ptr<Snapshotter> NewSnapshotter(AgentState& s,
                                        [raw] { raw->perf_map.Flush(); });
 }
 
-// StartSampling: an empty profile sampled every 2^lg_sample bytes from now.
-// One allocation of 16 sampling periods is made and held until
-// StopSampling: it is sampled but for a chance of e^-16, so the profiles of
-// a JVM that keeps nothing it allocates during the session (a healthy
-// service) still hold a sample, and read as "nothing grew" rather than as
-// "profiling was off". Its pages are never touched: address space only.
-absl::Status StartSampling(AgentState& s, int lg_sample) {
-  if (absl::Status st = s.jemalloc->ResetProfile(lg_sample); !st.ok()) {
-    return st;
-  }
-  if (absl::Status st = s.jemalloc->SetActive(true); !st.ok()) return st;
-  if (s.sampling_marker == nullptr) {
-    s.sampling_marker = std::malloc(size_t{1} << std::min(lg_sample + 4, 26));
-  }
-  return absl::OkStatus();
-}
-
+// StopSampling: sampling off, the marker below freed.
 void StopSampling(AgentState& s) {
   if (absl::Status st = s.jemalloc->SetActive(false); !st.ok()) {
     Say(absl::StrCat("could not turn sampling off: ", st.message()));
   }
   std::free(s.sampling_marker);
   s.sampling_marker = nullptr;
+}
+
+// StartSampling: an empty profile sampled every 2^lg_sample bytes from now.
+// One allocation of 16 sampling periods is made and held until
+// StopSampling: it is sampled but for a chance of e^-16, so the profiles of
+// a JVM that keeps nothing it allocates during the session (a healthy
+// service) still hold a sample, and read as "nothing grew" rather than as
+// "profiling was off". Its pages are never touched: address space only.
+// On failure sampling is left off, and the error says so.
+absl::Status StartSampling(AgentState& s, int lg_sample) {
+  absl::Status st = s.jemalloc->ResetProfile(lg_sample);
+  if (st.ok()) st = s.jemalloc->SetActive(true);
+  if (!st.ok()) {
+    StopSampling(s);
+    return absl::Status(st.code(),
+                        absl::StrCat("cannot start sampling: ", st.message()));
+  }
+  if (s.sampling_marker == nullptr) {
+    s.sampling_marker = std::malloc(size_t{1} << std::min(lg_sample + 4, 26));
+  }
+  return absl::OkStatus();
 }
 
 // ServeSession: `jleak attach`. Sampling is on only inside this function.
@@ -801,9 +806,7 @@ void ServeSession(AgentState& s, JNIEnv* env, const ControlRequest& r) {
     return;
   }
   if (absl::Status st = StartSampling(s, r.lg_sample); !st.ok()) {
-    StopSampling(s);
-    WriteAgentReport(s, *snap, true,
-                     absl::StrCat("cannot start sampling: ", st.message()));
+    WriteAgentReport(s, *snap, true, std::string(st.message()));
     return;
   }
   {
@@ -850,9 +853,7 @@ void ServeSnapshot(AgentState& s, JNIEnv* env, const ControlRequest& r) {
     kind = "final";
   } else if (!collecting) {
     if (absl::Status st = StartSampling(s, r.lg_sample); !st.ok()) {
-      StopSampling(s);
-      WriteAgentReport(s, *snap, true,
-                       absl::StrCat("cannot start sampling: ", st.message()));
+      WriteAgentReport(s, *snap, true, std::string(st.message()));
       return;
     }
     std::lock_guard<std::mutex> lock(s.mu);
