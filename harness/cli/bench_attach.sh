@@ -15,25 +15,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 duration="${1:-30}"; repeat="${2:-3}"
-read -r -a bazel_cmd <<< "${BAZEL:-bazel}"
-"${bazel_cmd[@]}" build --ui_event_filters=-info --noshow_progress //harness:jleak
-bin="$("${bazel_cmd[@]}" info bazel-bin 2>/dev/null)"
-jleak="${bin}/harness/jleak"
-jemalloc="${bin}/profiler/lib/libjemalloc.so.2"
-java="$(readlink -f "$(command -v java)")"
-tmp="$(mktemp -d /tmp/jleak-attach-bench.XXXXXX)"
+# shellcheck source=harness/cli/bench/churn_rate_lib.sh
+source "harness/cli/bench/churn_rate_lib.sh"
+churn_rate_setup attach-bench
 pid=""; ref=""
 trap '[[ -n "${pid}" ]] && kill "${pid}" 2>/dev/null; [[ -n "${ref}" ]] && kill "${ref}" 2>/dev/null; rm -rf "${tmp}"' EXIT
-"${java%/java}/javac" -d "${tmp}" "$(pwd)/harness/cli/bench/ChurnRate.java"
-mapfile -t vars < <("${jleak}" env --format shell | sed -n 's/^export //p' | tr -d "'")
+mapfile -t vars < <(standby_env)
 total=$((20 + duration + 25))
-
-rate() {  # FILE FROM TO: rounds/s between the report lines in [FROM, TO]
-  awk -v a="$2" -v b="$3" '/^churnrate t=/ { split($2, t, "="); split($3, r, "=");
-      if (t[2] >= a && t0 == "") { t0 = t[2]; r0 = r[2] }
-      if (t[2] <= b) { t1 = t[2]; r1 = r[2] } }
-    END { printf "%.2f", (r1 - r0) / (t1 - t0) }' "$1"
-}
 
 for ((i = 1; i <= repeat; i++)); do
   out="${tmp}/run${i}"
@@ -56,7 +44,7 @@ for ((i = 1; i <= repeat; i++)); do
   pid=""; ref=""
   after_from="$(awk -v e="${end_attach}" 'BEGIN { print e + 2 }')"
   ratio() {  # FROM TO: plain's rate / standby's rate in [FROM, TO]
-    awk -v p="$(rate "${out}.ref" "$1" "$2")" -v q="$(rate "${out}.jvm" "$1" "$2")" 'BEGIN { printf "%.3f", p / q }'
+    awk -v p="$(churn_rate "${out}.ref" "$1" "$2")" -v q="$(churn_rate "${out}.jvm" "$1" "$2")" 'BEGIN { printf "%.3f", p / q }'
   }
   printf 'run %d: slower than plain jemalloc by: before %sx, during the attach %sx, after %sx; attach exit %d; JVM running after: %s\n' \
     "${i}" "$(ratio 5 19)" "$(ratio 21 "${end_attach}")" "$(ratio "${after_from}" $((total - 1)))" "${code}" "${alive}"

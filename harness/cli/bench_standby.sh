@@ -26,24 +26,16 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 runs="${1:-7}"; seconds="${2:-12}"
-read -r -a bazel_cmd <<< "${BAZEL:-bazel}"
-"${bazel_cmd[@]}" build --ui_event_filters=-info --noshow_progress //harness:jleak
-bin="$("${bazel_cmd[@]}" info bazel-bin 2>/dev/null)"
-jleak="${bin}/harness/jleak"
-jemalloc="${bin}/profiler/lib/libjemalloc.so.2"
-java="$(readlink -f "$(command -v java)")"
-src="$(pwd)/harness/cli/bench/ChurnRate.java"
-tmp="$(mktemp -d /tmp/jleak-standby-bench.XXXXXX)"
+# shellcheck source=harness/cli/bench/churn_rate_lib.sh
+source "harness/cli/bench/churn_rate_lib.sh"
+churn_rate_setup standby-bench
 trap 'rm -rf "${tmp}"' EXIT
-# The source program is compiled once; every run starts from the classes.
-"${java%/java}/javac" -d "${tmp}" "${src}"
 
 env_of() {  # SETTING: the environment assignments of that setting
   case "$1" in
     plain) echo "LD_PRELOAD=${jemalloc}" ;;
     inactive) echo "LD_PRELOAD=${jemalloc}"; echo "MALLOC_CONF=prof:true,prof_active:false,lg_prof_sample:19" ;;
-    standby:*) "${jleak}" env --format shell --sample-bytes $((1 << ${1#standby:})) |
-                 sed -n 's/^export //p' | tr -d "'" ;;
+    standby:*) standby_env --sample-bytes $((1 << ${1#standby:})) ;;
   esac
 }
 
@@ -53,13 +45,6 @@ start() {
   mapfile -t vars < <(env_of "$1")
   env "${vars[@]}" "${java}" -Xmx256m -XX:-UsePerfData -cp "${tmp}" ChurnRate "${seconds}" \
     >"$2" 2>/dev/null &
-}
-
-rate() {  # OUT: rounds/s after the first 2 s
-  awk '/^churnrate t=/ { split($2, t, "="); split($3, r, "=");
-         if (t0 == "" && t[2] >= 2) { t0 = t[2]; r0 = r[2] }
-         t1 = t[2]; r1 = r[2] }
-       END { printf "%.3f\n", (r1 - r0) / (t1 - t0) }' "$1"
 }
 
 # plain against plain: how far from 1.000 the noise alone puts a ratio.
@@ -72,11 +57,10 @@ for ((i = 0; i < runs; i++)); do
     if ((i % 2)); then start "${s}" "${tmp}/b"; b=$!; start plain "${tmp}/a"; a=$!
     else start plain "${tmp}/a"; a=$!; start "${s}" "${tmp}/b"; b=$!; fi
     wait "${a}" "${b}"
-    ratios[${s}]+="$(awk -v p="$(rate "${tmp}/a")" -v q="$(rate "${tmp}/b")" 'BEGIN { printf "%.3f", p / q }') "
+    ratios[${s}]+="$(awk -v p="$(churn_rate "${tmp}/a" 2)" -v q="$(churn_rate "${tmp}/b" 2)" 'BEGIN { printf "%.3f", p / q }') "
   done
 done
-median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 echo "ratio of plain jemalloc's rate to each setting's, run side by side (>1: the setting is slower)"
 for s in "${settings[@]}"; do
-  printf '%-11s median %.3f   (%s)\n' "${s}" "$(median <<<"${ratios[${s}]}")" "${ratios[${s}]% }"
+  printf '%-11s median %.3f   (%s)\n' "${s}" "$(tr ' ' '\n' <<<"${ratios[${s}]}" | grep . | median)" "${ratios[${s}]% }"
 done
