@@ -58,12 +58,15 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "profiler/agent/agent_options.h"
 #include "profiler/agent/control_protocol.h"
 #include "profiler/agent/java_stacks.h"
+#include "profiler/agent/jvmti_registration.h"
 #include "profiler/agent/malloc_control.h"
 #include "profiler/agent/nmt_summary.h"
 #include "profiler/agent/perf_map.h"
@@ -134,6 +137,8 @@ struct AgentState {
   bool loaded_at_attach = false;    // Agent_OnAttach, not Agent_OnLoad
   void* sampling_marker = nullptr;  // see StartSampling
   bool jit_events_on = false;
+  // Everything set in jvmti, for taking it back if start-up fails.
+  std::unique_ptr<JvmtiRegistration> registration;
 };
 
 AgentState* g_state = nullptr;
@@ -698,21 +703,18 @@ void SetJitEvents(AgentState& s, bool on, const std::string& dir = "") {
 
 // ControlDirTrusted: a request is obeyed only from a directory that is not
 // a symlink, is owned by this process's user (or root) and that nobody
-// else may write to: /tmp is shared, and a request names where to write.
+// else may write to, in a parent that is no symlink either, owned by this
+// user or root, and not writable by others unless sticky (/tmp): /tmp is
+// shared, and a request names where to write (CheckControlDirTrusted).
 bool ControlDirTrusted(const std::string& dir) {
-  struct stat st;
-  if (lstat(dir.c_str(), &st) != 0) return false;  // no jleak yet
-  const bool ok = S_ISDIR(st.st_mode) &&
-                  (st.st_uid == geteuid() || st.st_uid == 0) &&
-                  (st.st_mode & 022) == 0;
+  absl::Status st = CheckControlDirTrusted(dir, geteuid());
+  if (st.ok()) return true;
   static bool warned = false;
-  if (!ok && !warned) {
+  if (!absl::IsNotFound(st) && !warned) {  // not found: no jleak yet
     warned = true;
-    Say(absl::StrCat("ignoring control directory ", dir,
-                     ": not a directory owned by uid ", geteuid(),
-                     " (or root) with mode 0700"));
+    Say(absl::StrCat("ignoring control directory ", dir, ": ", st.message()));
   }
-  return ok;
+  return false;
 }
 
 // TakeRequest returns the pending request, if any, and removes its file.
@@ -1016,8 +1018,10 @@ void JNICALL OnDynamicCodeGenerated(jvmtiEnv*, const char* name,
 }
 
 // SetUpJvmti adds the capabilities and callbacks and enables the events
-// the agent needs, in the OnLoad phase or (loaded at attach) the live one.
-// Returns false when JVMTI is not there.
+// the agent needs, in the OnLoad phase or (loaded at attach) the live one,
+// all through s.registration so that a failure can take them back. Returns
+// false, with nothing left registered, when JVMTI is not there or refuses
+// the callbacks or events.
 bool SetUpJvmti(AgentState& s, JavaVM* vm) {
   jvmtiEnv* jvmti = nullptr;
   if (vm->GetEnv(reinterpret_cast<void**>(&jvmti), JVMTI_VERSION_1_2) !=
@@ -1026,11 +1030,13 @@ bool SetUpJvmti(AgentState& s, JavaVM* vm) {
   }
   s.vm = vm;
   s.jvmti = jvmti;
+  s.registration = std::make_unique<JvmtiRegistration>(jvmti);
+  JvmtiRegistration& reg = *s.registration;
   if (s.options.java_stacks) {
     jvmtiCapabilities java_caps = JavaStacks::Capabilities();
     if (s.jemalloc == nullptr) {
       s.java_stacks_off = "no profiling jemalloc";
-    } else if (jvmti->AddCapabilities(&java_caps) != JVMTI_ERROR_NONE) {
+    } else if (!reg.AddCapabilities(java_caps)) {
       s.java_stacks_off = "JVMTI refused line numbers and source file names";
       Say(absl::StrCat("no Java frames in heap profiles: ", s.java_stacks_off));
     }
@@ -1047,7 +1053,7 @@ bool SetUpJvmti(AgentState& s, JavaVM* vm) {
   }
   jvmtiCapabilities caps = {};
   caps.can_generate_compiled_method_load_events = 1;
-  if (s.options.perf_map && jvmti->AddCapabilities(&caps) != JVMTI_ERROR_NONE) {
+  if (s.options.perf_map && !reg.AddCapabilities(caps)) {
     Say("cannot observe JIT code; JIT frames will stay unnamed");
     s.options.perf_map = false;
   }
@@ -1058,22 +1064,23 @@ bool SetUpJvmti(AgentState& s, JavaVM* vm) {
   callbacks.DynamicCodeGenerated = OnDynamicCodeGenerated;
   callbacks.ClassLoad = OnClassLoad;
   callbacks.ClassPrepare = OnClassPrepare;
-  jvmti->SetEventCallbacks(&callbacks, sizeof(callbacks));
-  if (!s.loaded_at_attach) {
-    jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_VM_INIT, nullptr);
-  }
-  jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_VM_DEATH, nullptr);
+  std::vector<jvmtiEvent> events;
+  if (!s.loaded_at_attach) events.push_back(JVMTI_EVENT_VM_INIT);
+  events.push_back(JVMTI_EVENT_VM_DEATH);
   if (s.options.perf_map && !s.options.standby) {
-    jvmti->SetEventNotificationMode(JVMTI_ENABLE,
-                                    JVMTI_EVENT_COMPILED_METHOD_LOAD, nullptr);
-    jvmti->SetEventNotificationMode(
-        JVMTI_ENABLE, JVMTI_EVENT_DYNAMIC_CODE_GENERATED, nullptr);
+    events.push_back(JVMTI_EVENT_COMPILED_METHOD_LOAD);
+    events.push_back(JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
   }
   if (s.options.java_stacks && s.java_stacks_off.empty()) {
-    jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_CLASS_LOAD,
-                                    nullptr);
-    jvmti->SetEventNotificationMode(JVMTI_ENABLE, JVMTI_EVENT_CLASS_PREPARE,
-                                    nullptr);
+    events.push_back(JVMTI_EVENT_CLASS_LOAD);
+    events.push_back(JVMTI_EVENT_CLASS_PREPARE);
+  }
+  if (!RegisterEvents(reg, callbacks, events)) {
+    // Undone: the callbacks would otherwise run with no agent state (and,
+    // after a failed attach, in an unloaded library).
+    s.jvmti = nullptr;
+    s.perf_map.Close();
+    return false;
   }
   return true;
 }
@@ -1084,7 +1091,8 @@ jint StartJvmAgent(JavaVM* vm, char* options) {
   // workload; the launcher sees the missing or inconclusive agent.json.
   if (s == nullptr) return JNI_OK;
   if (!SetUpJvmti(*s, vm)) {
-    Say("JVMTI 1.2 is not available; not profiling");
+    Say("JVMTI 1.2 is not available or refused the agent's events; not "
+        "profiling");
     return JNI_OK;
   }
   AgentState* raw = s.get();
@@ -1125,9 +1133,17 @@ jint StartAttachedAgent(JavaVM* vm, char* options) {
   std::unique_ptr<AgentState> s = Setup(options, "jvm");
   if (s == nullptr || s->jemalloc == nullptr) return kAttachBadOptions;
   s->loaded_at_attach = true;
-  if (!SetUpJvmti(*s, vm)) return kAttachNoJvmti;
+  if (!SetUpJvmti(*s, vm)) {
+    Say("not loaded: JVMTI 1.2 is not available or refused the agent's "
+        "events");
+    return kAttachNoJvmti;
+  }
   JNIEnv* env = nullptr;
   if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK) {
+    // HotSpot unloads the library on a non-zero return: nothing of it may
+    // stay registered.
+    s->registration->Undo();
+    Say("not loaded: no JNI environment");
     return kAttachNoJvmti;
   }
   // Never freed, as above; from here on the library stays loaded.

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "profiler/agent/control_protocol.h"
 
 namespace jleak::agent {
 namespace {
@@ -83,10 +84,11 @@ absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text) {
         return s;
       }
     } else if (key == "control") {
-      if (value.empty() || value[0] != '/') {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "agent option control: expected an absolute directory, got '",
-            value, "'"));
+      // The same rule as `jleak env --control-dir` and `jleak attach
+      // --control-dir`: absolute, normalized, portable characters only.
+      if (absl::Status st = ValidateControlDir(value); !st.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("agent option control: ", st.message()));
       }
       options.control_dir = std::string(value);
     } else if (key == "gc_wait_ms") {

@@ -25,7 +25,8 @@
 //                    sampling is switched on only while jleak asks.
 //   control=DIR      standby's control directory (default
 //                    /tmp/jleak-<pid>); `jleak attach --control-dir`
-//                    must name the same one
+//                    must name the same one. Checked by
+//                    ValidateControlDir (control_protocol.h)
 //
 // Commas cannot appear in values: the JVM hands the whole string over
 // as-is, and directory names with commas are rare enough to refuse.

@@ -92,6 +92,15 @@ TEST(ParseAgentOptions, StandbyWithControlDirRoundTrips) {
 TEST(ParseAgentOptions, ControlDirNeedsStandbyAndAnAbsolutePath) {
   EXPECT_FALSE(ParseAgentOptions("out=/x,control=/run/jl").ok());
   EXPECT_FALSE(ParseAgentOptions("standby,control=run/jl").ok());
+  // What ValidateControlDir refuses, the option parser refuses too.
+  for (const char* bad :
+       {"standby,control=/tmp/../etc", "standby,control=/tmp/a b",
+        "standby,control=/tmp/a\tb", "standby,control=/tmp/a:b",
+        "standby,control=/tmp/$HOME", "standby,control=/tmp/x/",
+        "standby,control=/tmp//x", "standby,control=/"}) {
+    absl::StatusOr<AgentOptions> o = ParseAgentOptions(bad);
+    EXPECT_FALSE(o.ok()) << bad;
+  }
   EXPECT_FALSE(ParseAgentOptions("standby=maybe").ok());
   EXPECT_FALSE(ParseAgentOptions("").ok());
 }

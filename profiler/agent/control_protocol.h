@@ -47,8 +47,11 @@
 #ifndef JLEAK_PROFILER_AGENT_CONTROL_PROTOCOL_H_
 #define JLEAK_PROFILER_AGENT_CONTROL_PROTOCOL_H_
 
+#include <sys/types.h>
+
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -63,8 +66,37 @@ inline constexpr char kAgentReportName[] = "agent.json";
 // standby costs nothing measurable, and an attach starts within this.
 inline constexpr int kStandbyPollMs = 500;
 
+// The longest control directory accepted: with "/lock", "/request" or a
+// request's "s-<id>/final.request" below it, every path stays short (a
+// Unix socket's path must fit in 108 bytes).
+inline constexpr size_t kMaxControlDirLength = 96;
+
 // DefaultControlDir: "/tmp/jleak-<pid>", pid as the JVM sees it.
 std::string DefaultControlDir(int pid_in_namespace);
+
+// ValidateControlDir: whether `dir` may be a control directory (agent
+// option control=DIR, `jleak env --control-dir`, `jleak attach
+// --control-dir`). It must be absolute and normalized (no empty, "." or
+// ".." component, no trailing '/', not "/" itself), at most
+// kMaxControlDirLength bytes, and made of the POSIX portable file name
+// characters only (letters, digits, '.', '_', '-') and '/': nothing that
+// the agent's option string (',' '='), LD_PRELOAD / JAVA_TOOL_OPTIONS
+// (white space, ':', quotes), a shell or a YAML/Dockerfile line could cut
+// or reinterpret. The message names the offending byte and is one line.
+absl::Status ValidateControlDir(absl::string_view dir);
+
+// CheckControlDirTrusted: whether the agent may obey requests found in
+// `dir` (lstat(2), so symlinks are never followed):
+//   - `dir` passes ValidateControlDir;
+//   - `dir` is a directory (not a symlink), owned by `euid` or root, that
+//     neither group nor others may write (jleak makes it 0700);
+//   - its parent is a directory (not a symlink), owned by `euid` or root,
+//     that group and others may not write unless it is sticky (/tmp, mode
+//     1777 root, passes): otherwise another user could rename `dir` away
+//     and put their own in its place.
+// NotFoundError when `dir` (or its parent) does not exist: no jleak has
+// come yet, the usual case. PermissionDeniedError saying why otherwise.
+absl::Status CheckControlDirTrusted(const std::string& dir, uid_t euid);
 
 enum class ControlAction { kSession, kSnapshot, kStop };
 

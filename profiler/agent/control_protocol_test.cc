@@ -4,6 +4,17 @@
 
 #include "profiler/agent/control_protocol.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 
 namespace jleak::agent {
@@ -63,6 +74,144 @@ TEST(ControlProtocol, Refusals) {
        }) {
     EXPECT_FALSE(ParseControlRequest(bad).ok()) << bad;
   }
+}
+
+TEST(ValidateControlDir, AcceptsNormalizedPortablePaths) {
+  for (const char* good : {"/tmp/jleak-1", "/run/jleak", "/a", "/x/y.z/_-9",
+                           "/tmp/jleak-2147483647"}) {
+    EXPECT_TRUE(ValidateControlDir(good).ok()) << good;
+  }
+  EXPECT_TRUE(ValidateControlDir(DefaultControlDir(4194304)).ok());
+  EXPECT_TRUE(
+      ValidateControlDir("/" + std::string(kMaxControlDirLength - 1, 'a'))
+          .ok());
+}
+
+TEST(ValidateControlDir, RefusesWhatOptionStringsOrShellsWouldCut) {
+  for (const std::string& bad : std::vector<std::string>{
+           "",                           // empty
+           "tmp/jleak",                  // relative
+           "/",                          // the root itself
+           "/tmp/",                      // trailing slash
+           "/tmp//jleak",                // empty component
+           "/tmp/./jleak",               // '.'
+           "/tmp/../etc",                // '..'
+           "/tmp/..",                    // '..' last
+           "/tmp/a,gc=0",                // ',' and '=': the agent's options
+           "/tmp/a=b",                   // '='
+           "/tmp/a:b",                   // ':'
+           "/tmp/a b",                   // space: JAVA_TOOL_OPTIONS
+           "/tmp/a\tb",                  // tab
+           "/tmp/a\nb",                  // newline
+           std::string("/tmp/a\0b", 7),  // NUL
+           "/tmp/a\x01",                 // control byte
+           "/tmp/$(touch x)",            // shell
+           "/tmp/`id`",                  // shell
+           "/tmp/a;b",                   // shell
+           "/tmp/a'b",                   // quotes
+           "/tmp/a\"b",                  // quotes
+           "/tmp/$HOME",                 // expansion
+           "/tmp/{a}",                   // brace
+           "/tmp/a>b",                   // redirection
+           "/tmp/\xc3\xa9",              // non-ASCII
+       }) {
+    absl::Status st = ValidateControlDir(bad);
+    EXPECT_FALSE(st.ok()) << absl::CHexEscape(bad);
+    EXPECT_EQ(st.message().find('\n'), absl::string_view::npos) << st.message();
+  }
+  EXPECT_FALSE(
+      ValidateControlDir("/" + std::string(kMaxControlDirLength, 'a')).ok());
+}
+
+// A scratch directory under /tmp (Bazel's TEST_TMPDIR is too long for a
+// control directory), removed by the test's own clean-up.
+class ControlDirTrust : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/jleak-cdt-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    base_ = tmpl;
+    ASSERT_EQ(chmod(base_.c_str(), 0755), 0);
+    dir_ = base_ + "/ctl";
+    ASSERT_EQ(mkdir(dir_.c_str(), 0700), 0);
+  }
+  void TearDown() override {
+    std::string cmd = "rm -rf '" + base_ + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  std::string base_, dir_;
+};
+
+TEST_F(ControlDirTrust, OwnDirectoryInAPrivateParent) {
+  EXPECT_TRUE(CheckControlDirTrusted(dir_, geteuid()).ok());
+}
+
+TEST_F(ControlDirTrust, MissingIsNotFound) {
+  absl::Status st = CheckControlDirTrusted(base_ + "/none", geteuid());
+  EXPECT_TRUE(absl::IsNotFound(st)) << st;
+}
+
+TEST_F(ControlDirTrust, StickyWorldWritableParentLikeTmpPasses) {
+  ASSERT_EQ(chmod(base_.c_str(), 01777), 0);
+  EXPECT_TRUE(CheckControlDirTrusted(dir_, geteuid()).ok());
+}
+
+TEST_F(ControlDirTrust, WorldOrGroupWritableParentWithoutStickyIsRefused) {
+  for (mode_t mode : {0777, 0775, 0757}) {
+    ASSERT_EQ(chmod(base_.c_str(), mode), 0);
+    absl::Status st = CheckControlDirTrusted(dir_, geteuid());
+    EXPECT_TRUE(absl::IsPermissionDenied(st)) << mode << " " << st;
+  }
+}
+
+TEST_F(ControlDirTrust, SymlinkedParentIsRefused) {
+  const std::string real = base_ + "/real";
+  ASSERT_EQ(mkdir(real.c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((real + "/ctl").c_str(), 0700), 0);
+  ASSERT_EQ(symlink(real.c_str(), (base_ + "/link").c_str()), 0);
+  EXPECT_TRUE(CheckControlDirTrusted(real + "/ctl", geteuid()).ok());
+  absl::Status st = CheckControlDirTrusted(base_ + "/link/ctl", geteuid());
+  EXPECT_TRUE(absl::IsPermissionDenied(st)) << st;
+}
+
+TEST_F(ControlDirTrust, SymlinkOrWritableControlDirIsRefused) {
+  ASSERT_EQ(symlink(dir_.c_str(), (base_ + "/alias").c_str()), 0);
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      CheckControlDirTrusted(base_ + "/alias", geteuid())));
+  ASSERT_EQ(chmod(dir_.c_str(), 0770), 0);
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(CheckControlDirTrusted(dir_, geteuid())));
+  const std::string file = base_ + "/file";
+  ASSERT_EQ(close(creat(file.c_str(), 0600)), 0);
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(CheckControlDirTrusted(file, geteuid())));
+}
+
+TEST_F(ControlDirTrust, InvalidNameIsRefusedBeforeAnyLookup) {
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      CheckControlDirTrusted(base_ + "/../ctl", geteuid())));
+}
+
+// Owners other than the JVM's user and root: needs root to chown.
+TEST_F(ControlDirTrust, ForeignOwnersAreRefused) {
+  const uid_t jvm = 4242, other = 65534;
+  // Root, and uids to give away: Bazel's sandbox runs tests in a user
+  // namespace where only the caller's uid is mapped (chown: EINVAL).
+  if (geteuid() != 0 || chown(dir_.c_str(), jvm, jvm) != 0) {
+    GTEST_SKIP() << "cannot chown here (not root, or a user namespace "
+                    "without other uids: run with --spawn_strategy=local): "
+                 << std::strerror(errno);
+  }
+  ASSERT_EQ(chown(dir_.c_str(), jvm, jvm), 0);
+  EXPECT_TRUE(CheckControlDirTrusted(dir_, jvm).ok());  // parent is root's
+  ASSERT_EQ(chown(dir_.c_str(), other, other), 0);
+  EXPECT_TRUE(absl::IsPermissionDenied(CheckControlDirTrusted(dir_, jvm)));
+  ASSERT_EQ(chown(dir_.c_str(), jvm, jvm), 0);
+  ASSERT_EQ(chown(base_.c_str(), other, other), 0);
+  absl::Status st = CheckControlDirTrusted(dir_, jvm);
+  EXPECT_TRUE(absl::IsPermissionDenied(st)) << st;
+  ASSERT_EQ(chown(base_.c_str(), jvm, jvm), 0);
+  EXPECT_TRUE(CheckControlDirTrusted(dir_, jvm).ok());
 }
 
 }  // namespace
