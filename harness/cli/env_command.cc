@@ -10,6 +10,10 @@
 // in but inactive (prof:true,prof_active:false: no allocation is sampled,
 // no stack is walked) and loads the agent in standby (it only watches for
 // requests). Measured cost: see `jleak env --help` and README.md.
+//
+// Both refuse (exit 2, one line) paths the environment cannot carry
+// (standby_env.h), and `install` refuses a prefix another user owns or
+// may write, and symlinks where it would write (install_prefix.h).
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +25,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -29,6 +34,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/install_prefix.h"
+#include "harness/cli/standby_env.h"
 #include "harness/cli/subcommand.h"
 #include "harness/io/file_io.h"
 #include "harness/run/agent_client.h"
@@ -54,129 +61,83 @@ struct EnvSettings {
   std::string jemalloc_path, agent_path;
 };
 
-// The variables, in order: name, value.
-std::vector<std::pair<std::string, std::string>> StandbyEnv(
-    const EnvSettings& s, const std::string& jemalloc, const std::string& agent,
-    const std::vector<std::string>& preload_deps) {
-  std::vector<std::string> preload = {jemalloc};
-  preload.insert(preload.end(), preload_deps.begin(), preload_deps.end());
-  std::string agent_options = "standby";
-  if (!s.control_dir.empty()) {
-    absl::StrAppend(&agent_options, ",control=", s.control_dir);
-  }
-  return {
-      {"LD_PRELOAD", absl::StrJoin(preload, ":")},
-      {"MALLOC_CONF",
-       absl::StrCat("prof:true,prof_active:false,lg_prof_sample:",
-                    LgSampleForBytes(s.sample_bytes))},
-      {"JAVA_TOOL_OPTIONS",
-       absl::StrCat("-agentpath:", agent, "=", agent_options)},
-  };
-}
-
-std::string ShellQuote(const std::string& v) {
-  if (v.find_first_of(" '\"$`\\") == std::string::npos) return v;
-  std::string out = "'";
-  for (char ch : v) {
-    if (ch == '\'') {
-      out += "'\\''";
-    } else {
-      out += ch;
-    }
-  }
-  return out + "'";
-}
-
-std::string DoubleQuote(const std::string& v) {
-  std::string out = "\"";
-  for (char ch : v) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
+// Fail: the one-line error of `jleak env` / `jleak install`, exit 2.
+int Fail(const char* command, absl::string_view message) {
+  std::fprintf(stderr, "jleak %s: %s\n", command, std::string(message).c_str());
+  return kExitTrouble;
 }
 
 int RunEnv(EnvSettings s) {
-  std::string jemalloc, agent;
-  std::vector<std::string> preload_deps;
+  StandbyEnvInput in;
+  in.lg_prof_sample = LgSampleForBytes(s.sample_bytes);
+  in.control_dir = s.control_dir;
   if (!s.prefix.empty()) {
     s.prefix = Absolute(s.prefix);
-    jemalloc = s.prefix + "/lib/libjemalloc.so.2";
-    agent = s.prefix + "/lib/libjleak_agent.so";
+    // Checked first, so the message names what the user typed.
+    if (absl::Status st = CheckCarriablePath("--prefix", s.prefix); !st.ok()) {
+      return Fail("env", st.message());
+    }
+    in.jemalloc = s.prefix + "/lib/libjemalloc.so.2";
+    in.agent = s.prefix + "/lib/libjleak_agent.so";
     // `jleak install` bundled jemalloc's unwinder for images without one:
     // preloaded, it satisfies jemalloc's dependency by its soname.
     for (const char* dep : {"libunwind.so.8", "liblzma.so.5"}) {
       const std::string p = s.prefix + "/lib/" + dep;
       struct stat st;
-      if (stat(p.c_str(), &st) == 0) preload_deps.push_back(p);
+      if (stat(p.c_str(), &st) == 0) in.preload_deps.push_back(p);
     }
   } else {
-    jemalloc = s.jemalloc_path.empty() ? FindBundled(kBundledJemalloc)
-                                       : Absolute(s.jemalloc_path);
-    agent = s.agent_path.empty() ? FindBundled(kBundledAgent)
-                                 : Absolute(s.agent_path);
-    if (jemalloc.empty() || agent.empty()) {
-      std::fprintf(stderr,
-                   "jleak env: cannot find jleak's jemalloc and agent next "
-                   "to jleak; give --prefix (after `jleak install`)\n");
-      return kExitTrouble;
+    for (auto [flag, given, bundled, out] :
+         {std::make_tuple("--jemalloc", &s.jemalloc_path, kBundledJemalloc,
+                          &in.jemalloc),
+          std::make_tuple("--agent", &s.agent_path, kBundledAgent,
+                          &in.agent)}) {
+      if (given->empty()) {
+        *out = FindBundled(bundled);
+        if (out->empty()) {
+          return Fail("env",
+                      "cannot find jleak's jemalloc and agent next to jleak; "
+                      "give --prefix (after `jleak install`)");
+        }
+        if (absl::Status st = CheckCarriablePath(
+                absl::StrCat("jleak's own file (next to jleak; install it "
+                             "elsewhere with `jleak install`)"),
+                *out);
+            !st.ok()) {
+          return Fail("env", st.message());
+        }
+      } else {
+        *out = Absolute(*given);
+        if (absl::Status st = CheckCarriablePath(flag, *out); !st.ok()) {
+          return Fail("env", st.message());
+        }
+      }
     }
   }
-  const auto vars = StandbyEnv(s, jemalloc, agent, preload_deps);
-  std::ostream& out = std::cout;
-  const bool all = s.format == "all";
-  if (all) {
-    out << "# What a JVM needs at start so that `jleak attach PID` can profile "
-           "it later,\n# without a restart. Sampling is off until then "
-           "(prof_active:false).\n";
-  }
-  if (all || s.format == "shell") {
-    if (all) out << "\n# shell\n";
-    for (const auto& [k, v] : vars) {
-      out << "export " << k << "=" << ShellQuote(v) << "\n";
-    }
-  }
-  if (all || s.format == "dockerfile") {
-    if (all) out << "\n# Dockerfile\n";
-    for (size_t i = 0; i < vars.size(); ++i) {
-      out << (i == 0 ? "ENV " : "    ") << vars[i].first << "="
-          << DoubleQuote(vars[i].second)
-          << (i + 1 < vars.size() ? " \\\n" : "\n");
-    }
-  }
-  if (all || s.format == "kubernetes") {
-    if (all) out << "\n# Kubernetes (the container's spec)\n";
-    out << "env:\n";
-    for (const auto& [k, v] : vars) {
-      out << "  - name: " << k << "\n    value: " << DoubleQuote(v) << "\n";
-    }
-  }
-  if (all) {
-    out << "\n# Keep /tmp writable (jleak attach uses /tmp/jleak-<pid> in the "
-           "container).\n# An existing JAVA_TOOL_OPTIONS or LD_PRELOAD: append "
-           "yours to these.\n";
-  }
+  absl::StatusOr<EnvVars> vars = StandbyEnv(in);
+  if (!vars.ok()) return Fail("env", vars.status().message());
+  absl::StatusOr<std::string> text = RenderEnv(s.format, *vars);
+  if (!text.ok()) return Fail("env", text.status().message());
+  std::cout << *text << std::flush;
   return kExitOk;
 }
 
-absl::Status Copy(const std::string& from, const std::string& to, mode_t mode) {
+absl::Status Copy(const std::string& from, int dir_fd,
+                  const std::string& dir_shown, const std::string& name,
+                  mode_t mode) {
   absl::StatusOr<std::string> text = ReadFileToString(from);
   if (!text.ok()) return text.status();
-  if (absl::Status st = WriteFileAtomically(to, *text); !st.ok()) return st;
-  if (chmod(to.c_str(), mode) != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("chmod ", to, ": ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
+  return InstallFileAt(dir_fd, dir_shown, name, *text, mode);
 }
 
 int RunInstall(EnvSettings s) {
-  auto fail = [](const std::string& line) {
-    std::fprintf(stderr, "jleak install: %s\n", line.c_str());
-    return kExitTrouble;
-  };
-  if (s.prefix.empty()) return fail("--prefix DIR is required");
+  if (s.prefix.empty()) return Fail("install", "--prefix DIR is required");
   s.prefix = Absolute(s.prefix);
+  while (s.prefix.size() > 1 && s.prefix.back() == '/') s.prefix.pop_back();
+  // A folder `jleak env --prefix` could not name is of no use.
+  if (absl::Status st = CheckCarriablePath("--prefix", s.prefix); !st.ok()) {
+    return Fail("install", st.message());
+  }
   const std::string jemalloc = s.jemalloc_path.empty()
                                    ? FindBundled(kBundledJemalloc)
                                    : Absolute(s.jemalloc_path);
@@ -185,24 +146,33 @@ int RunInstall(EnvSettings s) {
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (jemalloc.empty() || agent.empty() || n <= 0) {
-    return fail("cannot find jleak's jemalloc and agent next to jleak");
+    return Fail("install",
+                "cannot find jleak's jemalloc and agent next to jleak");
   }
   self[n] = '\0';
-  for (const std::string& d :
-       {s.prefix, s.prefix + "/bin", s.prefix + "/lib"}) {
-    if (mkdir(d.c_str(), 0755) != 0 && errno != EEXIST) {
-      return fail(
-          absl::StrCat("cannot create ", d, ": ", std::strerror(errno)));
-    }
-  }
-  const std::vector<std::tuple<std::string, std::string, mode_t>> files = {
-      {self, s.prefix + "/bin/jleak", 0755},
-      {jemalloc, s.prefix + "/lib/libjemalloc.so.2", 0755},
-      {agent, s.prefix + "/lib/libjleak_agent.so", 0755},
+  absl::StatusOr<UniqueFd> prefix = OpenInstallPrefix(s.prefix);
+  if (!prefix.ok()) return Fail("install", prefix.status().message());
+  const std::string bin_path = s.prefix + "/bin", lib_path = s.prefix + "/lib";
+  absl::StatusOr<UniqueFd> bin =
+      OpenOwnSubdirectory(prefix->get(), "bin", bin_path);
+  if (!bin.ok()) return Fail("install", bin.status().message());
+  absl::StatusOr<UniqueFd> lib =
+      OpenOwnSubdirectory(prefix->get(), "lib", lib_path);
+  if (!lib.ok()) return Fail("install", lib.status().message());
+  struct Item {
+    std::string from;
+    int dir_fd;
+    std::string dir, name;
   };
-  for (const auto& [from, to, mode] : files) {
-    if (absl::Status st = Copy(from, to, mode); !st.ok()) {
-      return fail(std::string(st.message()));
+  const std::vector<Item> files = {
+      {self, bin->get(), bin_path, "jleak"},
+      {jemalloc, lib->get(), lib_path, "libjemalloc.so.2"},
+      {agent, lib->get(), lib_path, "libjleak_agent.so"},
+  };
+  for (const Item& f : files) {
+    if (absl::Status st = Copy(f.from, f.dir_fd, f.dir, f.name, 0755);
+        !st.ok()) {
+      return Fail("install", st.message());
     }
   }
   // The shared libraries they need beyond glibc, so the folder works in an
@@ -210,14 +180,15 @@ int RunInstall(EnvSettings s) {
   // ($ORIGIN), jemalloc's unwinder is preloaded by `jleak env --prefix`,
   // and jleak itself runs with LD_LIBRARY_PATH=PREFIX/lib.
   std::set<std::string> bundled;
-  for (const auto& [from, to, mode] : files) {
-    for (const auto& [soname, path] : SharedLibraryDeps(from)) {
+  for (const Item& f : files) {
+    for (const auto& [soname, path] : SharedLibraryDeps(f.from)) {
       if (SystemLibraries().count(soname) || !bundled.insert(soname).second) {
         continue;
       }
-      if (absl::Status st = Copy(path, s.prefix + "/lib/" + soname, 0644);
+      // InstallFileAt refuses a soname that is not a bare file name.
+      if (absl::Status st = Copy(path, lib->get(), lib_path, soname, 0644);
           !st.ok()) {
-        return fail(std::string(st.message()));
+        return Fail("install", st.message());
       }
     }
   }
