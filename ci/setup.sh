@@ -32,6 +32,8 @@ readonly PACKAGES=(
   libprotobuf-dev protobuf-compiler pkg-config
   # CLI11: subcommands and --help for the jleak command line.
   libcli11-dev
+  # RE2: --suppress/--expect-* regexes in linear time, no recursion.
+  libre2-dev
   # clang + its runtimes (libFuzzer, ASan, UBSan) for the fuzzers of the
   # profile parser and of the run-directory readers (ci/fuzz.sh).
   clang-14 libclang-rt-14-dev

@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <exception>
 
 #include "CLI/CLI.hpp"
 #include "harness/cli/commands.h"
@@ -56,6 +57,12 @@ int main(int argc, char** argv) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
     app.exit(e);
+    return jleak::kExitTrouble;
+  } catch (const std::exception& e) {
+    // The last resort: the commands return errors as absl::Status, but a
+    // library may still throw (an allocation that fails on crafted input).
+    // One line and exit 2, never abort()'s 134.
+    std::fprintf(stderr, "jleak: internal error: %s\n", e.what());
     return jleak::kExitTrouble;
   }
   return exit_code;

@@ -8,16 +8,15 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <map>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "harness/io/file_io.h"
 
 namespace jleak {
 namespace {
@@ -45,13 +44,13 @@ absl::StatusOr<PerfMapEntry> ParseLine(absl::string_view line) {
   PerfMapEntry e;
   const absl::string_view start = NextField(&rest);
   if (!ParseHex(start, &e.start)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected a hex start address, got '", start, "'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected a hex start address, got ", QuoteForMessage(start)));
   }
   const absl::string_view size = NextField(&rest);
   if (!ParseHex(size, &e.size)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("expected a hex size, got '", size, "'"));
+        absl::StrCat("expected a hex size, got ", QuoteForMessage(size)));
   }
   if (e.start + e.size < e.start) {
     return absl::InvalidArgumentError("start + size overflows");
@@ -145,18 +144,13 @@ absl::StatusOr<PerfMap> ParsePerfMap(std::string_view std_text,
 }
 
 absl::StatusOr<PerfMap> ReadPerfMap(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    const std::string what = absl::StrCat(path, ": ", std::strerror(err));
-    return absl::Status(absl::ErrnoToStatusCode(err), what);
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return absl::DataLossError(absl::StrCat(path, ": read error"));
-  }
-  return ParsePerfMap(text.str(), path);
+  // A perf map lies in a run directory or /tmp, where others could plant a
+  // FIFO, a device or a link: regular files only, links not followed, the
+  // size bounded.
+  absl::StatusOr<std::string> text =
+      ReadFileToString(path, ReadOptions::InRunDirectory(kMaxMapFileBytes));
+  if (!text.ok()) return text.status();
+  return ParsePerfMap(*text, path);
 }
 
 }  // namespace jleak

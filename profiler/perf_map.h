@@ -70,7 +70,9 @@ class PerfMap {
 [[nodiscard]] absl::StatusOr<PerfMap> ParsePerfMap(
     std::string_view text, std::string_view source_name);
 
-// ReadPerfMap reads and parses a perf map file. NotFound if it is missing.
+// ReadPerfMap reads and parses a perf map file. NotFound if it is missing;
+// InvalidArgument if it is not a regular file or is a symbolic link;
+// ResourceExhausted past kMaxMapFileBytes (harness/io/file_io.h).
 [[nodiscard]] absl::StatusOr<PerfMap> ReadPerfMap(const std::string& path);
 
 }  // namespace jleak

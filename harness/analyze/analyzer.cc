@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -20,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
+#include "harness/io/file_io.h"
 #include "profiler/profile_report.h"
 
 namespace jleak {
@@ -53,7 +55,7 @@ const Suppression* MatchSuppression(const std::vector<Suppression>& list,
     for (const NamedFrame& f : frames) {
       const bool hit = s.kind == Suppression::Kind::kFunction
                            ? f.function == s.text
-                           : std::regex_search(f.function, s.regex);
+                           : RE2::PartialMatch(f.function, *s.regex);
       if (hit) return &s;
     }
   }
@@ -249,16 +251,26 @@ bool JudgeExactMallocGrowth(const AnalyzerOptions& options,
 }  // namespace
 
 absl::StatusOr<Suppression> MakeFrameSuppression(const std::string& regex) {
+  absl::StatusOr<std::shared_ptr<const RE2>> re = CompileFrameRegex(regex);
+  if (!re.ok()) return re.status();
   Suppression s;
   s.kind = Suppression::Kind::kFrameRegex;
   s.text = regex;
-  try {
-    s.regex = std::regex(regex, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad regular expression '", regex, "': ", e.what()));
-  }
+  s.regex = *std::move(re);
   return s;
+}
+
+absl::StatusOr<std::shared_ptr<const RE2>> CompileFrameRegex(
+    const std::string& regex) {
+  RE2::Options options;
+  options.set_log_errors(false);  // the error is returned, once
+  auto re = std::make_shared<const RE2>(regex, options);
+  if (!re->ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad regular expression ", QuoteForMessage(regex, 200),
+                     ": ", re->error(), " (RE2 syntax)"));
+  }
+  return re;
 }
 
 absl::StatusOr<std::vector<Suppression>> ParseSuppressions(

@@ -57,7 +57,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -66,16 +65,19 @@
 #include "profiler/frame_filter.h"
 #include "profiler/heap_profile.h"
 #include "profiler/symbolizer.h"
+#include "re2/re2.h"
 
 namespace jleak {
 
 // One suppression: a site is ignored when any of its frames' function
-// names matches (`function`: exactly; `frame`: ECMAScript regex search).
+// names matches (`function`: exactly; `frame`: an RE2 regex found anywhere
+// in the name). RE2 runs in time linear in the name, without recursion, so
+// that no pattern and no frame name from a profile can hang or crash it.
 struct Suppression {
   enum class Kind { kFunction, kFrameRegex };
   Kind kind = Kind::kFunction;
-  std::string text;  // as written, for reports
-  std::regex regex;  // kFrameRegex only
+  std::string text;                  // as written, for reports
+  std::shared_ptr<const RE2> regex;  // kFrameRegex only
 };
 
 // ParseSuppressions reads a suppressions file:
@@ -89,6 +91,12 @@ absl::StatusOr<std::vector<Suppression>> ParseSuppressions(
 // MakeFrameSuppression builds a `frame` suppression from a regex (the
 // --suppress flag); InvalidArgument for a bad regex.
 absl::StatusOr<Suppression> MakeFrameSuppression(const std::string& regex);
+
+// CompileFrameRegex compiles a regex matched against frame names (RE2
+// syntax: no backreferences or lookaround; linear time in the name).
+// InvalidArgument, quoting the pattern, when it does not compile.
+absl::StatusOr<std::shared_ptr<const RE2>> CompileFrameRegex(
+    const std::string& regex);
 
 struct AnalyzerOptions {
   // Warm-up: `warmup_seconds` if >= 0, else `warmup_fraction` of the span.
@@ -130,6 +138,9 @@ struct SnapshotMeta {
   std::string path;
   int64_t seq = 0;
   double time_seconds = 0;  // by the series' TimeSource
+  // Whether a symbolic link at `path` is followed: only for files the user
+  // named, never for those a run directory lists (series_loader.h).
+  bool follow_symlinks = false;
 };
 
 // SeriesAccumulator: Analyze, one snapshot at a time, so that a series of

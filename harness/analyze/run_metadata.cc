@@ -4,6 +4,7 @@
 
 #include "harness/analyze/run_metadata.h"
 
+#include <cmath>
 #include <optional>
 #include <utility>
 
@@ -11,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "harness/io/file_io.h"
+#include "harness/io/json_read.h"
 #include "nlohmann/json.hpp"
 
 namespace jleak {
@@ -18,13 +21,21 @@ namespace {
 
 using json = nlohmann::json;
 
-// A number from a timeline field; -1 and absent mean unknown.
+// A number from a timeline field; -1, absent and not finite mean unknown.
 std::optional<double> Figure(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number()) return std::nullopt;
   const double v = it->get<double>();
-  if (v < 0) return std::nullopt;
+  if (!(v >= 0) || !std::isfinite(v)) return std::nullopt;
   return v;
+}
+
+// A sequence number: a whole number that fits, else unknown (-1).
+int64_t Sequence(const json& j) {
+  const double v = Figure(j, "seq").value_or(-1);
+  // 2^53: every integer below is exact in a double and fits an int64.
+  if (v < 0 || v > 9007199254740992.0) return -1;
+  return static_cast<int64_t>(v);
 }
 
 }  // namespace
@@ -36,9 +47,14 @@ absl::StatusOr<std::vector<TimelineLine>> ParseTimeline(
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_number;
     if (line.empty()) continue;
-    json j = json::parse(line.begin(), line.end(), nullptr,
-                         /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
+    absl::StatusOr<json> parsed = ParseBoundedJson(line);
+    if (absl::IsOutOfRange(parsed.status())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", line_number, ": ", parsed.status().message(),
+                       " (timeline.jsonl)"));
+    }
+    json j = parsed.ok() ? *std::move(parsed) : json();
+    if (!j.is_object()) {
       // The last line of a run killed mid-write may be torn: skip it.
       if (line_number > 1 && text.back() != '\n') continue;
       return absl::InvalidArgumentError(absl::StrCat(
@@ -49,9 +65,17 @@ absl::StatusOr<std::vector<TimelineLine>> ParseTimeline(
     auto file = j.find("file");
     t.file =
         file != j.end() && file->is_string() ? file->get<std::string>() : "";
+    // The snapshot's name is read beside the timeline: a bare file name,
+    // never a path out of the run directory.
+    if (!t.file.empty() && !IsBareFileName(t.file)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", line_number, ": snapshot file name ",
+                       QuoteForMessage(t.file),
+                       " is not a bare file name in the run directory"));
+    }
     auto dumped = j.find("dumped");
     t.dumped = dumped != j.end() && dumped->is_boolean() && dumped->get<bool>();
-    t.point.seq = static_cast<int64_t>(Figure(j, "seq").value_or(-1));
+    t.point.seq = Sequence(j);
     t.mono_seconds = Figure(j, "mono_ns").value_or(0) / 1e9;
     TimelinePoint& p = t.point;
     p.rss_bytes = Figure(j, "rss_bytes");
@@ -87,12 +111,16 @@ absl::StatusOr<std::vector<TimelineLine>> ParseTimeline(
 
 absl::StatusOr<ManifestInfo> ParseManifest(absl::string_view text,
                                            absl::string_view path) {
-  json j = json::parse(text.begin(), text.end(), nullptr,
-                       /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
+  absl::StatusOr<json> parsed = ParseBoundedJson(text);
+  if (absl::IsOutOfRange(parsed.status())) {
+    return absl::OutOfRangeError(
+        absl::StrCat(path, ": ", parsed.status().message()));
+  }
+  if (!parsed.ok() || !parsed->is_object()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not valid JSON; ignored"));
   }
+  const json& j = *parsed;
   ManifestInfo info;
   // `jleak run` writes the workload's argv under settings.command.
   json command;

@@ -33,7 +33,9 @@ struct TimelineLine {
 
 // ParseTimeline parses timeline.jsonl. Values of the wrong type read as
 // absent; a torn last line (a run killed mid-write) is skipped; any other
-// line that is not a JSON object is an error naming `path` and the line.
+// line that is not a JSON object is an error naming `path` and the line, as
+// is a line nested deeper than kMaxJsonDepth and a snapshot "file" that is
+// not a bare file name (IsBareFileName: no '/', "..", control characters).
 absl::StatusOr<std::vector<TimelineLine>> ParseTimeline(absl::string_view text,
                                                         absl::string_view path);
 
@@ -44,8 +46,9 @@ struct ManifestInfo {
   absl::flat_hash_map<std::string, std::string> build_ids;
 };
 
-// ParseManifest: InvalidArgument when the text is not a JSON object;
-// missing or ill-typed keys read as absent.
+// ParseManifest: InvalidArgument when the text is not a JSON object,
+// OutOfRange when it nests deeper than kMaxJsonDepth (crafted, never
+// written by jleak); missing or ill-typed keys read as absent.
 absl::StatusOr<ManifestInfo> ParseManifest(absl::string_view text,
                                            absl::string_view path);
 

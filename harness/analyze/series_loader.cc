@@ -8,11 +8,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <charconv>
 #include <condition_variable>
+#include <cstring>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <regex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -44,9 +47,41 @@ bool IsDirectory(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+// Exists: whether anything (a file, a link, a FIFO) has that name; what it
+// is, ReadSnapshotText finds out.
 bool Exists(const std::string& path) {
   struct stat st;
-  return stat(path.c_str(), &st) == 0;
+  return lstat(path.c_str(), &st) == 0;
+}
+
+// IsRegularFile: a regular file, not through a link.
+bool IsRegularFile(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// ParseDecimal: all of `s` as a non-negative decimal int64; nullopt when it
+// is empty, has other characters, or is out of range.
+std::optional<int64_t> ParseDecimal(absl::string_view s) {
+  if (s.empty()) return std::nullopt;
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool AllDigits(absl::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return c >= '0' && c <= '9'; });
+}
+
+absl::Status OutOfRange(absl::string_view basename, absl::string_view what,
+                        absl::string_view digits) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      QuoteForMessage(basename), ": the ", what, " in the file name (",
+      digits.size() > 24 ? absl::StrCat(digits.size(), " digits")
+                         : std::string(digits),
+      ") is out of range"));
 }
 
 absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir) {
@@ -63,18 +98,23 @@ absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir) {
 }
 
 // Reads what the series needs from manifest.json; a missing or foreign
-// manifest only costs the command line and build-ids.
-void ReadManifest(const std::string& dir, SeriesPlan* plan) {
+// manifest only costs the command line and build-ids. One that is not a
+// regular file, is too large or nests too deep was crafted: an error.
+absl::Status ReadManifest(const std::string& dir, SeriesPlan* plan) {
   const std::string path = dir + "/manifest.json";
-  absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok()) return;
+  absl::StatusOr<std::string> text =
+      ReadFileToString(path, ReadOptions::InRunDirectory(kMaxSmallFileBytes));
+  if (absl::IsNotFound(text.status())) return absl::OkStatus();
+  if (!text.ok()) return text.status();
   absl::StatusOr<ManifestInfo> info = ParseManifest(*text, path);
+  if (absl::IsOutOfRange(info.status())) return info.status();
   if (!info.ok()) {
     plan->warnings.push_back(std::string(info.status().message()));
-    return;
+    return absl::OkStatus();
   }
   plan->command = std::move(info->command);
   plan->build_ids = std::move(info->build_ids);
+  return absl::OkStatus();
 }
 
 struct Candidate {
@@ -125,16 +165,34 @@ absl::Status PlanRunDirectory(const std::string& dir,
 
 }  // namespace
 
-SnapshotName ParseSnapshotName(const std::string& basename) {
-  static const std::regex kJemalloc(R"(\.(\d+)\.(\d+)\.[imuf]\d*\.heap$)");
-  static const std::regex kAgent(R"(^snapshot-(\d+)\.heap$)");
+absl::StatusOr<SnapshotName> ParseSnapshotName(absl::string_view basename) {
+  // By hand, no regex: `<prefix>.<pid>.<seq>.<i|m|u|f><digits>.heap` as
+  // jemalloc names its dumps, or `snapshot-<seq>.heap` as the agent does.
   SnapshotName n;
-  std::smatch m;
-  if (std::regex_search(basename, m, kJemalloc)) {
-    n.pid = std::stoll(m[1].str());
-    n.seq = std::stoll(m[2].str());
-  } else if (std::regex_search(basename, m, kAgent)) {
-    n.seq = std::stoll(m[1].str());
+  if (!absl::EndsWith(basename, ".heap")) return n;
+  const absl::string_view stem =
+      basename.substr(0, basename.size() - std::strlen(".heap"));
+  const std::vector<absl::string_view> parts = absl::StrSplit(stem, '.');
+  if (parts.size() >= 4) {
+    const absl::string_view kind = parts[parts.size() - 1];
+    const absl::string_view pid = parts[parts.size() - 3];
+    const absl::string_view seq = parts[parts.size() - 2];
+    if (!kind.empty() && std::strchr("imuf", kind[0]) != nullptr &&
+        (kind.size() == 1 || AllDigits(kind.substr(1))) && AllDigits(pid) &&
+        AllDigits(seq)) {
+      n.pid = ParseDecimal(pid);
+      if (!n.pid) return OutOfRange(basename, "process id", pid);
+      n.seq = ParseDecimal(seq);
+      if (!n.seq) return OutOfRange(basename, "sequence number", seq);
+      return n;
+    }
+  }
+  if (absl::StartsWith(stem, "snapshot-")) {
+    const absl::string_view seq = stem.substr(std::strlen("snapshot-"));
+    if (AllDigits(seq)) {
+      n.seq = ParseDecimal(seq);
+      if (!n.seq) return OutOfRange(basename, "sequence number", seq);
+    }
   }
   return n;
 }
@@ -145,12 +203,14 @@ std::string FindPerfMapBeside(const std::string& snapshot_path) {
   if (absl::StatusOr<std::vector<std::string>> names = ListDirectory(dir);
       names.ok()) {
     for (const std::string& n : *names) {
-      if (absl::StartsWith(n, "perf-") && absl::EndsWith(n, ".map")) {
+      if (absl::StartsWith(n, "perf-") && absl::EndsWith(n, ".map") &&
+          IsRegularFile(dir + "/" + n)) {
         maps.push_back(dir + "/" + n);
       }
     }
   }
-  const SnapshotName name = ParseSnapshotName(Basename(snapshot_path));
+  const SnapshotName name =
+      ParseSnapshotName(Basename(snapshot_path)).value_or(SnapshotName());
   for (const std::string& m : maps) {
     if (name.pid && Basename(m) == absl::StrCat("perf-", *name.pid, ".map")) {
       return m;
@@ -162,8 +222,7 @@ std::string FindPerfMapBeside(const std::string& snapshot_path) {
 std::string FindJavaFramesMapBeside(const std::string& snapshot_path) {
   const std::string path =
       absl::StrCat(Dirname(snapshot_path), "/", kJavaFramesMapName);
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? path : "";
+  return IsRegularFile(path) ? path : "";
 }
 
 absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs) {
@@ -175,20 +234,32 @@ absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs) {
   }
   std::vector<std::string> files;
   std::string dir;
+  // Files the user named are read as named (a link is theirs to give);
+  // those a directory holds are not followed out of it.
+  bool user_named = false;
   if (inputs.size() == 1 && IsDirectory(inputs[0])) {
     dir = inputs[0];
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-    ReadManifest(dir, &plan);
+    if (absl::Status st = ReadManifest(dir, &plan); !st.ok()) return st;
     absl::StatusOr<std::string> timeline =
-        ReadFileToString(dir + "/timeline.jsonl");
+        ReadFileToString(dir + "/timeline.jsonl",
+                         ReadOptions::InRunDirectory(kMaxSmallFileBytes));
     if (timeline.ok()) {
       absl::Status st = PlanRunDirectory(dir, *timeline, &plan);
       if (!st.ok()) return st;
+    } else if (!absl::IsNotFound(timeline.status())) {
+      return timeline.status();
     } else {
       absl::StatusOr<std::vector<std::string>> names = ListDirectory(dir);
       if (!names.ok()) return names.status();
       for (const std::string& n : *names) {
-        if (absl::EndsWith(n, ".heap")) files.push_back(dir + "/" + n);
+        if (!absl::EndsWith(n, ".heap")) continue;
+        if (!IsBareFileName(n)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(dir, "/", QuoteForMessage(n),
+                           ": a file name with control characters"));
+        }
+        files.push_back(dir + "/" + n);
       }
       if (files.empty()) {
         return absl::NotFoundError(absl::StrCat(
@@ -208,6 +279,7 @@ absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs) {
       files.push_back(in);
     }
     dir = Dirname(files.front());
+    user_named = true;
   }
 
   if (plan.time_source != TimeSource::kTimeline) {
@@ -215,9 +287,11 @@ absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs) {
     for (const std::string& f : files) {
       Candidate c;
       c.path = f;
-      c.name = ParseSnapshotName(Basename(f));
+      absl::StatusOr<SnapshotName> name = ParseSnapshotName(Basename(f));
+      if (!name.ok()) return name.status();
+      c.name = *name;
       struct stat st;
-      if (stat(f.c_str(), &st) != 0) {
+      if ((user_named ? stat(f.c_str(), &st) : lstat(f.c_str(), &st)) != 0) {
         return absl::NotFoundError(
             absl::StrCat(f, ": cannot open: ", std::strerror(errno)));
       }
@@ -270,6 +344,7 @@ absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs) {
       m.seq = cands[i].name.seq.value_or(static_cast<int64_t>(i));
       m.time_seconds = mtimes_usable ? cands[i].mtime - cands[0].mtime
                                      : static_cast<double>(i);
+      m.follow_symlinks = user_named;
       plan.snapshots.push_back(std::move(m));
     }
   }
@@ -280,6 +355,13 @@ absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs) {
         FindJavaFramesMapBeside(plan.snapshots.back().path);
   }
   return plan;
+}
+
+absl::Status ReadSnapshotText(const SnapshotMeta& snapshot, std::string* text) {
+  ReadOptions options;
+  options.max_bytes = kMaxHeapProfileBytes;
+  options.follow_symlinks = snapshot.follow_symlinks;
+  return ReadFileInto(snapshot.path, text, options);
 }
 
 int DefaultJobs() {
@@ -328,9 +410,17 @@ absl::Status ReadSnapshots(
         }
       }
       if (profile == nullptr) profile = std::make_unique<HeapProfile>();
-      absl::Status st = ReadFileInto(snapshots[i].path, &text);
-      if (st.ok())
-        st = ParseHeapProfileInto(text, snapshots[i].path, &*profile);
+      absl::Status st;
+      // Nothing here throws by design; an allocation failure on a huge
+      // profile must still end as an error, not std::terminate.
+      try {
+        st = ReadSnapshotText(snapshots[i], &text);
+        if (st.ok())
+          st = ParseHeapProfileInto(text, snapshots[i].path, &*profile);
+      } catch (const std::exception& e) {
+        st = absl::ResourceExhaustedError(
+            absl::StrCat(snapshots[i].path, ": cannot read: ", e.what()));
+      }
       {
         std::lock_guard<std::mutex> lock(mu);
         ready.emplace(i, Parsed{std::move(st), std::move(profile)});

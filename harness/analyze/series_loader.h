@@ -17,6 +17,12 @@
 // Files of several processes in one directory: the process with the most
 // snapshots is analyzed, with a warning.
 //
+// Run directories come from production hosts and are not trusted: the
+// files their content names (timeline.jsonl's snapshot names) must be bare
+// names, no file inside is read through a symbolic link or unless it is a
+// regular file, sizes are bounded, JSON depth is bounded, and every such
+// problem is an error naming the file (harness/io/file_io.h, json_read.h).
+//
 // Long series are streamed: PlanSeries finds and orders the files without
 // reading them, ReadSnapshots parses them on several threads and hands each
 // profile over in order, so that only a few are in memory at once
@@ -34,6 +40,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "harness/analyze/analysis.h"
 #include "harness/analyze/analyzer.h"
 
@@ -62,7 +69,11 @@ struct SnapshotName {
   std::optional<int64_t> pid;
   std::optional<int64_t> seq;
 };
-SnapshotName ParseSnapshotName(const std::string& basename);
+// ParseSnapshotName reads `<prefix>.<pid>.<seq>.<i|m|u|f>[n].heap`
+// (jemalloc) or `snapshot-<seq>.heap` (the agent); other names give no
+// numbers. InvalidArgument, naming the file, when a number does not fit
+// in 64 bits.
+absl::StatusOr<SnapshotName> ParseSnapshotName(absl::string_view basename);
 
 // FindPerfMapBeside: the perf map naming a snapshot's JIT frames, found in
 // its directory: perf-<pid>.map for the pid in its name, else the only
@@ -81,6 +92,11 @@ struct SeriesPlan : SeriesContext {
 // PlanSeries finds and orders `inputs`: one directory, or any number of
 // .heap files. Reads the timeline and manifest, not the snapshots.
 absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs);
+
+// ReadSnapshotText reads a snapshot's file as PlanSeries found it: links
+// followed only when the user named the file, at most kMaxHeapProfileBytes,
+// regular files only (harness/io/file_io.h).
+absl::Status ReadSnapshotText(const SnapshotMeta& snapshot, std::string* text);
 
 // ReadSnapshots reads and parses `snapshots` on `jobs` threads (0: one per
 // core) and calls `consume(i, profile)` for i = 0, 1, ... in order, on the

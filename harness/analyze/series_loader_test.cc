@@ -43,16 +43,41 @@ const char* kFiles[] = {"jeprof.18581.0.i0.heap", "jeprof.18581.1.i1.heap",
                         "jeprof.18581.2.i2.heap", "jeprof.18581.3.f.heap"};
 
 TEST(ParseSnapshotNameTest, JemallocAndAgentNames) {
-  SnapshotName n = ParseSnapshotName("jeprof.18581.12.i11.heap");
+  SnapshotName n = *ParseSnapshotName("jeprof.18581.12.i11.heap");
   EXPECT_EQ(n.pid, 18581);
   EXPECT_EQ(n.seq, 12);
-  n = ParseSnapshotName("/x/my.prefix.7.0.f.heap");
+  n = *ParseSnapshotName("/x/my.prefix.7.0.f.heap");
   EXPECT_EQ(n.pid, 7);
   EXPECT_EQ(n.seq, 0);
-  n = ParseSnapshotName("snapshot-3.heap");
+  n = *ParseSnapshotName("snapshot-3.heap");
   EXPECT_FALSE(n.pid.has_value());
   EXPECT_EQ(n.seq, 3);
-  EXPECT_FALSE(ParseSnapshotName("x.heap").seq.has_value());
+  EXPECT_FALSE(ParseSnapshotName("x.heap")->seq.has_value());
+  // What the regex of old did not match gives no numbers either.
+  for (const char* other :
+       {"18581.12.i11.heap", "a.1.2.x3.heap", "a.1.2.i3x.heap", "a.1.2.i.hea",
+        "snapshot-.heap", "snapshot-1x.heap", "a.-1.2.i0.heap"}) {
+    absl::StatusOr<SnapshotName> o = ParseSnapshotName(other);
+    ASSERT_TRUE(o.ok()) << other;
+    EXPECT_FALSE(o->seq.has_value()) << other;
+  }
+  n = *ParseSnapshotName(".5.6.m.heap");
+  EXPECT_EQ(n.pid, 5);
+}
+
+TEST(ParseSnapshotNameTest, NumbersOutOfRangeAreErrorsNotExceptions) {
+  absl::StatusOr<SnapshotName> n =
+      ParseSnapshotName("jeprof.99999999999999999999999.0.i0.heap");
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.status().message(),
+            "'jeprof.99999999999999999999999.0.i0.heap': the process id in "
+            "the file name (99999999999999999999999) is out of range");
+  n = ParseSnapshotName("snapshot-" + std::string(5000, '9') + ".heap");
+  ASSERT_FALSE(n.ok());
+  EXPECT_THAT(std::string(n.status().message()),
+              HasSubstr("the sequence number in the file name (5000 digits)"));
+  EXPECT_EQ(ParseSnapshotName("snapshot-9223372036854775807.heap")->seq,
+            9223372036854775807);
 }
 
 TEST(LoadSeriesTest, DirectoryWithMtimesUsesThem) {
@@ -186,6 +211,91 @@ TEST(LoadSeriesTest, WrongTypesInTimelineAndManifestDoNotThrow) {
 namespace jleak {
 namespace {
 
+// A run directory's own content decides nothing outside it and cannot make
+// the reader block, allocate without bound or follow a link.
+class HostileRunDirectoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        NewDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    for (int i = 0; i < 4; ++i) {
+      Copy(std::string(kSmoke) + kFiles[i],
+           dir_ + "/snapshot-" + std::to_string(i) + ".heap", 1);
+    }
+  }
+  void WriteTimeline(const std::string& third_file) {
+    std::ofstream t(dir_ + "/timeline.jsonl");
+    for (int i = 0; i < 4; ++i) {
+      t << "{\"seq\":" << i << ",\"file\":\""
+        << (i == 2 ? third_file : "snapshot-" + std::to_string(i) + ".heap")
+        << "\",\"dumped\":true,\"mono_ns\":" << i * 1000000000LL << "}\n";
+    }
+  }
+  std::string Error() {
+    absl::StatusOr<LoadedSeries> s = LoadSeries({dir_});
+    EXPECT_FALSE(s.ok());
+    return s.ok() ? "" : std::string(s.status().message());
+  }
+  std::string dir_;
+};
+
+TEST_F(HostileRunDirectoryTest, FifoNamedInTheTimelineIsAnError) {
+  ASSERT_EQ(mkfifo((dir_ + "/fifo.heap").c_str(), 0600), 0);
+  WriteTimeline("fifo.heap");
+  EXPECT_EQ(Error(), dir_ + "/fifo.heap: is a FIFO, not a regular file");
+}
+
+TEST_F(HostileRunDirectoryTest, LinksAreNotFollowed) {
+  const std::string secret = NewDir("outside") + "/secret";
+  std::ofstream(secret) << "root:SECRET-CONTENT:0:0\n";
+  ASSERT_EQ(symlink(secret.c_str(), (dir_ + "/link.heap").c_str()), 0);
+  WriteTimeline("link.heap");
+  const std::string e = Error();
+  EXPECT_THAT(e, HasSubstr("link.heap: is a symbolic link"));
+  EXPECT_THAT(e, ::testing::Not(HasSubstr("SECRET")));
+}
+
+TEST_F(HostileRunDirectoryTest, PathsInTheTimelineAreErrors) {
+  for (const char* name : {"../secret", "/etc/passwd", "a/b.heap", "..", "."}) {
+    WriteTimeline(name);
+    EXPECT_THAT(Error(), HasSubstr("timeline.jsonl:3: snapshot file name '"))
+        << name;
+  }
+}
+
+TEST_F(HostileRunDirectoryTest, DeepManifestAndTimelineAreErrors) {
+  WriteTimeline("snapshot-2.heap");
+  std::ofstream(dir_ + "/manifest.json")
+      << "{\"settings\":{\"command\":" << std::string(100000, '[')
+      << std::string(100000, ']') << "}}";
+  EXPECT_EQ(Error(), dir_ + "/manifest.json: nested deeper than 64 levels");
+  unlink((dir_ + "/manifest.json").c_str());
+  std::ofstream(dir_ + "/timeline.jsonl", std::ios::app)
+      << "{\"a\":" << std::string(100000, '[') << std::string(100000, ']')
+      << "}\n";
+  EXPECT_EQ(Error(), dir_ +
+                         "/timeline.jsonl:5: nested deeper than 64 levels "
+                         "(timeline.jsonl)");
+}
+
+TEST_F(HostileRunDirectoryTest, HugeNumbersInTimesAndSequencesAreUnknown) {
+  std::ofstream(dir_ + "/timeline.jsonl")
+      << "{\"seq\":1e300,\"file\":\"snapshot-0.heap\",\"dumped\":true,"
+         "\"mono_ns\":1e308,\"rss_bytes\":1e400}\n"
+         "{\"seq\":-1e300,\"file\":\"snapshot-1.heap\",\"dumped\":true,"
+         "\"mono_ns\":2}\n";
+  absl::StatusOr<LoadedSeries> s = LoadSeries({dir_});
+  if (s.ok()) {
+    EXPECT_EQ(s->timeline[0].seq, -1);
+  }
+}
+
+TEST_F(HostileRunDirectoryTest, OutOfRangeNameInADirectoryIsAnError) {
+  Copy(std::string(kSmoke) + kFiles[0],
+       dir_ + "/jeprof.99999999999999999999999.0.i0.heap", 1);
+  EXPECT_THAT(Error(), HasSubstr("process id in the file name"));
+}
+
 TEST(FindPerfMapBesideTest, ByPidThenTheOnlyOne) {
   const std::string dir = NewDir("perfmaps");
   std::ofstream(dir + "/jeprof.7.0.i0.heap") << "x";
@@ -197,6 +307,12 @@ TEST(FindPerfMapBesideTest, ByPidThenTheOnlyOne) {
   EXPECT_EQ(FindPerfMapBeside(dir + "/jeprof.7.0.i0.heap"),
             dir + "/perf-7.map");
   EXPECT_EQ(FindPerfMapBeside(dir + "/snapshot-3.heap"), "");  // ambiguous
+  // Only regular files: a FIFO or a link is never read as a map.
+  const std::string fifo_dir = NewDir("perfmaps_fifo");
+  ASSERT_EQ(mkfifo((fifo_dir + "/perf-7.map").c_str(), 0600), 0);
+  EXPECT_EQ(FindPerfMapBeside(fifo_dir + "/jeprof.7.0.i0.heap"), "");
+  ASSERT_EQ(symlink("/etc/passwd", (fifo_dir + "/java-frames.map").c_str()), 0);
+  EXPECT_EQ(FindJavaFramesMapBeside(fifo_dir + "/x.heap"), "");
 }
 
 TEST(ReadSnapshotsTest, ParsesOnThreadsAndHandsOverInOrder) {

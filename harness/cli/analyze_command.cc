@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <regex>
+#include <memory>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +22,7 @@
 #include "harness/report/report_json.h"
 #include "harness/report/report_text.h"
 #include "profiler/pprof_writer.h"
+#include "re2/re2.h"
 
 namespace jleak {
 namespace {
@@ -110,14 +111,15 @@ absl::StatusOr<AnalyzerOptions> MakeOptions(const AnalyzeFlags& flags) {
   return o;
 }
 
-absl::StatusOr<std::regex> CompileRegex(absl::string_view flag,
-                                        const std::string& text) {
-  try {
-    return std::regex(text);
-  } catch (const std::regex_error& e) {
+// CompileRegex: a flag's regex, in RE2 (linear time on any frame name).
+absl::StatusOr<std::shared_ptr<const RE2>> CompileRegex(
+    absl::string_view flag, const std::string& text) {
+  absl::StatusOr<std::shared_ptr<const RE2>> re = CompileFrameRegex(text);
+  if (!re.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(flag, " /", text, "/ is not a valid regex: ", e.what()));
+        absl::StrCat(flag, ": ", re.status().message()));
   }
+  return re;
 }
 
 // CheckJavaAndCleanSites: --expect-java-frame on the leak site and
@@ -125,7 +127,7 @@ absl::StatusOr<std::regex> CompileRegex(absl::string_view flag,
 std::string CheckJavaAndCleanSites(const Analysis& a,
                                    const AnalyzeFlags& flags) {
   if (!flags.expect_java_frame.empty()) {
-    absl::StatusOr<std::regex> java =
+    absl::StatusOr<std::shared_ptr<const RE2>> java =
         CompileRegex("--expect-java-frame", flags.expect_java_frame);
     if (!java.ok()) return std::string(java.status().message());
     const SiteSeries* site = a.sites.empty() ? nullptr : &a.sites.front();
@@ -138,18 +140,18 @@ std::string CheckJavaAndCleanSites(const Analysis& a,
                             "(were Java stacks recorded? see agent.json)");
     }
     const NamedFrame& f = site->frames[site->java_frame];
-    if (!std::regex_search(f.function, *java)) {
+    if (!RE2::PartialMatch(f.function, **java)) {
       return absl::StrCat("expected the leak site's Java method to match /",
                           flags.expect_java_frame, "/, found ", FrameLabel(f));
     }
   }
   for (const std::string& text : flags.expect_clean_sites) {
-    absl::StatusOr<std::regex> clean =
+    absl::StatusOr<std::shared_ptr<const RE2>> clean =
         CompileRegex("--expect-clean-site", text);
     if (!clean.ok()) return std::string(clean.status().message());
     bool seen = false;
     for (const SiteSeries& s : a.sites) {
-      if (!std::regex_search(s.top_frame, *clean)) continue;
+      if (!RE2::PartialMatch(s.top_frame, **clean)) continue;
       seen = true;
       if (s.over_budget) {
         return absl::StrCat("expected the site matching /", text,
@@ -213,7 +215,7 @@ std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
   const std::vector<NamedFrame>& frames =
       a.sites.empty() ? no_frames : a.sites.front().frames;
   if (!flags.expect_site.empty()) {
-    absl::StatusOr<std::regex> site =
+    absl::StatusOr<std::shared_ptr<const RE2>> site =
         CompileRegex("--expect-site", flags.expect_site);
     if (!site.ok()) return std::string(site.status().message());
     // The site's key frames (SiteKeyFrames): its named frame, and before
@@ -223,7 +225,7 @@ std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
     const size_t n = SiteKeyFrames(frames, flags.site_frames);
     for (size_t i = 0; i < n; ++i) names.push_back(frames[i].function);
     for (const std::string& name : names) {
-      if (std::regex_search(name, *site))
+      if (RE2::PartialMatch(name, **site))
         return CheckJavaAndCleanSites(a, flags);
     }
     return absl::StrCat(
@@ -347,9 +349,11 @@ absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
     return absl::NotFoundError("no snapshots to analyze");
   }
   // The last snapshot maps every library the process loaded so far.
-  absl::StatusOr<std::string> last_text =
-      ReadFileToString(plan->snapshots.back().path);
-  if (!last_text.ok()) return last_text.status();
+  absl::StatusOr<std::string> last_text = std::string();
+  if (absl::Status st = ReadSnapshotText(plan->snapshots.back(), &*last_text);
+      !st.ok()) {
+    return st;
+  }
   absl::StatusOr<HeapProfile> last =
       ParseHeapProfile(*last_text, plan->snapshots.back().path);
   if (!last.ok()) return last.status();

@@ -19,6 +19,7 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/subcommand.h"
 #include "harness/io/file_io.h"
+#include "harness/io/json_read.h"
 #include "harness/report/compare_report.h"
 #include "nlohmann/json.hpp"
 
@@ -37,15 +38,17 @@ struct CompareFlags {
 
 // ComparableOf: the manifest's "comparable" object of a run directory, or
 // null (a folder of .heap files, or an older jleak).
+// Read as analyze reads it: a regular file in the run directory, bounded
+// in size and depth (LoadAndAnalyze has refused a crafted one already).
 nlohmann::json ComparableOf(const std::string& dir) {
-  absl::StatusOr<std::string> text = ReadFileToString(dir + "/manifest.json");
+  absl::StatusOr<std::string> text = ReadFileToString(
+      dir + "/manifest.json", ReadOptions::InRunDirectory(kMaxSmallFileBytes));
   if (!text.ok()) return nullptr;
-  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("comparable") ||
-      !j["comparable"].is_object()) {
-    return nullptr;
-  }
-  return j["comparable"];
+  absl::StatusOr<nlohmann::json> j = ParseBoundedJson(*text);
+  if (!j.ok() || !j->is_object()) return nullptr;
+  auto it = j->find("comparable");
+  if (it == j->end() || !it->is_object()) return nullptr;
+  return *it;
 }
 
 // ComparabilityWarnings: one sentence per setting the two runs differ in.

@@ -1,9 +1,16 @@
+// File: file_io_test.cc
+//
+// Tests for the bounded, non-blocking reads and the atomic writes.
+
 #include "harness/io/file_io.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -61,6 +68,82 @@ TEST(FileIoTest, WriteUnderANonDirectoryFails) {
   absl::Status st = WriteFileAtomically("/dev/null/x", "data");
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("/dev/null/x"), std::string::npos) << st;
+}
+
+TEST(FileIoTest, FifoIsAnErrorNotAWait) {
+  const std::string path = TempDir() + "/fifo";
+  unlink(path.c_str());
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  absl::StatusOr<std::string> r = ReadFileToString(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("fifo: is a FIFO, not a regular file"),
+            std::string::npos)
+      << r.status();
+}
+
+TEST(FileIoTest, DeviceIsAnError) {
+  absl::StatusOr<std::string> r = ReadFileToString("/dev/zero");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("is a character device"),
+            std::string::npos)
+      << r.status();
+}
+
+TEST(FileIoTest, SymlinksAreFollowedOnlyWhenAsked) {
+  const std::string target = TempDir() + "/link_target";
+  const std::string link = TempDir() + "/link";
+  ASSERT_TRUE(WriteFileAtomically(target, "secret").ok());
+  unlink(link.c_str());
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  EXPECT_EQ(*ReadFileToString(link), "secret");
+  absl::StatusOr<std::string> r =
+      ReadFileToString(link, ReadOptions::InRunDirectory(100));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("link: is a symbolic link"),
+            std::string::npos)
+      << r.status();
+  EXPECT_EQ(r.status().message().find("secret"), std::string::npos);
+}
+
+TEST(FileIoTest, SizeIsBoundedBeforeAllocating) {
+  const std::string path = TempDir() + "/sparse";
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, off_t{1} << 40), 0);  // 1 TiB, sparse
+  close(fd);
+  absl::StatusOr<std::string> r = ReadFileToString(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(r.status().message().find("is 1.0 TiB, over the limit of 4.0 GiB"),
+            std::string::npos)
+      << r.status();
+  unlink(path.c_str());
+  ASSERT_TRUE(WriteFileAtomically(path, std::string(101, 'x')).ok());
+  EXPECT_FALSE(ReadFileToString(path, ReadOptions::InRunDirectory(100)).ok());
+  EXPECT_TRUE(ReadFileToString(path, ReadOptions::InRunDirectory(101)).ok());
+}
+
+TEST(FileIoTest, ProcFilesOfSizeZeroAreRead) {
+  absl::StatusOr<std::string> r = ReadFileToString("/proc/self/status");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(r->find("Pid:"), std::string::npos);
+}
+
+TEST(FileIoTest, BareFileNames) {
+  EXPECT_TRUE(IsBareFileName("snapshot-0.heap"));
+  EXPECT_TRUE(IsBareFileName("..heap"));
+  for (const std::string& bad : std::vector<std::string>{
+           "", ".", "..", "../x", "a/b", "/etc/shadow", std::string("a\0b", 3),
+           "a\nb", std::string(256, 'x')}) {
+    EXPECT_FALSE(IsBareFileName(bad)) << bad;
+  }
+}
+
+TEST(FileIoTest, QuoteForMessageEscapesAndCuts) {
+  EXPECT_EQ(QuoteForMessage("a\nb'c"), "'a\\x0ab\\x27c'");
+  EXPECT_EQ(QuoteForMessage(std::string(100, 'x'), 3), "'xxx...'");
+  EXPECT_EQ(HumanBytes(812), "812 B");
+  EXPECT_EQ(HumanBytes(uint64_t{64} << 20), "64.0 MiB");
 }
 
 }  // namespace
