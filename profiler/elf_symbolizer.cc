@@ -335,7 +335,8 @@ ElfSymbolizer::ElfSymbolizer(std::vector<Mapping> mappings,
   dwfl_state_->callbacks.debuginfo_path = &dwfl_state_->debuginfo_path_ptr;
   dwfl_state_->search.path = std::move(path);
   const char* urls = std::getenv("DEBUGINFOD_URLS");
-  dwfl_state_->search.use_debuginfod = urls != nullptr && urls[0] != '\0';
+  dwfl_state_->search.use_debuginfod =
+      options_.allow_debuginfod && urls != nullptr && urls[0] != '\0';
 
   if (!options_.perf_map_path.empty()) {
     perf_map_ = ReadMap(options_.perf_map_path,
@@ -409,23 +410,28 @@ ElfSymbolizer::Module& ElfSymbolizer::GetModule(const Mapping& mapping) {
 
   std::vector<std::string> problems;
   for (const std::string& file : candidates) {
-    struct stat st;
-    if (stat(file.c_str(), &st) != 0) {
+    // Module paths come from the profile, which the profiled process
+    // wrote: a FIFO or device there must not block or be read.
+    const int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
       problems.push_back(absl::StrCat(file, ": ", std::strerror(errno)));
       continue;
     }
-    if (!S_ISREG(st.st_mode)) {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      close(fd);
       problems.push_back(absl::StrCat(file, ": not a regular file"));
       continue;
     }
     ++modules_opened_;
     Dwfl* dwfl = dwfl_begin(&dwfl_state_->callbacks);
     if (dwfl == nullptr) {
+      close(fd);
       problems.push_back(absl::StrCat(file, ": ", dwfl_errmsg(-1)));
       continue;
     }
     dwfl_report_begin(dwfl);
-    Dwfl_Module* mod = dwfl_report_elf(dwfl, base.c_str(), file.c_str(), -1, 0,
+    Dwfl_Module* mod = dwfl_report_elf(dwfl, base.c_str(), file.c_str(), fd, 0,
                                        /*add_p_vaddr=*/true);
     dwfl_report_end(dwfl, nullptr, nullptr);
     if (mod != nullptr) {
@@ -727,19 +733,35 @@ SymbolizedAddress ElfSymbolizer::DetailUncached(uint64_t address,
 }
 
 absl::StatusOr<std::string> ReadElfBuildId(const std::string& path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
     const int err = errno;
     return absl::Status(absl::ErrnoToStatusCode(err),
                         absl::StrCat(path, ": ", std::strerror(err)));
   }
+  return ReadElfBuildIdFromFd(fd, path);
+}
+
+absl::StatusOr<std::string> ReadElfBuildIdFromFd(int fd,
+                                                 const std::string& path) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a regular file"));
+  }
+  // Opened O_NONBLOCK so that a FIFO could not block; reads of a regular
+  // file ignore the flag.
   static const Dwfl_Callbacks kCallbacks = {
       dwfl_build_id_find_elf, dwfl_standard_find_debuginfo, nullptr, nullptr};
   Dwfl* dwfl = dwfl_begin(&kCallbacks);
-  if (dwfl == nullptr) return absl::InternalError(dwfl_errmsg(-1));
+  if (dwfl == nullptr) {
+    close(fd);
+    return absl::InternalError(dwfl_errmsg(-1));
+  }
   dwfl_report_begin(dwfl);
   Dwfl_Module* mod =
-      dwfl_report_elf(dwfl, "m", path.c_str(), -1, 0, /*add_p_vaddr=*/true);
+      dwfl_report_elf(dwfl, "m", path.c_str(), fd, 0, /*add_p_vaddr=*/true);
   dwfl_report_end(dwfl, nullptr, nullptr);
   absl::StatusOr<std::string> result;
   const unsigned char* bits = nullptr;

@@ -90,6 +90,9 @@ struct ElfSymbolizerOptions {
   // The ELF e_machine modules must have; 0 means this program's own
   // machine. Profiles from another machine set it (e.g. EM_AARCH64).
   int elf_machine = 0;
+  // Whether libdw may ask the servers of $DEBUGINFOD_URLS for debug files
+  // (never for a symbolizer confined to a target's files).
+  bool allow_debuginfod = true;
   // Whether Symbolize() reads DWARF (file:line, inlined frames). false
   // (`--no-lines`): Symbolize() is SymbolizeName(), no debug info is read.
   bool read_dwarf = true;
@@ -153,6 +156,11 @@ class ElfSymbolizer : public Symbolizer {
 // (what ElfSymbolizerOptions::expected_build_ids holds), or an error saying
 // why not: missing file, not ELF, no build-id note.
 absl::StatusOr<std::string> ReadElfBuildId(const std::string& path);
+// ReadElfBuildIdFromFd: the same for an open file (consumed: closed on
+// return), named `name` in errors. A file that is not regular (a FIFO, a
+// device) is refused before anything is read from it.
+absl::StatusOr<std::string> ReadElfBuildIdFromFd(int fd,
+                                                 const std::string& name);
 
 // Demangle returns the demangled form of a C++ symbol, or `name` unchanged.
 std::string Demangle(const char* name);

@@ -32,6 +32,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -173,6 +174,10 @@ absl::StatusOr<Connected> Connect(const AttachSettings& s, const Command& cmd) {
   const std::string control = s.control_dir.empty()
                                   ? agent::DefaultControlDir(t->ns_pid)
                                   : s.control_dir;
+  if (absl::Status st = agent::ValidateControlDir(control); !st.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--control-dir: ", st.message()));
+  }
   absl::StatusOr<std::unique_ptr<AgentClient>> client =
       AgentClient::Connect(*t, control);
   if (!client.ok()) return client.status();
@@ -202,7 +207,7 @@ absl::StatusOr<Connected> Connect(const AttachSettings& s, const Command& cmd) {
   std::string options = "standby";
   if (!s.control_dir.empty()) absl::StrAppend(&options, ",control=", control);
   absl::StatusOr<int> code =
-      LoadAgent(*t, in_target, options, kHotspotTimeoutS);
+      LoadAgent(c.client->broker(), *t, in_target, options, kHotspotTimeoutS);
   if (!code.ok() || *code != 0) {
     // No agent will ever read this control directory: leave nothing.
     c.client->Abandon();
@@ -220,11 +225,32 @@ absl::StatusOr<Connected> Connect(const AttachSettings& s, const Command& cmd) {
   return c;
 }
 
+// Text: the string at `key` of a JSON object the target wrote, or
+// `fallback` when it is missing or not a string (never an exception),
+// cut to one printable line.
+std::string Text(const nlohmann::json& j, const char* key,
+                 const std::string& fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return fallback;
+  std::string out;
+  for (char c : it->get<std::string>().substr(0, 300)) {
+    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+  }
+  return out;
+}
+
+bool Flag(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return false;
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 // CheckAnswer turns an agent.json that is not "ok" into an error.
 absl::Status CheckAnswer(const nlohmann::json& answer, int pid) {
-  const std::string status = answer.value("status", "");
+  const std::string status = Text(answer, "status", "");
   if (status == "ok") return absl::OkStatus();
-  std::string reason = answer.value("reason", "no reason given");
+  std::string reason = Text(answer, "reason", "no reason given");
   if (status == "inconclusive") {
     return absl::FailedPreconditionError(
         absl::StrCat("the agent in JVM ", pid, " cannot profile: ", reason,
@@ -234,15 +260,17 @@ absl::Status CheckAnswer(const nlohmann::json& answer, int pid) {
       absl::StrCat("the agent in JVM ", pid, " refused: ", reason));
 }
 
-// BuildIds: the modules' build-ids (build_ids.h), read through the
-// target's root while it still runs.
+// BuildIds: the modules' build-ids (build_ids.h), read inside the
+// target by its broker while it still runs.
 std::map<std::string, std::string> BuildIds(const std::string& dir,
-                                            const TargetProcess& t) {
+                                            AgentClient& client) {
   return ModuleBuildIds(
       dir,
       ParseTimeline(
           ReadFileToString(dir + "/timeline.jsonl").value_or(std::string())),
-      [&t](const std::string& p) { return t.HostPath(p); });
+      [&client](const std::vector<std::string>& paths) {
+        return client.BuildIds(paths);
+      });
 }
 
 nlohmann::ordered_json TargetJson(const Connected& c) {
@@ -388,10 +416,9 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
   if (absl::StatusOr<std::string> a =
           ReadFileToString(s.out_dir + "/" + agent::kAgentReportName);
       a.ok()) {
-    nlohmann::json aj = nlohmann::json::parse(*a, nullptr, false);
-    if (!aj.is_discarded()) m["agent"] = aj;
+    if (std::optional<nlohmann::json> aj = ParseAgentJson(*a)) m["agent"] = *aj;
   }
-  if (!exited) m["build_ids"] = BuildIds(s.out_dir, t);
+  if (!exited) m["build_ids"] = BuildIds(s.out_dir, client);
   std::string message;
   int code = kExitOk;
   if (exited) {
@@ -422,16 +449,21 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
     // in a /tmp that may be shared.
     client.Abandon();
   }
-  c->client.reset();  // the lock
+  client.broker().Unlock().IgnoreError();  // another jleak may attach now
   cmd.Say(message);
   if (code != kExitOk || analyze == nullptr) return code;
   AnalyzeFlags flags = *analyze;
   if (flags.json.empty()) flags.json = s.out_dir + "/report.json";
   if (flags.html.empty()) flags.html = s.out_dir + "/report.html";
   // The JVM's files as it sees them: its libraries, in its container.
-  if (flags.symbolizer.sysroot.empty() && !t.SameMountNamespace() &&
-      StillRunning(t)) {
-    flags.symbolizer.sysroot = t.root;
+  // As root, they are read by a helper that is the JVM's user in its root
+  // (confined_symbolizer.h), never by root itself.
+  if (flags.symbolizer.sysroot.empty() && StillRunning(t)) {
+    if (geteuid() == 0) {
+      flags.symbolizer.confine = &client.broker().handles();
+    } else if (!t.SameMountNamespace()) {
+      flags.symbolizer.sysroot = t.root;
+    }
   }
   return AnalyzeAndReport({s.out_dir}, flags, std::cout);
 }
@@ -454,8 +486,9 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
   }
   s.out_dir = Absolute(s.out_dir);
   const std::string manifest_path = s.out_dir + "/manifest.json";
-  nlohmann::json old = nlohmann::json::parse(
-      ReadFileToString(manifest_path).value_or("{}"), nullptr, false);
+  const nlohmann::json old =
+      ParseAgentJson(ReadFileToString(manifest_path).value_or("{}"))
+          .value_or(nlohmann::json::object());
   absl::StatusOr<Connected> c = Connect(s, cmd);
   if (!c.ok()) return cmd.Fail(c.status());
   if (absl::Status st = CreateRunDir(s.out_dir, /*may_exist=*/true); !st.ok()) {
@@ -463,9 +496,14 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
   }
   const TargetProcess& t = c->target;
   if (old.is_object() && old.contains("target")) {
-    const nlohmann::json& ot = old["target"];
-    if (!ot.is_object() || ot.value("pid", 0) != t.pid ||
-        ot.value("start_ticks", uint64_t{0}) != t.start_ticks) {
+    const nlohmann::json& ot = old.at("target");
+    auto number = [&ot](const char* key) -> int64_t {
+      auto it = ot.find(key);
+      return it != ot.end() && it->is_number_integer() ? it->get<int64_t>()
+                                                       : -1;
+    };
+    if (!ot.is_object() || number("pid") != t.pid ||
+        number("start_ticks") != static_cast<int64_t>(t.start_ticks)) {
       return cmd.Fail(absl::StrCat(
           s.out_dir,
           " holds snapshots of another process (or of an earlier run of "
@@ -495,30 +533,30 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
   }
   // The agent wrote snapshot-0.heap and one timeline line: they become
   // the folder's next snapshot.
-  const std::string from = t.HostPath(r->out_dir);
-  std::vector<std::string> lines =
-      absl::StrSplit(ReadFileToString(from + "/timeline.jsonl").value_or(""),
-                     '\n', absl::SkipEmpty());
+  std::vector<std::string> lines = absl::StrSplit(
+      client.ReadOutput(*r, "timeline.jsonl", 64 << 20).value_or(""), '\n',
+      absl::SkipEmpty());
   if (lines.empty()) {
     client.Cleanup(*r);
     return cmd.Fail(absl::StrCat("the agent in JVM ", s.pid,
                                  " wrote no snapshot; see its stderr"));
   }
-  nlohmann::ordered_json line =
-      nlohmann::ordered_json::parse(lines.back(), nullptr, false);
+  std::optional<nlohmann::json> parsed = ParseAgentJson(lines.back());
+  nlohmann::ordered_json line;
+  if (parsed) line = nlohmann::ordered_json::parse(parsed->dump());
   const std::string timeline_path = s.out_dir + "/timeline.jsonl";
   std::vector<SnapshotEntry> timeline =
       ParseTimeline(ReadFileToString(timeline_path).value_or(""));
   const int seq = NextSeq(timeline);
   const std::string file = absl::StrCat("snapshot-", seq, ".heap");
-  if (line.is_discarded() || !line.value("dumped", false)) {
+  if (!parsed || !Flag(*parsed, "dumped")) {
     client.Cleanup(*r);
-    return cmd.Fail(
-        absl::StrCat("the snapshot could not be written in JVM ", s.pid, ": ",
-                     line.is_discarded() ? "?" : line.value("error", "?")));
+    return cmd.Fail(absl::StrCat(
+        "the snapshot could not be written in JVM ", s.pid, ": ",
+        parsed ? Text(*parsed, "error", "?") : "unreadable timeline line"));
   }
   absl::StatusOr<std::string> heap =
-      ReadFileToString(from + "/" + line.value("file", ""));
+      client.ReadOutput(*r, Text(*parsed, "file", ""), uint64_t{2} << 30);
   if (!heap.ok()) {
     client.Cleanup(*r);
     return cmd.Fail(heap.status());
@@ -541,12 +579,12 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
   for (const std::string& name :
        {std::string(agent::kAgentReportName), std::string("java-frames.map"),
         absl::StrCat("perf-", t.ns_pid, ".map")}) {
-    if (absl::StatusOr<std::string> f = ReadFileToString(from + "/" + name);
+    if (absl::StatusOr<std::string> f = client.ReadOutput(*r, name, 256 << 20);
         f.ok()) {
       WriteFileAtomically(s.out_dir + "/" + name, *f).IgnoreError();
     }
   }
-  const std::string kind = line.value("kind", "");
+  const std::string kind = Text(*parsed, "kind", "");
   nlohmann::ordered_json m;
   m["tool"] = kToolVersion;
   m["mode"] = "snapshot";
@@ -557,7 +595,7 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
                    {"force_gc", !s.no_gc}};
   m["target"] = TargetJson(*c);
   m["agent"] = *answer;
-  m["build_ids"] = BuildIds(s.out_dir, t);
+  m["build_ids"] = BuildIds(s.out_dir, client);
   m["state"] = kind == "final" ? "finished" : "collecting";
   if (absl::Status st = WriteJson(manifest_path, m); !st.ok()) {
     client.Cleanup(*r);

@@ -17,15 +17,26 @@
 
 namespace jleak {
 
-// ModuleBuildIds: the GNU build-id (lower-case hex) of every executable
-// file-backed module in the MAPPED_LIBRARIES of the last dumped snapshot of
-// `snapshots` (files in `dir`), keyed by the path the process saw. Files
-// are opened at `host_path(path)`: the same path for a process of this
-// machine, through /proc/PID/root for one in another mount namespace.
-// Modules without a build-id, or that cannot be read, are left out.
+// ModulePaths: every executable file-backed module in the MAPPED_LIBRARIES
+// of the last dumped snapshot of `snapshots` (files in `dir`), as the
+// process saw it.
+std::vector<std::string> ModulePaths(
+    const std::string& dir, const std::vector<SnapshotEntry>& snapshots);
+
+// ModuleBuildIds: the GNU build-id (lower-case hex) of each of
+// ModulePaths, read by `read_ids` (paths -> ids; the files of a process of
+// this machine, or, for one in a container, read inside it by the attach
+// broker). Modules without a build-id, or that cannot be read, are left
+// out.
+using BuildIdReader = std::function<std::map<std::string, std::string>(
+    const std::vector<std::string>&)>;
 std::map<std::string, std::string> ModuleBuildIds(
     const std::string& dir, const std::vector<SnapshotEntry>& snapshots,
-    const std::function<std::string(const std::string&)>& host_path);
+    const BuildIdReader& read_ids);
+
+// LocalBuildIds: a BuildIdReader of this machine's files.
+std::map<std::string, std::string> LocalBuildIds(
+    const std::vector<std::string>& paths);
 
 }  // namespace jleak
 

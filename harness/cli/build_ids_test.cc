@@ -2,6 +2,8 @@
 
 #include "harness/cli/build_ids.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -41,7 +43,10 @@ class ModuleBuildIdsTest : public ::testing::Test {
     e.dumped = dumped;
     return e;
   }
-  static std::string Same(const std::string& p) { return p; }
+  static std::map<std::string, std::string> Same(
+      const std::vector<std::string>& paths) {
+    return LocalBuildIds(paths);
+  }
 
   std::string dir_;
   std::string libc_id_;
@@ -64,15 +69,27 @@ TEST_F(ModuleBuildIdsTest, ReadsTheLastDumpedSnapshotsExecutableModules) {
   EXPECT_EQ(libc_id_.find_first_not_of("0123456789abcdef"), std::string::npos);
 }
 
-TEST_F(ModuleBuildIdsTest, OpensFilesWhereTheProcessSawThemKeyedByItsPath) {
-  // A container's /lib/libc.so.6 is read on the host at another path.
+TEST_F(ModuleBuildIdsTest, AsksTheReaderForThePathsTheProcessSaw) {
+  // A container's /lib/libc.so.6 is read inside it (by the attach broker),
+  // keyed by the path the process saw.
   Write("d.heap", ProfileMapping(Exec("/container/libc.so.6")));
-  std::map<std::string, std::string> ids =
-      ModuleBuildIds(dir_, {Entry("d.heap", true)}, [](const std::string& p) {
-        return p == "/container/libc.so.6" ? std::string(kLibc) : p;
+  std::vector<std::string> asked;
+  std::map<std::string, std::string> ids = ModuleBuildIds(
+      dir_, {Entry("d.heap", true)},
+      [&](const std::vector<std::string>& paths) {
+        asked = paths;
+        return std::map<std::string, std::string>{{paths[0], "abcd"}};
       });
+  EXPECT_EQ(asked, std::vector<std::string>{"/container/libc.so.6"});
   ASSERT_EQ(ids.size(), 1u);
-  EXPECT_EQ(ids["/container/libc.so.6"], libc_id_);
+  EXPECT_EQ(ids["/container/libc.so.6"], "abcd");
+}
+
+TEST_F(ModuleBuildIdsTest, LocalReaderRefusesAFifo) {
+  // A profile names module paths; a FIFO there must not block the reader.
+  const std::string fifo = dir_ + "/lib.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_TRUE(LocalBuildIds({fifo}).empty());
 }
 
 TEST_F(ModuleBuildIdsTest, NothingWhenNoSnapshotCanBeRead) {

@@ -63,9 +63,8 @@ void AddSymbolizerFlags(CLI::App* cmd, SymbolizerFlags* flags) {
       ->group("Symbolization");
 }
 
-std::unique_ptr<ElfSymbolizer> MakeSymbolizer(
-    const std::vector<Mapping>& mappings, const SymbolizerFlags& flags,
-    const FoundMaps& found,
+ElfSymbolizerOptions SymbolizerOptions(
+    const SymbolizerFlags& flags, const FoundMaps& found,
     const absl::flat_hash_map<std::string, std::string>& build_ids) {
   ElfSymbolizerOptions o;
   o.sysroot = flags.sysroot;
@@ -81,7 +80,15 @@ std::unique_ptr<ElfSymbolizer> MakeSymbolizer(
       flags.java_frames.empty() ? found.java_frames : flags.java_frames;
   o.expected_build_ids = build_ids;
   o.read_dwarf = !flags.no_lines;
-  return std::make_unique<ElfSymbolizer>(mappings, std::move(o));
+  return o;
+}
+
+std::unique_ptr<ElfSymbolizer> MakeSymbolizer(
+    const std::vector<Mapping>& mappings, const SymbolizerFlags& flags,
+    const FoundMaps& found,
+    const absl::flat_hash_map<std::string, std::string>& build_ids) {
+  return std::make_unique<ElfSymbolizer>(
+      mappings, SymbolizerOptions(flags, found, build_ids));
 }
 
 absl::StatusOr<FrameFilter> MakeFrameFilter(const SymbolizerFlags& flags) {

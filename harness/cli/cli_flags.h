@@ -14,6 +14,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "harness/run/confine.h"
 #include "profiler/elf_symbolizer.h"
 #include "profiler/frame_filter.h"
 #include "profiler/proc_maps.h"
@@ -30,6 +31,9 @@ struct SymbolizerFlags {
   std::string trim_frames_file;
   std::vector<std::string> trim;
   bool no_lines = false;  // ElfSymbolizerOptions::read_dwarf = false
+  // Not a flag: set by `jleak attach` run as root, so that the target's
+  // libraries are read by a helper confined to it (confined_symbolizer.h).
+  const TargetHandles* confine = nullptr;
 };
 
 // AddSymbolizerFlags registers --sysroot, --binary-dir, --binary,
@@ -43,6 +47,11 @@ struct FoundMaps {
   std::string perf_map;
   std::string java_frames;
 };
+
+// SymbolizerOptions: the ElfSymbolizer's options the flags ask for.
+ElfSymbolizerOptions SymbolizerOptions(
+    const SymbolizerFlags& flags, const FoundMaps& found,
+    const absl::flat_hash_map<std::string, std::string>& build_ids = {});
 
 // MakeSymbolizer builds the ElfSymbolizer for a process with `mappings`.
 std::unique_ptr<ElfSymbolizer> MakeSymbolizer(

@@ -381,7 +381,7 @@ int RunWorkload(LaunchSettings settings) {
   if (r.agent.is_discarded()) r.agent = nullptr;
   r.snapshots = ReadTimeline(dir);
   r.build_ids =
-      ModuleBuildIds(dir, r.snapshots, [](const std::string& p) { return p; });
+      ModuleBuildIds(dir, r.snapshots, LocalBuildIds);
   int dumped = 0;
   for (const SnapshotEntry& e : r.snapshots) {
     if (e.dumped && Exists(dir + "/" + e.file)) ++dumped;

@@ -4,10 +4,8 @@
 
 #include "harness/run/agent_client.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -27,6 +26,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "harness/io/file_io.h"
+#include "harness/run/agent_json.h"
 
 extern char** environ;
 
@@ -36,172 +36,77 @@ namespace {
 using agent::ControlAction;
 using agent::ControlRequest;
 
-// A flock that another holder has just dropped can still be seen held for
-// an instant (the agent tests the lease with LOCK_SH): retry briefly.
-constexpr int kLockAttempts = 4;
-
-absl::Status Errno(const std::string& what, const std::string& path) {
-  const int err = errno;
-  std::string message = absl::StrCat(what, " ", path, ": ", std::strerror(err));
-  if (err == EACCES || err == EPERM) {
-    return absl::PermissionDeniedError(message);
-  }
-  if (err == EROFS) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        message,
-        " (the target's /tmp is read-only: give the JVM a writable "
-        "/tmp, e.g. an emptyDir or tmpfs, or use --control-dir)"));
-  }
-  return absl::UnavailableError(message);
-}
-
-// CopyFile copies `from` to `to` (replaced atomically), mode `mode`.
-absl::Status CopyFile(const std::string& from, const std::string& to,
-                      mode_t mode) {
-  absl::StatusOr<std::string> text = ReadFileToString(from);
-  if (!text.ok()) return text.status();
-  absl::Status st = WriteFileAtomically(to, *text);
-  if (!st.ok()) return st;
-  chmod(to.c_str(), mode);
-  return absl::OkStatus();
-}
+// Bounds of what is read back from the target.
+constexpr uint64_t kMaxAnswerBytes = 16 << 20;       // agent.json
+constexpr uint64_t kMaxOutputFileBytes = 256 << 20;  // timeline, maps
+constexpr uint64_t kMaxSnapshotBytes = uint64_t{2} << 30;
 
 std::string NewId() {
   return absl::StrCat(getpid(), "-",
                       absl::ToUnixMillis(absl::Now()) % 100000000);
 }
 
-std::vector<std::string> ListFiles(const std::string& dir) {
-  std::vector<std::string> names;
-  std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir.c_str()), closedir);
-  if (d == nullptr) return names;
-  while (dirent* e = readdir(d.get())) {
-    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) {
-      names.emplace_back(e->d_name);
-    }
-  }
-  return names;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AgentClient>> AgentClient::Connect(
     const TargetProcess& target, const std::string& control_dir) {
-  const std::string host_dir = target.HostPath(control_dir);
-  if (mkdir(host_dir.c_str(), 0700) == 0) {
-    if (geteuid() == 0 && chown(host_dir.c_str(), target.uid, target.gid)) {
-      return Errno("cannot give to the JVM's user", host_dir);
-    }
-  } else if (errno != EEXIST) {
-    return Errno("cannot create the control directory", host_dir);
-  }
-  struct stat st;
-  if (lstat(host_dir.c_str(), &st) != 0) {
-    return Errno("cannot stat", host_dir);
-  }
-  if (!S_ISDIR(st.st_mode) || (st.st_uid != target.uid && st.st_uid != 0) ||
-      (st.st_mode & 022) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "refusing control directory ", host_dir, ": not a directory of uid ",
-        target.uid, " (or root) with mode 0700; remove it and try again"));
-  }
-  const std::string lock = host_dir + "/" + agent::kControlLockName;
-  int fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Errno("cannot open", lock);
-  // The agent tests the lock with its own uid: it must be able to open it.
-  if (geteuid() == 0 && fchown(fd, target.uid, target.gid) != 0) {
-    const absl::Status st = Errno("cannot give to the JVM's user", lock);
-    close(fd);
+  absl::StatusOr<std::unique_ptr<TargetBroker>> broker =
+      TargetBroker::Start(target);
+  if (!broker.ok()) return broker.status();
+  if (absl::Status st = (*broker)->OpenControlDir(control_dir); !st.ok()) {
     return st;
   }
-  for (int attempt = 0;; ++attempt) {
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) break;
-    if (errno != EWOULDBLOCK || attempt + 1 >= kLockAttempts) {
-      const bool busy = errno == EWOULDBLOCK;
-      close(fd);
-      if (busy) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("another jleak is attached to process ", target.pid,
-                         " (", lock, " is locked); wait until it ends"));
-      }
-      return Errno("cannot lock", lock);
-    }
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  if (absl::Status st = (*broker)->Lock(); !st.ok()) return st;
   // Holding the lock, any output directory here is a leftover of a jleak
   // that was killed: nobody will copy it out.
-  for (const std::string& name : ListFiles(host_dir)) {
-    if (name.rfind("s-", 0) != 0) continue;
-    const std::string stale = host_dir + "/" + name;
-    for (const std::string& f : ListFiles(stale)) {
-      unlink((stale + "/" + f).c_str());
-    }
-    rmdir(stale.c_str());
-  }
-  return std::unique_ptr<AgentClient>(new AgentClient(target, control_dir, fd));
+  (*broker)->RemoveStale().IgnoreError();
+  return std::unique_ptr<AgentClient>(
+      new AgentClient(target, control_dir, *std::move(broker)));
 }
 
-AgentClient::~AgentClient() {
-  if (lock_fd_ >= 0) close(lock_fd_);
-}
+AgentClient::~AgentClient() = default;
 
-void AgentClient::Own(const std::string& host_path) const {
-  if (geteuid() == 0) {
-    if (chown(host_path.c_str(), target_.uid, target_.gid) != 0) {
-      // The agent will say it cannot write there; nothing more to do here.
-    }
-  }
+std::string AgentClient::Rel(const ControlRequest& request) {
+  return absl::StrCat("s-", request.id);
 }
 
 absl::StatusOr<ControlRequest> AgentClient::NewRequest(ControlAction action) {
   ControlRequest r;
   r.id = NewId();
   r.action = action;
-  r.out_dir = absl::StrCat(control_dir_, "/s-", r.id);
-  const std::string host = target_.HostPath(r.out_dir);
-  if (mkdir(host.c_str(), 0700) != 0) {
-    return Errno("cannot create", host);
-  }
-  Own(host);
+  r.out_dir = absl::StrCat(control_dir_, "/", Rel(r));
+  if (absl::Status st = broker_->MakeDir(Rel(r), 0700); !st.ok()) return st;
   return r;
 }
 
 absl::Status AgentClient::Send(const ControlRequest& request) {
-  const std::string path = target_.HostPath(
-      absl::StrCat(control_dir_, "/", agent::kControlRequestName));
-  const std::string tmp = path + ".tmp";
-  const std::string text = agent::FormatControlRequest(request);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("cannot write", tmp);
-  const bool ok = WriteAll(fd, text.data(), text.size());
-  if (geteuid() == 0) {
-    // The agent removes the file once read.
-    if (fchown(fd, target_.uid, target_.gid) != 0) {
-    }
-  }
-  close(fd);
-  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return Errno("cannot write", path);
-  }
-  return absl::OkStatus();
+  return broker_->WriteFile(agent::kControlRequestName,
+                            agent::FormatControlRequest(request), 0600);
 }
 
 std::optional<nlohmann::json> AgentClient::Answer(const ControlRequest& request,
                                                   bool finished) const {
-  absl::StatusOr<std::string> text = ReadFileToString(target_.HostPath(
-      absl::StrCat(request.out_dir, "/", agent::kAgentReportName)));
+  absl::StatusOr<std::string> text = broker_->ReadFile(
+      absl::StrCat(Rel(request), "/", agent::kAgentReportName),
+      kMaxAnswerBytes);
   if (!text.ok()) return std::nullopt;
-  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
-  auto standby = j.find("standby");
-  if (standby == j.end() || !standby->is_object()) return std::nullopt;
+  std::optional<nlohmann::json> j = ParseAgentJson(*text);
+  if (!j) return std::nullopt;
+  auto standby = j->find("standby");
+  if (standby == j->end() || !standby->is_object()) return std::nullopt;
   auto req = standby->find("request");
-  if (req == standby->end() || !req->is_object() ||
-      req->value("id", "") != request.id) {
+  if (req == standby->end() || !req->is_object()) return std::nullopt;
+  auto id = req->find("id");
+  if (id == req->end() || !id->is_string() ||
+      id->get<std::string>() != request.id) {
     return std::nullopt;
   }
-  if (finished && !j.value("finished", false)) return std::nullopt;
+  if (finished) {
+    auto f = j->find("finished");
+    if (f == j->end() || !f->is_boolean() || !f->get<bool>()) {
+      return std::nullopt;
+    }
+  }
   return j;
 }
 
@@ -224,34 +129,44 @@ absl::StatusOr<nlohmann::json> AgentClient::WaitForAnswer(
 }
 
 absl::Status AgentClient::RequestFinal(const ControlRequest& request) {
-  const std::string path = target_.HostPath(
-      absl::StrCat(request.out_dir, "/", agent::kFinalRequestName));
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("cannot write", path);
-  close(fd);
-  return absl::OkStatus();
+  return broker_->CreateFile(
+      absl::StrCat(Rel(request), "/", agent::kFinalRequestName));
+}
+
+absl::StatusOr<std::string> AgentClient::ReadOutput(
+    const ControlRequest& request, const std::string& name,
+    uint64_t max_bytes) {
+  if (!IsRunFileName(name)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing to read '", absl::CHexEscape(name.substr(0, 100)),
+        "' from the agent's output: not a file name the agent writes"));
+  }
+  return broker_->ReadFile(absl::StrCat(Rel(request), "/", name), max_bytes);
 }
 
 int AgentClient::CopyOut(const ControlRequest& request,
                          const std::string& local_dir) {
-  const std::string from = target_.HostPath(request.out_dir);
-  for (const std::string& name : ListFiles(from)) {
-    if (name == agent::kFinalRequestName || absl::EndsWith(name, ".tmp")) {
-      continue;
-    }
+  absl::StatusOr<std::vector<std::string>> names = broker_->List(Rel(request));
+  if (!names.ok()) return static_cast<int>(copied_.size());
+  std::optional<std::string> timeline;
+  for (const std::string& name : *names) {
+    if (!IsRunFileName(name)) continue;
     const bool snapshot = absl::EndsWith(name, ".heap");
     if (snapshot && copied_.count(name)) continue;
     if (snapshot) {
       // A .heap file is whole only once the timeline lists it.
-      absl::StatusOr<std::string> timeline =
-          ReadFileToString(from + "/timeline.jsonl");
-      if (!timeline.ok() ||
-          !absl::StrContains(*timeline, absl::StrCat("\"", name, "\""))) {
+      if (!timeline) {
+        timeline = ReadOutput(request, "timeline.jsonl", kMaxOutputFileBytes)
+                       .value_or(std::string());
+      }
+      if (!absl::StrContains(*timeline, absl::StrCat("\"", name, "\""))) {
         continue;
       }
     }
-    if (CopyFile(from + "/" + name, local_dir + "/" + name, 0600).ok() &&
-        snapshot) {
+    absl::StatusOr<std::string> data = ReadOutput(
+        request, name, snapshot ? kMaxSnapshotBytes : kMaxOutputFileBytes);
+    if (!data.ok()) continue;
+    if (WriteFileAtomically(local_dir + "/" + name, *data).ok() && snapshot) {
       copied_.insert(name);
     }
   }
@@ -259,56 +174,42 @@ int AgentClient::CopyOut(const ControlRequest& request,
 }
 
 void AgentClient::Cleanup(const ControlRequest& request) {
-  const std::string out = target_.HostPath(request.out_dir);
-  for (const std::string& name : ListFiles(out)) {
-    unlink((out + "/" + name).c_str());
-  }
-  rmdir(out.c_str());
+  broker_->RemoveDir(Rel(request)).IgnoreError();
   // A request the agent never took (no agent, or it was busy) must not be
   // served later by surprise.
-  const std::string pending = target_.HostPath(
-      absl::StrCat(control_dir_, "/", agent::kControlRequestName));
-  if (absl::StatusOr<std::string> text = ReadFileToString(pending);
-      text.ok() && absl::StrContains(*text, "id=" + request.id + "\n")) {
-    unlink(pending.c_str());
+  absl::StatusOr<std::string> text =
+      broker_->ReadFile(agent::kControlRequestName, 1 << 16);
+  if (text.ok() && absl::StrContains(*text, "id=" + request.id + "\n")) {
+    broker_->Remove(agent::kControlRequestName).IgnoreError();
   }
 }
 
-void AgentClient::Abandon() {
-  const std::string dir = target_.HostPath(control_dir_);
-  for (const std::string& sub : {dir + "/lib", dir}) {
-    for (const std::string& name : ListFiles(sub)) {
-      unlink((sub + "/" + name).c_str());
-    }
-    rmdir(sub.c_str());
-  }
-  if (lock_fd_ >= 0) close(lock_fd_);
-  lock_fd_ = -1;
-}
+void AgentClient::Abandon() { broker_->RemoveControlDir().IgnoreError(); }
 
 absl::StatusOr<std::string> AgentClient::PrepareAgentCopy(
     const std::string& agent) {
-  const std::string lib = control_dir_ + "/lib";
-  const std::string host_lib = target_.HostPath(lib);
-  if (mkdir(host_lib.c_str(), 0755) != 0 && errno != EEXIST) {
-    return Errno("cannot create", host_lib);
-  }
-  chmod(host_lib.c_str(), 0755);
-  const std::string in_target = lib + "/libjleak_agent.so";
-  if (absl::Status st = CopyFile(agent, target_.HostPath(in_target), 0755);
+  if (absl::Status st = broker_->MakeDir("lib", 0755); !st.ok()) return st;
+  // The agent and its libraries are jleak's own files on this machine:
+  // read here, written there by the broker.
+  absl::StatusOr<std::string> bytes = ReadFileToString(agent);
+  if (!bytes.ok()) return bytes.status();
+  if (absl::Status st =
+          broker_->WriteFile("lib/libjleak_agent.so", *bytes, 0755);
       !st.ok()) {
     return st;
   }
   // Found beside the agent through its RUNPATH ($ORIGIN).
   for (const auto& [soname, path] : SharedLibraryDeps(agent)) {
-    struct stat st;
-    if (stat(target_.HostPath(path).c_str(), &st) == 0) continue;
-    if (absl::Status s = CopyFile(path, host_lib + "/" + soname, 0755);
-        !s.ok()) {
-      return s;
+    if (broker_->Exists(path)) continue;
+    if (soname.find('/') != std::string::npos || soname.empty()) continue;
+    absl::StatusOr<std::string> lib = ReadFileToString(path);
+    if (!lib.ok()) return lib.status();
+    if (absl::Status st = broker_->WriteFile("lib/" + soname, *lib, 0755);
+        !st.ok()) {
+      return st;
     }
   }
-  return in_target;
+  return control_dir_ + "/lib/libjleak_agent.so";
 }
 
 std::vector<std::pair<std::string, std::string>> SharedLibraryDeps(

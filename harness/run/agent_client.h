@@ -11,14 +11,18 @@
 //   (*c)->Send(r);  (*c)->WaitForAnswer(r, 10, false);
 //   ... (*c)->CopyOut(r, "/local/dir") ... (*c)->RequestFinal(r) ...
 //
-// Paths inside the target are as the target sees them; the client reaches
-// them through TargetProcess::HostPath. What it creates there is owned by
-// the target's user (chown when jleak runs as root), mode 0700, so the
-// agent, and nobody else, can use it.
+// Paths inside the target are as the target sees them. The client never
+// opens them itself: a TargetBroker (target_broker.h), a helper process
+// standing in the target's root as the target's user, does, so what it
+// creates there is the target user's own, mode 0700, and nothing planted
+// there can make jleak act with more than that user's rights. What comes
+// back is bounded bytes; names are checked to be bare before they name a
+// local file.
 
 #ifndef JLEAK_HARNESS_RUN_AGENT_CLIENT_H_
 #define JLEAK_HARNESS_RUN_AGENT_CLIENT_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -26,6 +30,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "harness/run/agent_json.h"
+#include "harness/run/target_broker.h"
 #include "harness/run/target_process.h"
 #include "nlohmann/json.hpp"
 #include "profiler/agent/control_protocol.h"
@@ -34,10 +40,10 @@ namespace jleak {
 
 class AgentClient {
  public:
-  // Connect makes the control directory if needed (or checks the one
-  // there: a directory, not a link, owned by the target's user or root,
-  // mode 0700) and takes its lock. FailedPrecondition when another jleak
-  // holds it (the message names the lock).
+  // Connect starts the broker, makes the control directory if needed (or
+  // checks the one there: a directory, not a link, owned by the target's
+  // user, mode 0700) and takes its lock. FailedPrecondition when another
+  // jleak holds it (the message names the lock).
   static absl::StatusOr<std::unique_ptr<AgentClient>> Connect(
       const TargetProcess& target, const std::string& control_dir);
   ~AgentClient();  // drops the lock (the agent ends a session it sees go)
@@ -82,6 +88,22 @@ class AgentClient {
   // refused to load) or that has exited. The client is unusable after.
   void Abandon();
 
+  // ReadOutput: one file of the request's output directory (a bare name),
+  // at most `max_bytes`.
+  absl::StatusOr<std::string> ReadOutput(const agent::ControlRequest& request,
+                                         const std::string& name,
+                                         uint64_t max_bytes);
+
+  // BuildIds: the build-ids of `paths` (as the target sees them).
+  std::map<std::string, std::string> BuildIds(
+      const std::vector<std::string>& paths) {
+    return broker_->BuildIds(paths);
+  }
+
+  // The broker, for HotSpot's attach (hotspot_attach.h) and the confined
+  // symbolizer.
+  TargetBroker& broker() { return *broker_; }
+
   // PrepareAgentCopy puts libjleak_agent.so and the shared libraries it
   // needs that the target's root does not have into <control>/lib, for a
   // JVM in another mount namespace; returns the agent's path as the
@@ -89,21 +111,22 @@ class AgentClient {
   absl::StatusOr<std::string> PrepareAgentCopy(const std::string& agent);
 
  private:
-  AgentClient(TargetProcess target, std::string control_dir, int lock_fd)
+  AgentClient(TargetProcess target, std::string control_dir,
+              std::unique_ptr<TargetBroker> broker)
       : target_(std::move(target)),
         control_dir_(std::move(control_dir)),
-        lock_fd_(lock_fd) {}
-  // Own gives a file or directory made for the agent to the target's user.
-  void Own(const std::string& host_path) const;
+        broker_(std::move(broker)) {}
+  // Rel: the request's output directory, relative to the control one.
+  static std::string Rel(const agent::ControlRequest& request);
 
   TargetProcess target_;
-  std::string control_dir_;  // as the target sees it
-  int lock_fd_;
-  std::set<std::string> copied_;
+  std::string control_dir_;
+  std::unique_ptr<TargetBroker> broker_;
+  std::set<std::string> copied_;  // snapshot files copied so far
 };
 
-// SharedLibraryDeps lists the shared libraries `file` needs, as resolved
-// on this machine (ldd): soname -> path.
+// SharedLibraryDeps: (soname, path) of the libraries `file` needs, as the
+// dynamic loader of this machine resolves them (ldd).
 std::vector<std::pair<std::string, std::string>> SharedLibraryDeps(
     const std::string& file);
 

@@ -20,9 +20,13 @@
 //      error message.
 //
 // HotSpot accepts the peer when its euid/egid match the JVM's, or it is
-// root. Only SIGQUIT is sent, and only to a process that catches it (a JVM
-// started with -Xrs does not; SIGQUIT would end it): the caller checks
-// TargetProcess::catches_sigquit first.
+// root (host root is not root to a JVM in a user namespace). All of it is
+// done by the TargetBroker's helper, as the JVM's user in its root
+// (target_files.h: the trigger made O_EXCL, the socket checked to be the
+// JVM user's with mode 0600 before connecting and its peer after,
+// SIGQUIT through a pidfd, the reply bounded). Only SIGQUIT is sent, and
+// only to a process that catches it (a JVM started with -Xrs does not;
+// SIGQUIT would end it).
 
 #ifndef JLEAK_HARNESS_RUN_HOTSPOT_ATTACH_H_
 #define JLEAK_HARNESS_RUN_HOTSPOT_ATTACH_H_
@@ -32,6 +36,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "harness/run/target_broker.h"
 #include "harness/run/target_process.h"
 
 namespace jleak {
@@ -49,7 +54,7 @@ absl::StatusOr<int> ParseLoadReply(absl::string_view reply);
 // `target` and returns Agent_OnAttach's result (0: loaded). Errors: the
 // JVM did not open its attach socket within `timeout_s`, refused the
 // connection, or could not load the library.
-absl::StatusOr<int> LoadAgent(const TargetProcess& target,
+absl::StatusOr<int> LoadAgent(TargetBroker& broker, const TargetProcess& target,
                               const std::string& agent_path,
                               const std::string& options, double timeout_s);
 

@@ -56,7 +56,11 @@ TEST(HotspotAttach, RefusesAProcessThatDoesNotCatchSigquit) {
   ASSERT_TRUE(self.ok()) << self.status();
   ASSERT_FALSE(self->catches_sigquit);
   self->ns_pid = 999999;  // no socket can exist for it
-  absl::StatusOr<int> r = LoadAgent(*self, "/nonexistent.so", "standby", 1);
+  absl::StatusOr<std::unique_ptr<TargetBroker>> broker =
+      TargetBroker::Start(*self);
+  ASSERT_TRUE(broker.ok()) << broker.status();
+  absl::StatusOr<int> r =
+      LoadAgent(**broker, *self, "/nonexistent.so", "standby", 1);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("SIGQUIT"), std::string::npos)
       << r.status();

@@ -1,0 +1,53 @@
+// File: agent_json.cc
+//
+// Bounded parsing of the agent's JSON and its output names (see
+// agent_json.h).
+
+#include "harness/run/agent_json.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "profiler/agent/control_protocol.h"
+
+namespace jleak {
+namespace {
+
+bool AllDigits(absl::string_view s) {
+  return !s.empty() && s.size() <= 12 &&
+         s.find_first_not_of("0123456789") == absl::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> ParseAgentJson(const std::string& text) {
+  bool too_deep = false;
+  nlohmann::json j = nlohmann::json::parse(
+      text,
+      [&](int d, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (d > kMaxAgentJsonDepth) too_deep = true;
+        return !too_deep;
+      },
+      false);
+  if (too_deep || j.is_discarded() || !j.is_object()) return std::nullopt;
+  return j;
+}
+
+bool IsRunFileName(const std::string& name) {
+  if (name == agent::kAgentReportName || name == "timeline.jsonl" ||
+      name == "java-frames.map") {
+    return true;
+  }
+  absl::string_view n = name;
+  if (absl::ConsumePrefix(&n, "perf-") && absl::ConsumeSuffix(&n, ".map")) {
+    return AllDigits(n);
+  }
+  n = name;
+  if (absl::ConsumePrefix(&n, "snapshot-") &&
+      absl::ConsumeSuffix(&n, ".heap")) {
+    return AllDigits(n);
+  }
+  return false;
+}
+
+}  // namespace jleak
