@@ -100,9 +100,9 @@ sampling_off() {  # DIR: the agent's last word is "sampling off"
 "${jleak}" env --format shell >env.sh
 jemalloc="$(sed -n "s/^export LD_PRELOAD=//p" env.sh | tr -d "'")"
 [[ -f "${jemalloc}" ]] || fail "jleak env: LD_PRELOAD is not a file: ${jemalloc}"
-grep -q '^export MALLOC_CONF=prof:true,prof_active:false,lg_prof_sample:19$' env.sh ||
+grep -q "^export MALLOC_CONF='prof:true,prof_active:false,lg_prof_sample:19'$" env.sh ||
   fail "jleak env: MALLOC_CONF"
-grep -q '^export JAVA_TOOL_OPTIONS=.*-agentpath:/.*libjleak_agent\.so=standby' env.sh ||
+grep -q "^export JAVA_TOOL_OPTIONS='-agentpath:/.*libjleak_agent\.so=standby'$" env.sh ||
   fail "jleak env: JAVA_TOOL_OPTIONS"
 "${jleak}" env --format dockerfile | grep -q '^ENV LD_PRELOAD="/' || fail "jleak env: Dockerfile form"
 "${jleak}" env --format kubernetes | grep -q '^  - name: MALLOC_CONF$' || fail "jleak env: Kubernetes form"
@@ -117,7 +117,7 @@ done
 readelf -d "${inst}/lib/libjleak_agent.so" | grep -q 'R.*PATH.*\$ORIGIN' ||
   fail "install: the agent has no \$ORIGIN RUNPATH"
 env -u RUNFILES_DIR "${inst}/bin/jleak" env --format shell |
-  grep -q "^export LD_PRELOAD=${inst}/lib/libjemalloc.so.2$" ||
+  grep -q "^export LD_PRELOAD='${inst}/lib/libjemalloc.so.2'$" ||
   fail "install: the installed jleak does not find its own jemalloc"
 mapfile -t inst_env < <("${inst}/bin/jleak" env --prefix "${inst}" --format shell | sed -n 's/^export //p' | tr -d "'")
 env "${inst_env[@]}" "${java}" -XX:-UsePerfData -version >inst_java.out 2>&1 ||

@@ -56,7 +56,15 @@ absl::StatusOr<std::unique_ptr<AgentClient>> AgentClient::Connect(
   if (absl::Status st = (*broker)->OpenControlDir(control_dir); !st.ok()) {
     return st;
   }
-  if (absl::Status st = (*broker)->Lock(); !st.ok()) return st;
+  if (absl::Status st = (*broker)->Lock(); !st.ok()) {
+    if (absl::IsAborted(st)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("another jleak is attached to process ", target.pid,
+                       " (", control_dir, "/", agent::kControlLockName,
+                       " is locked); wait until it ends"));
+    }
+    return st;
+  }
   // Holding the lock, any output directory here is a leftover of a jleak
   // that was killed: nobody will copy it out.
   (*broker)->RemoveStale().IgnoreError();

@@ -136,6 +136,8 @@ absl::StatusOr<int> EnterTarget(const TargetHandles& h) {
     if (fd < 0) return Errno("dup");
     return fd;
   }
+  // Read while /proc is still this namespace's.
+  const bool setgroups_denied = SetgroupsDenied();
   if (h.mnt_fd >= 0 && setns(h.mnt_fd, CLONE_NEWNS) != 0) {
     return Errno("cannot enter the target's mount namespace");
   }
@@ -144,7 +146,7 @@ absl::StatusOr<int> EnterTarget(const TargetHandles& h) {
   }
   // In a user namespace whose setgroups(2) is denied (Bazel's sandbox),
   // nobody can change the groups: the ones held stay, as they must.
-  if (setgroups(0, nullptr) != 0 && !(errno == EPERM && SetgroupsDenied())) {
+  if (setgroups(0, nullptr) != 0 && !(errno == EPERM && setgroups_denied)) {
     return Errno("cannot drop supplementary groups");
   }
   if (setresgid(h.gid, h.gid, h.gid) != 0 ||

@@ -341,7 +341,7 @@ absl::Status TargetFiles::Lock() {
     if (flock(lock.get(), LOCK_EX | LOCK_NB) == 0) break;
     if (errno != EWOULDBLOCK || attempt + 1 >= kLockAttempts) {
       if (errno == EWOULDBLOCK) {
-        return absl::FailedPreconditionError(
+        return absl::AbortedError(
             absl::StrCat("another jleak is attached to this JVM (", shown,
                          " is locked); wait until it ends"));
       }

@@ -63,7 +63,7 @@ class TargetFiles {
   absl::Status OpenControlDir(const std::string& path);
 
   // Lock takes flock(LOCK_EX|LOCK_NB) on <control>/lock (made if needed).
-  // FailedPrecondition when another process holds it.
+  // Aborted when another process holds it.
   absl::Status Lock();
   void Unlock();
 
