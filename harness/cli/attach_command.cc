@@ -392,8 +392,11 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
   if (!exited) {
     if (absl::Status st = client.RequestFinal(*r); st.ok()) {
       done = client.WaitForAnswer(*r, /*finished=*/true, kSnapshotTimeoutS);
+      exited = absl::IsAborted(done.status());
+    } else {
+      done = st;
+      exited = !StillRunning(t);
     }
-    exited = absl::IsAborted(done.status());
   }
   const int snapshots = client.CopyOut(*r, s.out_dir);
   log_progress();

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -318,6 +319,29 @@ absl::Status TargetFiles::OpenControlDir(const std::string& path) {
                      ": others have access to it (mode ",
                      absl::StrFormat("%04o", st.st_mode & 07777),
                      ", want 0700); remove it and try again"));
+  }
+  // What a jleak and the agent leave here is regular files and our own
+  // directories. A link, a FIFO or a device was put here by someone else
+  // (the JVM's user, a container): say so rather than work around it.
+  for (const std::string& entry : ListFd(dir.get(), 100000)) {
+    struct stat e;
+    if (fstatat(dir.get(), entry.c_str(), &e, AT_SYMLINK_NOFOLLOW) != 0) {
+      continue;
+    }
+    const bool ours =
+        e.st_uid == geteuid() && (S_ISREG(e.st_mode) || S_ISDIR(e.st_mode));
+    if (!ours) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing control directory ", path, ": it holds ",
+          S_ISLNK(e.st_mode)    ? "a symbolic link"
+          : S_ISFIFO(e.st_mode) ? "a FIFO"
+          : S_ISREG(e.st_mode) || S_ISDIR(e.st_mode)
+              ? absl::StrCat("an entry of uid ", e.st_uid)
+              : "a special file",
+          " '", absl::CHexEscape(entry.substr(0, 64)),
+          "' that jleak did not make (planted?); remove the directory and "
+          "try again"));
+    }
   }
   if (control_fd_ >= 0) close(control_fd_);
   control_fd_ = dir.release();

@@ -129,10 +129,11 @@ TEST_F(TargetFilesTest, DotDotStaysInsideTheRoot) {
 TEST_F(TargetFilesTest, PlantedRequestLinkIsReplacedNotFollowed) {
   const std::string ctl = root_ + "/tmp/jleak-1";
   ASSERT_EQ(mkdir(ctl.c_str(), 0700), 0);
-  ASSERT_EQ(symlink(victim_.c_str(), (ctl + "/request").c_str()), 0);
-  ASSERT_EQ(symlink(victim_.c_str(), (ctl + "/.request.tmp").c_str()), 0);
   auto f = Files();
   ASSERT_TRUE(f->OpenControlDir("/tmp/jleak-1").ok());
+  // Planted after jleak opened the directory (a race): the second wall.
+  ASSERT_EQ(symlink(victim_.c_str(), (ctl + "/request").c_str()), 0);
+  ASSERT_EQ(symlink(victim_.c_str(), (ctl + "/.request.tmp").c_str()), 0);
   ASSERT_TRUE(f->WriteFile("request", "id=1\n", 0600).ok());
   ExpectVictimUntouched();
   struct stat st;
@@ -140,12 +141,31 @@ TEST_F(TargetFilesTest, PlantedRequestLinkIsReplacedNotFollowed) {
   EXPECT_TRUE(S_ISREG(st.st_mode));
 }
 
+TEST_F(TargetFilesTest, PlantedEntriesAreRefusedAtOpen) {
+  const std::string ctl = root_ + "/tmp/jleak-1";
+  ASSERT_EQ(mkdir(ctl.c_str(), 0700), 0);
+  ASSERT_EQ(symlink(victim_.c_str(), (ctl + "/request.tmp").c_str()), 0);
+  auto f = Files();
+  absl::Status st = f->OpenControlDir("/tmp/jleak-1");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("a symbolic link 'request.tmp'"),
+            std::string::npos)
+      << st;
+  ASSERT_EQ(unlink((ctl + "/request.tmp").c_str()), 0);
+  ASSERT_EQ(mkfifo((ctl + "/lock").c_str(), 0600), 0);
+  st = f->OpenControlDir("/tmp/jleak-1");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("a FIFO 'lock'"), std::string::npos) << st;
+  ExpectVictimUntouched();
+}
+
 TEST_F(TargetFilesTest, PlantedLockLinkIsRefused) {
   const std::string ctl = root_ + "/tmp/jleak-1";
   ASSERT_EQ(mkdir(ctl.c_str(), 0700), 0);
-  ASSERT_EQ(symlink(victim_.c_str(), (ctl + "/lock").c_str()), 0);
   auto f = Files();
   ASSERT_TRUE(f->OpenControlDir("/tmp/jleak-1").ok());
+  // Planted after jleak opened the directory (a race): the second wall.
+  ASSERT_EQ(symlink(victim_.c_str(), (ctl + "/lock").c_str()), 0);
   EXPECT_FALSE(f->Lock().ok());
   ExpectVictimUntouched();
 }
@@ -153,9 +173,10 @@ TEST_F(TargetFilesTest, PlantedLockLinkIsRefused) {
 TEST_F(TargetFilesTest, HardLinkedLockIsRefused) {
   const std::string ctl = root_ + "/tmp/jleak-1";
   ASSERT_EQ(mkdir(ctl.c_str(), 0700), 0);
-  ASSERT_EQ(link(victim_.c_str(), (ctl + "/lock").c_str()), 0);
   auto f = Files();
   ASSERT_TRUE(f->OpenControlDir("/tmp/jleak-1").ok());
+  // Planted after jleak opened the directory (a race): the second wall.
+  ASSERT_EQ(link(victim_.c_str(), (ctl + "/lock").c_str()), 0);
   absl::Status st = f->Lock();
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("hard links"), std::string::npos) << st;
@@ -164,12 +185,13 @@ TEST_F(TargetFilesTest, HardLinkedLockIsRefused) {
 TEST_F(TargetFilesTest, StaleCleanupRemovesLinksNotTheirTargets) {
   const std::string ctl = root_ + "/tmp/jleak-1";
   ASSERT_EQ(mkdir(ctl.c_str(), 0700), 0);
+  auto f = Files();
+  ASSERT_TRUE(f->OpenControlDir("/tmp/jleak-1").ok());
+  // Planted after jleak opened the directory (a race): the second wall.
   ASSERT_EQ(symlink(victim_dir_.c_str(), (ctl + "/s-evil").c_str()), 0);
   ASSERT_EQ(mkdir((ctl + "/s-old").c_str(), 0700), 0);
   ASSERT_EQ(symlink(victim_.c_str(), (ctl + "/s-old/snapshot-0.heap").c_str()),
             0);
-  auto f = Files();
-  ASSERT_TRUE(f->OpenControlDir("/tmp/jleak-1").ok());
   f->RemoveStale();
   ExpectVictimUntouched();
   struct stat st;
@@ -180,11 +202,12 @@ TEST_F(TargetFilesTest, StaleCleanupRemovesLinksNotTheirTargets) {
 TEST_F(TargetFilesTest, PlantedFinalRequestLinkIsRefused) {
   const std::string ctl = root_ + "/tmp/jleak-1";
   ASSERT_EQ(mkdir(ctl.c_str(), 0700), 0);
+  auto f = Files();
+  ASSERT_TRUE(f->OpenControlDir("/tmp/jleak-1").ok());
+  // Planted after jleak opened the directory (a race): the second wall.
   ASSERT_EQ(mkdir((ctl + "/s-1").c_str(), 0700), 0);
   const std::string made = victim_dir_ + "/made-by-root";
   ASSERT_EQ(symlink(made.c_str(), (ctl + "/s-1/final.request").c_str()), 0);
-  auto f = Files();
-  ASSERT_TRUE(f->OpenControlDir("/tmp/jleak-1").ok());
   EXPECT_FALSE(f->CreateFile("s-1/final.request").ok());
   struct stat st;
   EXPECT_NE(stat(made.c_str(), &st), 0) << "a file was created through a link";
@@ -193,11 +216,12 @@ TEST_F(TargetFilesTest, PlantedFinalRequestLinkIsRefused) {
 TEST_F(TargetFilesTest, ReadsRefuseLinksFifosAndOversizedFiles) {
   const std::string ctl = root_ + "/tmp/jleak-1";
   ASSERT_EQ(mkdir(ctl.c_str(), 0700), 0);
+  auto f = Files();
+  ASSERT_TRUE(f->OpenControlDir("/tmp/jleak-1").ok());
+  // Planted after jleak opened the directory (a race): the second wall.
   ASSERT_EQ(symlink(victim_.c_str(), (ctl + "/agent.json").c_str()), 0);
   ASSERT_EQ(mkfifo((ctl + "/timeline.jsonl").c_str(), 0600), 0);
   ASSERT_TRUE(WriteFileAtomically(ctl + "/big", std::string(1000, 'x')).ok());
-  auto f = Files();
-  ASSERT_TRUE(f->OpenControlDir("/tmp/jleak-1").ok());
   EXPECT_FALSE(f->ReadFile("agent.json", 1 << 20).ok());
   EXPECT_FALSE(f->ReadFile("timeline.jsonl", 1 << 20).ok());  // no block
   absl::StatusOr<std::string> big = f->ReadFile("big", 999);
