@@ -1,37 +1,45 @@
 #!/usr/bin/env bash
 # ci/fuzz.sh: the long fuzzing run, beyond the 30 s of each fuzz test in the
-# suite. Runs every fuzzer (or one) for MINUTES, all at once (one process
-# each), starting from its checked-in corpus, then minimizes what it grew
+# suite. Runs every fuzzer (or those named) for MINUTES each, at most
+# PARALLEL at once (one process each, under nice -n 10), starting from its
+# checked-in corpus, then minimizes what it grew
 # (libFuzzer -merge=1) back into testdata/fuzz/<fuzzer>/ so that every CI
 # run starts from there. Prints each fuzzer's exec count and corpus size;
 # any crashing input is copied to testdata/fuzz/regressions/ and the script
 # fails (fix it, keep the input: the fuzz tests replay the corpus).
 #
-#   ci/fuzz.sh [--minutes N] [--target heap_profile|run_metadata]
-# Defaults: 30 minutes, every fuzzer. Commit the changed testdata/fuzz/.
+#   ci/fuzz.sh [--minutes N] [--parallel N] [--target NAME]...
+# Defaults: 30 minutes, 2 at once, every fuzzer. Commit the changed
+# testdata/fuzz/.
 # BAZEL="bazel --output_base=DIR" builds elsewhere.
 #
 # Fuzzers: heap_profile (//profiler:heap_profile_fuzzer: the heap profile
-# parser and the stack namer) and run_metadata
+# parser and the stack namer), run_metadata
 # (//harness/analyze:run_metadata_fuzzer: timeline.jsonl, manifest.json,
-# perf maps and Java frame names).
+# perf maps and Java frame names) and run_directory
+# (//harness/analyze:run_directory_fuzzer: a whole run directory, its file
+# names, FIFOs and links included, loaded and analyzed).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 minutes=30
-targets=(heap_profile run_metadata)
+parallel=2
+targets=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --minutes) minutes="$2"; shift ;;
-    --target) targets=("$2"); shift ;;
-    *) echo "usage: $0 [--minutes N] [--target heap_profile|run_metadata]" >&2; exit 2 ;;
+    --parallel) parallel="$2"; shift ;;
+    --target) targets+=("$2"); shift ;;
+    *) echo "usage: $0 [--minutes N] [--parallel N] [--target heap_profile|run_metadata|run_directory]..." >&2; exit 2 ;;
   esac
   shift
 done
+[[ ${#targets[@]} -gt 0 ]] || targets=(heap_profile run_metadata run_directory)
 read -r -a bazel_cmd <<< "${BAZEL:-bazel}"
 
 declare -A label=(
   [heap_profile]=//profiler:heap_profile_fuzzer
   [run_metadata]=//harness/analyze:run_metadata_fuzzer
+  [run_directory]=//harness/analyze:run_directory_fuzzer
 )
 labels=()
 for t in "${targets[@]}"; do
@@ -44,6 +52,7 @@ bin="$("${bazel_cmd[@]}" info bazel-bin 2>/dev/null)"
 tmp="$(mktemp -d /tmp/jleak-fuzz.XXXXXX)"
 trap 'rm -rf "${tmp}"' EXIT
 pids=()
+status=0
 for t in "${targets[@]}"; do
   fuzzer="${bin}/${label[$t]#//}"; fuzzer="${fuzzer/://}"
   mkdir -p "${tmp}/${t}/work" "${tmp}/${t}/artifacts" "testdata/fuzz/${t}"
@@ -51,16 +60,20 @@ for t in "${targets[@]}"; do
   if [[ "${t}" == "heap_profile" ]]; then
     cp testdata/profiles/*/*.heap "${tmp}/${t}/work/"
   fi
+  # At most `parallel` at once: wait for the oldest before starting more.
+  if [[ ${#pids[@]} -ge ${parallel} ]]; then
+    wait "${pids[0]}" || status=1
+    pids=("${pids[@]:1}")
+  fi
   echo "fuzz: ${t}: ${minutes} min from $(ls "testdata/fuzz/${t}" | wc -l) corpus inputs" >&2
-  "${fuzzer}" -max_total_time=$((minutes * 60)) -timeout=10 \
+  nice -n 10 "${fuzzer}" -max_total_time=$((minutes * 60)) -timeout=10 \
     -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="${tmp}/${t}/artifacts/" "${tmp}/${t}/work" \
     >"${tmp}/${t}/log" 2>&1 &
   pids+=($!)
 done
-status=0
-for i in "${!targets[@]}"; do
-  wait "${pids[$i]}" || status=1
+for pid in "${pids[@]}"; do
+  wait "${pid}" || status=1
 done
 
 crashes=0
@@ -81,6 +94,7 @@ for t in "${targets[@]}"; do
     cp "${tmp}/${t}/merged"/* "testdata/fuzz/${t}/"
   fi
   echo "fuzz: ${t}: ${runs} inputs run in ${minutes} min (${cov:-no coverage line}); corpus now $(ls "testdata/fuzz/${t}" | wc -l) inputs" >&2
+  cp "${log}" "${JLEAK_FUZZ_LOGS:-${tmp}}/${t}.log" 2>/dev/null || true
   for a in "${tmp}/${t}/artifacts"/*; do
     [[ -e "${a}" ]] || continue
     crashes=$((crashes + 1))
