@@ -25,9 +25,13 @@ rm -rf "${tmp}"
 mkdir -p "${tmp}"
 fail() { echo "FAIL: $*" >&2; cat "${tmp}/out" >&2; exit 1; }
 
+# A copy with the runfiles' links resolved: jleak does not follow links
+# inside a directory it analyzes (a run directory is not trusted).
+cp -rL testdata/profiles/std_vector "${tmp}/profiles"
+
 status=0
 "${jleak}" analyze --binary-dir "${jni_dir}" --json "${tmp}/r.json" \
-  --html "${tmp}/r.html" testdata/profiles/std_vector >"${tmp}/out" 2>&1 ||
+  --html "${tmp}/r.html" "${tmp}/profiles" >"${tmp}/out" 2>&1 ||
   status=$?
 [[ ${status} -eq 1 ]] || fail "expected exit 1 (leak), got ${status}"
 head -n 1 "${tmp}/out" | grep -q \
