@@ -5,6 +5,9 @@
 
 #include "profiler/perf_map.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -138,6 +141,32 @@ TEST(PerfMapTest, LaterLineWinsWhereEntriesOverlap) {
   for (size_t i = 1; i < es.size(); ++i) {
     EXPECT_LE(es[i - 1].limit(), es[i].start) << i;
   }
+}
+
+// A perf map beside a run's snapshots came with them: a FIFO must not make
+// the reader wait, a link must not take it out of the directory.
+TEST(PerfMapTest, ReadPerfMapRefusesFifosAndLinks) {
+  const std::string dir = std::string(::testing::TempDir());
+  const std::string fifo = dir + "/perf-fifo.map";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  absl::StatusOr<PerfMap> map = ReadPerfMap(fifo);
+  ASSERT_FALSE(map.ok());
+  EXPECT_THAT(map.status().message(), HasSubstr("is a FIFO"));
+  const std::string link = dir + "/perf-link.map";
+  std::remove(link.c_str());
+  ASSERT_EQ(symlink("/etc/passwd", link.c_str()), 0);
+  map = ReadPerfMap(link);
+  ASSERT_FALSE(map.ok());
+  EXPECT_THAT(map.status().message(), HasSubstr("is a symbolic link"));
+}
+
+TEST(PerfMapTest, ErrorsQuoteTheLineBoundedAndEscaped) {
+  const std::string junk = std::string(1000, 'z') + "\x1b[2J";
+  absl::StatusOr<PerfMap> map = ParsePerfMap(junk + " 10 name\n", "m");
+  ASSERT_FALSE(map.ok());
+  EXPECT_LT(map.status().message().size(), 200u) << map.status();
+  EXPECT_EQ(map.status().message().find('\x1b'), std::string::npos);
 }
 
 TEST(PerfMapTest, ReadPerfMapReadsAFileAndReportsAMissingOne) {
