@@ -6,8 +6,8 @@
 #      the JVM keeps running, sampling is off again; attach twice in a row
 #      works; a second attach while one runs is refused (exit 2);
 #   2. a healthy control, the same way: clean (exit 0);
-#   3. `jleak snapshot` five times, `jleak analyze` of the folder, --stop;
-#      attach refuses while a collection is on;
+#   3. `jleak snapshot` twelve times, --stop, `jleak analyze` of the
+#      folder; attach refuses while a collection is on;
 #   4. a JVM with jemalloc (prof:true) but no agent: the agent is loaded
 #      through HotSpot's attach mechanism and the leak is named;
 #   5. bad input, each one line on stderr, exit 2, the target unharmed and
@@ -28,11 +28,91 @@ root="${TEST_TMPDIR:-$(mktemp -d)}/attach"
 mkdir -p "${root}"
 cd "${root}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# Leaks are named from 6-7 s attaches: at the default 512 KiB sampling a
-# 2 MB/s leak gives about 25 samples, too few to be sure of the site on a
-# loaded machine. This test is about the commands; the statistics at the
-# defaults are attach_acceptance.sh's (30 s attaches).
-sampling=(--sample-bytes 65536)
+# The evidence behind each asserted verdict, by design rather than by luck
+# (issue 22: the collection was judged clean 1 run in 4 with the old
+# numbers). The leaker mallocs --block-bytes blocks at --rate; a
+# GC'd snapshot records the sampled blocks so far; the first 25% of the
+# series is warm-up; a site is named when Mann-Kendall's p < 0.05 and the
+# 95% lower bound of its Theil-Sen slope exceeds 4 KiB/s, the bound being
+# the M1-th smallest pairwise slope, M1 = (N - 1.96*sqrt(var S))/2 of the
+# N = n(n-1)/2 pairs of the n analyzed snapshots, widened by the sampling
+# noise of the first and last one.
+#
+# Before: 2 MiB blocks at 2 MB/s are 0.95 blocks/s, and with 1 s between
+# snapshots the series is a staircase of 0, 1 or 2 blocks per step. Every
+# block was sampled (p = 1 - exp(-2 MiB / 64 KiB) ~ 1), so "samples =
+# rate * window / sample_bytes" did not hold: the evidence was ~5 blocks.
+# A 6-7 s attach had n = 5-6 analyzed snapshots, where the rank interval
+# is the whole [min, max] of the pairwise slopes (n = 5: var S = 16.7,
+# C = 8.0, N = 10, M1 = 1), so one step without a block (a stalled leaker,
+# a snapshot a little early) put a slope of 0 at the lower bound: the CI
+# touched zero. The collection (5 snapshots 1.5 s apart, then --stop) had
+# n = 4 analyzed: p >= 0.045 even for a perfect staircase, p = 0.087 with
+# one tie (a missed step, or one of the 2% of blocks that 512 KiB sampling
+# misses), and too few points for the exact count's late-half fit.
+#
+# Now: blocks of 131,071 bytes (2^17 - 1, prime; jemalloc class 128 KiB)
+# at 2,000,000 B/s = 15.3 blocks/s, sampled every 32 KiB on average: a
+# block is sampled with p = 1 - exp(-4) = 0.982 and weighs 128 KiB / p, so
+# one block adds a sampling sd of 128 KiB * sqrt((1 - p) / p) = 17.5 KiB.
+# An attach of 12 s with a snapshot every 0.5 s gives ~24 snapshots (each
+# takes ~30 ms more than the interval), 3 s of warm-up and n ~ 18 analyzed
+# over 9 s: ~137 blocks, ~135 of them sampled in the window; sd of the
+# site's bytes after 12 s (~180 sampled blocks): sqrt(180) * 17.5 KiB =
+# 235 KiB of 23 MiB, 1%. A 0.5 s step holds 7.6 blocks, so being a block
+# early or late moves a point by 13% of a step, not 100%. n = 18: var S =
+# 697, C = 51.7, N = 153, M1 = 50: the lower bound is the 50th smallest
+# of 153 pairwise slopes, so a third of the pairs (those touching the
+# points a 1-2 s stall of the leaker flattens) may be low before it moves;
+# p ~ 1e-9 for a monotone series. Measured here: 1.90 MiB/s (95% CI 1.85
+# to 1.96), p = 4e-9. The second attach ("again", 10 s, n ~ 15) and the
+# agent loaded at attach ("dynamic", 12 s) are the same.
+# The collection: 12 snapshots and --stop (13), `sleep 0.5` between (a
+# `jleak snapshot` takes ~0.5 s), so ~1 s apart over ~12 s: n = 9-10
+# analyzed over ~9 s, ~135 sampled blocks; n = 9: var S = 92, C = 18.8,
+# N = 36, M1 = 8, and a monotone series has p = 1.3e-4 (n = 10: M1 = 11 of
+# 45, p = 4e-5). Measured: 1.93 MiB/s (1.87 to 1.99), p = 4e-5, and
+# jemalloc's exact count 1.87 (1.85 to 1.90).
+# The healthy control (churn, default 512 KiB sampling) is attached for
+# 10 s every 0.5 s as well (n ~ 15): its sampled sites are flat and its
+# clean verdict rests on jemalloc's exact count, measured at -16 to -9
+# KiB/s with an upper bound of -9 to +1 KiB/s, under the 4 KiB/s that
+# rules out every sampled site and far from the 8 KiB/s lower bound that
+# would make it a leak (with 7 s, n = 6, the bound reached +43 KiB/s).
+# This test is about the commands; the statistics at the defaults are
+# attach_acceptance.sh's (30 s attaches of a 1 MB/s leak).
+leaker=(jleak.leakers.JniMalloc --rate 2000000 --block-bytes 131071 --duration 600)
+sampling=(--sample-bytes 32768)
+# evidence NAME REPORT_JSON: the verdict's evidence, one line in the log:
+# analyzed snapshots, the leak site's (or, if none, the steepest site's)
+# rate and 95% CI, and jemalloc's exact count.
+evidence() {
+  python3 - "$1" "$2" <<'PY' || echo "--- $1: evidence: no report"
+import json, sys
+name, path = sys.argv[1:3]
+r = json.load(open(path))
+snaps = r["snapshots"]
+idx = [i for i, s in enumerate(snaps) if s.get("analyzed")]
+window = snaps[idx[-1]]["time_seconds"] - snaps[idx[0]]["time_seconds"] if idx else 0
+sites = r["sites"]
+site = next((s for s in sites if "JniMalloc_leak" in s["headline"]), None)
+if site is None and sites:
+    site = max(sites, key=lambda s: s["bytes_per_second_low"])
+k = lambda v: "%.1f KiB/s" % (v / 1024)
+line = "--- %s: evidence: %s, n=%d of %d snapshots over %.1f s" % (
+    name, r["verdict"], len(idx), len(snaps), window)
+if site:
+    b = site["bytes"]
+    gained = (b[idx[-1]] - b[idx[0]]) if idx else 0
+    line += "; site %s %s (95%% CI %s to %s, p=%.2g, +%.1f MiB in the window)" % (
+        site["top_frame"][:40], k(site["bytes_per_second"]), k(site["bytes_per_second_low"]),
+        k(site["bytes_per_second_high"]), site["p_value"], gained / 2**20)
+a = r.get("signals", {}).get("jemalloc_allocated")
+if a:
+    line += "; exact %s (%s to %s)" % (k(a["rate"]), k(a["rate_low"]), k(a["rate_high"]))
+print(line)
+PY
+}
 # Tests share the host's /tmp but each has its own PID namespace: JVMs of
 # two tests may have the same PID, hence the same /tmp/jleak-<pid>. Runs of
 # this test take turns.
@@ -125,9 +205,10 @@ env "${inst_env[@]}" "${java}" -XX:-UsePerfData -version >inst_java.out 2>&1 ||
 ! grep -q 'jleak agent' inst_java.out || { cat inst_java.out >&2; fail "install: the standby agent complained"; }
 
 # 1. The leaker in standby.
-start leak standby "${leak_jar}" jleak.leakers.JniMalloc --rate 2000000 --duration 600
+start leak standby "${leak_jar}" "${leaker[@]}"
 leak_pid="${pid}"
-attach leak 1 attach --duration 7 --interval 1 "${sampling[@]}" --out "${root}/leak" "${leak_pid}"
+attach leak 1 attach --duration 12 --interval 0.5 "${sampling[@]}" --out "${root}/leak" "${leak_pid}"
+evidence leak "${root}/leak/report.json"
 grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak from jleak\.leakers\.JniMalloc\.leak grows' leak.stdout ||
   { cat leak.stdout >&2; fail "leak: the site is not named"; }
 kill -0 "${leak_pid}" || fail "leak: the JVM did not survive the attach"
@@ -141,33 +222,36 @@ assert m["target"]["agent_loaded"] == "start", m["target"]
 assert any("JniMalloc" in a for a in m["settings"]["command"])
 PY
 # Twice in a row, and the second is refused while the first runs.
-attach again 1 attach --duration 6 --interval 1 "${sampling[@]}" --out "${root}/again" "${leak_pid}" &
+attach again 1 attach --duration 10 --interval 0.5 "${sampling[@]}" --out "${root}/again" "${leak_pid}" &
 first=$!
 sleep 1.5
 attach busy 2 attach --duration 3 --out "${root}/busy" "${leak_pid}"
 one_line_error busy "another jleak is attached to process ${leak_pid}"
 [[ ! -e "${root}/busy" ]] || fail "busy: the refused attach left its output directory"
 wait "${first}" || fail "again: the second attach in a row failed"
+evidence again "${root}/again/report.json"
 
 # 2. The healthy control in standby: clean.
 start control standby "${churn_jar}" jleak.leakers.Churn --rate 20000000 --duration 600
-attach control 0 attach --duration 7 --interval 1 --out "${root}/control" "${pid}"
+attach control 0 attach --duration 10 --interval 0.5 --out "${root}/control" "${pid}"
+evidence control "${root}/control/report.json"
 grep -q '^jleak: CLEAN: clean' control.stdout || { cat control.stdout >&2; fail "control: not clean"; }
 kill -0 "${pid}" || fail "control: the JVM did not survive the attach"
 kill "${pid}"
 
-# 3. A collection: five snapshots, analyze, stop.
-for i in 1 2 3 4 5; do
-  attach "snap${i}" 0 snapshot --out "${root}/collection" "${leak_pid}"
-  sleep 1
+# 3. A collection: twelve snapshots ~1 s apart, stop, analyze.
+for i in $(seq 12); do
+  attach "snap${i}" 0 snapshot "${sampling[@]}" --out "${root}/collection" "${leak_pid}"
+  sleep 0.5
 done
 grep -q 'sampling is on from now' snap1.stderr || fail "snapshot: first one does not say sampling is on"
 attach during 2 attach --duration 3 --out "${root}/during" "${leak_pid}"
 one_line_error during "jleak snapshot --stop"
-attach stop 0 snapshot --stop --out "${root}/collection" "${leak_pid}"
-attach collected 1 analyze "${root}/collection"
+attach stop 0 snapshot --stop "${sampling[@]}" --out "${root}/collection" "${leak_pid}"
+attach collected 1 analyze --json "${root}/collected.json" "${root}/collection"
+evidence collected "${root}/collected.json"
 grep -q 'Java_jleak_leakers_JniMalloc_leak' collected.stdout || fail "collection: leak not named"
-[[ "$(ls "${root}/collection" | grep -c '^snapshot-[0-9]*\.heap$')" -eq 6 ]] || fail "collection: want 6 snapshots"
+[[ "$(ls "${root}/collection" | grep -c '^snapshot-[0-9]*\.heap$')" -eq 13 ]] || fail "collection: want 13 snapshots"
 attach stop_again 2 snapshot --stop --out "${root}/collection" "${leak_pid}"
 one_line_error stop_again "no collection to stop"
 
@@ -190,8 +274,9 @@ last_line_error exits "JVM ${leak_pid} exited during the attach after [0-9]+ sna
 [[ ! -e "/tmp/jleak-${leak_pid}" ]] || fail "exits: control directory left in /tmp"
 
 # 4. jemalloc with profiling compiled in, no agent: loaded now.
-start dynamic jemalloc "${leak_jar}" jleak.leakers.JniMalloc --rate 2000000 --duration 600
-attach dynamic 1 attach --duration 7 --interval 1 "${sampling[@]}" --out "${root}/dynamic" "${pid}"
+start dynamic jemalloc "${leak_jar}" "${leaker[@]}"
+attach dynamic 1 attach --duration 12 --interval 0.5 "${sampling[@]}" --out "${root}/dynamic" "${pid}"
+evidence dynamic "${root}/dynamic/report.json"
 grep -q 'loaded it through HotSpot' dynamic.stderr || fail "dynamic: agent not loaded at attach"
 grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak from jleak\.leakers\.JniMalloc\.leak' dynamic.stdout ||
   { cat dynamic.stdout >&2; fail "dynamic: the site or its Java method is not named"; }

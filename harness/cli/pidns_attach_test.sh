@@ -7,7 +7,7 @@
 #
 #   unshare --pid --fork --mount-proc sh -c 'mount -t tmpfs tmpfs /tmp &&
 #       exec java ...'                       # the "container"
-#   jleak attach --duration 7 HOST_PID       # from the host
+#   jleak attach --duration 12 HOST_PID      # from the host
 #
 # 1. standby agent loaded at start: the leak is named, the JVM runs on;
 # 2. jemalloc only (no agent at start): the agent (and any library it needs
@@ -27,11 +27,41 @@ root="${TEST_TMPDIR:-$(mktemp -d)}/pidns"
 mkdir -p "${root}"
 cd "${root}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# A 7 s attach to a 2 MB/s leak at the default 512 KiB sampling sees about
-# 25 samples, too few for the site to be sure of on a loaded machine (the
-# exact total still says leak). This test is about reaching the JVM; the
-# statistics at the defaults are attach_acceptance.sh's (30 s attaches).
-sampling=(--sample-bytes 65536)
+# The evidence for "the leak is named" (each attach asserts exit 1 and the
+# site), by design: 2 MiB blocks at 2 MB/s were 0.95 blocks/s, so a 7 s
+# attach with 1 s between snapshots saw a staircase of ~5 blocks at n = 5-6
+# analyzed snapshots, where the Theil-Sen rank interval is the whole
+# [min, max] of the pairwise slopes: one step without a block (a stalled
+# JVM, a snapshot a little early) put its lower bound at zero.
+# Now blocks of 131,071 bytes (2^17 - 1, jemalloc class 128 KiB) at
+# 2,000,000 B/s = 15.3 blocks/s, sampled every 32 KiB on average: each
+# block is sampled with p = 1 - exp(-4) = 0.982 (sd 128 KiB * sqrt((1-p)/p)
+# = 17.5 KiB per block, 1% of the site's bytes after 12 s). A 12 s attach
+# with a snapshot every 0.5 s: ~24 snapshots, 3 s warm-up, n ~ 18 analyzed
+# over 9 s holding ~137 blocks (~135 sampled), 7.6 blocks per step. The
+# 95% lower bound is then the 50th smallest of 153 pairwise slopes
+# (var S = 697, C = 1.96 * 26.4 = 51.7, M1 = (153 - 51.7) / 2) and p ~ 1e-9:
+# measured 1.90 MiB/s, 95% CI 1.85 to 1.96. Same numbers and reasoning as
+# attach_command_test.sh; the statistics at the defaults are
+# attach_acceptance.sh's (30 s attaches).
+leak_args="--rate 2000000 --block-bytes 131071 --duration 600"
+sampling=(--sample-bytes 32768)
+window=(--duration 12 --interval 0.5)
+# evidence NAME: the leak site's rate and 95% CI from NAME/report.json.
+evidence() {
+  python3 - "${root}/$1/report.json" "$1" <<'PY' || echo "--- $1: evidence: no report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+n = sum(1 for s in r["snapshots"] if s.get("analyzed"))
+site = next((s for s in r["sites"] if "JniMalloc_leak" in s["headline"]), None)
+line = "--- %s: evidence: %s, n=%d of %d snapshots" % (sys.argv[2], r["verdict"], n, len(r["snapshots"]))
+if site:
+    line += "; site %.1f KiB/s (95%% CI %.1f to %.1f KiB/s, p=%.2g)" % (
+        site["bytes_per_second"] / 1024, site["bytes_per_second_low"] / 1024,
+        site["bytes_per_second_high"] / 1024, site["p_value"])
+print(line)
+PY
+}
 
 [[ "$(id -u)" -eq 0 ]] || fail "needs root: unshare --pid --mount"
 unshare --pid --fork --mount-proc true ||
@@ -66,7 +96,7 @@ container() {
     mount -t tmpfs tmpfs /tmp || exit 3
     ${env}
     exec '${java}' -Xmx128m -cp '${stage}/jni_malloc.jar:${stage}/workload.jar:${stage}/args.jar' \
-      -Djava.library.path='${stage}' jleak.leakers.JniMalloc --rate 2000000 --duration 600" \
+      -Djava.library.path='${stage}' jleak.leakers.JniMalloc ${leak_args}" \
     >"${root}/${name}.jvm.out" 2>&1 &
   upid=$!
   jpid=""
@@ -95,7 +125,8 @@ attach() {  # NAME WANT_EXIT args...
 
 # 1. Standby agent from the start.
 container standby standby
-attach standby 1 attach --duration 7 --interval 1 "${sampling[@]}" --out "${root}/standby" "${jpid}"
+attach standby 1 attach "${window[@]}" "${sampling[@]}" --out "${root}/standby" "${jpid}"
+evidence standby
 grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak from jleak\.leakers\.JniMalloc\.leak' standby.stdout ||
   { cat standby.stdout >&2; fail "standby: the site is not named"; }
 python3 - "${root}/standby" "${jpid}" <<'PY' || fail "standby: manifest target"
@@ -112,7 +143,8 @@ kill -9 "${upid}"; wait "${upid}" 2>/dev/null || true; upid=""
 
 # 2. No agent at start: loaded through the container's attach socket.
 container dynamic jemalloc
-attach dynamic 1 attach --duration 7 --interval 1 "${sampling[@]}" --out "${root}/dynamic" "${jpid}"
+attach dynamic 1 attach "${window[@]}" "${sampling[@]}" --out "${root}/dynamic" "${jpid}"
+evidence dynamic
 grep -q 'loaded it through HotSpot' dynamic.stderr || fail "dynamic: agent not loaded at attach"
 grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak' dynamic.stdout ||
   { cat dynamic.stdout >&2; fail "dynamic: the site is not named"; }
