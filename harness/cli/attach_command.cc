@@ -337,7 +337,10 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
           ": is it in standby (`jleak env`'s JAVA_TOOL_OPTIONS)? A JVM under "
           "`jleak run` is profiled by that run already"));
     }
-    return cmd.Fail(absl::StrCat("JVM ", s.pid, " exited before the attach"));
+    if (absl::IsAborted(ack.status())) {
+      return cmd.Fail(absl::StrCat("JVM ", s.pid, " exited before the attach"));
+    }
+    return cmd.Fail(ack.status());
   }
   if (absl::Status st = CheckAnswer(*ack, s.pid); !st.ok()) {
     client.Cleanup(*r);

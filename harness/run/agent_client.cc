@@ -92,14 +92,26 @@ absl::Status AgentClient::Send(const ControlRequest& request) {
                             agent::FormatControlRequest(request), 0600);
 }
 
-std::optional<nlohmann::json> AgentClient::Answer(const ControlRequest& request,
-                                                  bool finished) const {
+absl::StatusOr<std::optional<nlohmann::json>> AgentClient::ReadAnswer(
+    const ControlRequest& request, bool finished) const {
   absl::StatusOr<std::string> text = broker_->ReadFile(
       absl::StrCat(Rel(request), "/", agent::kAgentReportName),
       kMaxAnswerBytes);
-  if (!text.ok()) return std::nullopt;
+  if (!text.ok()) {
+    // Not there yet; anything else (a link, a FIFO, a file too large, the
+    // broker gone) will not get better by waiting.
+    if (absl::IsNotFound(text.status())) return std::nullopt;
+    return text.status();
+  }
+  // The agent writes agent.json whole (rename): what does not parse was
+  // made by someone else.
   std::optional<nlohmann::json> j = ParseAgentJson(*text);
-  if (!j) return std::nullopt;
+  if (!j) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the answer of the agent in process ", target_.pid, " (",
+        agent::kAgentReportName, ") is not a JSON object nested at most ",
+        kMaxAgentJsonDepth, " levels deep"));
+  }
   auto standby = j->find("standby");
   if (standby == j->end() || !standby->is_object()) return std::nullopt;
   auto req = standby->find("request");
@@ -118,11 +130,21 @@ std::optional<nlohmann::json> AgentClient::Answer(const ControlRequest& request,
   return j;
 }
 
+std::optional<nlohmann::json> AgentClient::Answer(const ControlRequest& request,
+                                                  bool finished) const {
+  absl::StatusOr<std::optional<nlohmann::json>> a =
+      ReadAnswer(request, finished);
+  return a.ok() ? *std::move(a) : std::nullopt;
+}
+
 absl::StatusOr<nlohmann::json> AgentClient::WaitForAnswer(
     const ControlRequest& request, bool finished, double timeout_s) {
   const absl::Time deadline = absl::Now() + absl::Seconds(timeout_s);
   for (;;) {
-    if (std::optional<nlohmann::json> j = Answer(request, finished)) return *j;
+    absl::StatusOr<std::optional<nlohmann::json>> a =
+        ReadAnswer(request, finished);
+    if (!a.ok()) return a.status();
+    if (*a) return **a;
     if (!StillRunning(target_)) {
       return absl::AbortedError(
           absl::StrCat("process ", target_.pid, " exited"));

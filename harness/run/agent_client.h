@@ -64,8 +64,15 @@ class AgentClient {
   std::optional<nlohmann::json> Answer(const agent::ControlRequest& request,
                                        bool finished) const;
 
-  // WaitForAnswer polls Answer until `timeout_s`, giving up early when the
-  // target is gone. DeadlineExceeded / Aborted (the process exited).
+  // ReadAnswer: the same, or an error that waiting will not cure: an
+  // agent.json that is a link, a FIFO, too large, not JSON or nested too
+  // deep (a hostile target), or the broker gone.
+  absl::StatusOr<std::optional<nlohmann::json>> ReadAnswer(
+      const agent::ControlRequest& request, bool finished) const;
+
+  // WaitForAnswer polls ReadAnswer until `timeout_s`, giving up early when
+  // the target is gone or the answer is bad. DeadlineExceeded / Aborted
+  // (the process exited) / ReadAnswer's errors.
   absl::StatusOr<nlohmann::json> WaitForAnswer(
       const agent::ControlRequest& request, bool finished, double timeout_s);
 
