@@ -115,8 +115,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else if (content == "@dir") {
       mkdir(path.c_str(), 0700);
     } else {
+      // O_NONBLOCK: a name given twice may already be a FIFO, which an
+      // open for writing would wait on.
       const int fd =
-          open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+          open(path.c_str(),
+               O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK, 0600);
       if (fd >= 0) {
         jleak::WriteAll(fd, content.data(), content.size());
         close(fd);
