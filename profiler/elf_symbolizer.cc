@@ -28,6 +28,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -400,7 +401,12 @@ ElfSymbolizer::Module& ElfSymbolizer::GetModule(const Mapping& mapping) {
   for (const std::string& dir : options_.binary_dirs) {
     candidates.push_back(absl::StrCat(dir, "/", base));
   }
-  candidates.push_back(options_.sysroot + m.display_path);
+  // Under a sysroot, a path with ".." (written by the profiled process)
+  // could reach the analyst's own files: only the binary dirs are tried.
+  const bool escapes =
+      !options_.sysroot.empty() && (absl::StrContains(m.display_path, "/../") ||
+                                    absl::EndsWith(m.display_path, "/.."));
+  if (!escapes) candidates.push_back(options_.sysroot + m.display_path);
 
   const std::string* expected_id = nullptr;
   if (auto it = options_.expected_build_ids.find(mapping.path);

@@ -16,6 +16,7 @@
 #include "harness/analyze/analyzer.h"
 #include "harness/analyze/series_loader.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/confined_symbolizer.h"
 #include "harness/cli/subcommand.h"
 #include "harness/io/file_io.h"
 #include "harness/report/report_html.h"
@@ -357,9 +358,11 @@ absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
   absl::StatusOr<HeapProfile> last =
       ParseHeapProfile(*last_text, plan->snapshots.back().path);
   if (!last.ok()) return last.status();
-  std::unique_ptr<ElfSymbolizer> symbolizer = MakeSymbolizer(
-      last->mappings, flags.symbolizer,
-      {plan->perf_map_path, plan->java_frames_map_path}, plan->build_ids);
+  absl::StatusOr<std::unique_ptr<Symbolizer>> symbolizer =
+      MakeAnalysisSymbolizer(last->mappings, flags.symbolizer,
+                             {plan->perf_map_path, plan->java_frames_map_path},
+                             plan->build_ids);
+  if (!symbolizer.ok()) return symbolizer.status();
   last_text = std::string();
   last = HeapProfile();
 
@@ -367,7 +370,7 @@ absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
   options->growth_profile = !flags.html.empty() || !flags.pprof.empty();
   // Streamed: each snapshot is parsed (on --jobs threads) and reduced to
   // per-site counts as it comes, never the whole series in memory.
-  SeriesAccumulator accumulator(plan->snapshots, *symbolizer, *filter,
+  SeriesAccumulator accumulator(plan->snapshots, **symbolizer, *filter,
                                 *options);
   const bool tty = isatty(STDERR_FILENO);
   absl::Status read = ReadSnapshots(

@@ -25,6 +25,7 @@
 # no-sandbox. Usage: attach_attack_test.sh JLEAK JAVA JNI_MALLOC_JAR
 # COMMON_JAR HOSTILE_AGENT_PY
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/attach_test_lib.sh"
 
 if [[ $# -ne 5 ]]; then
   echo "usage: $0 JLEAK JAVA JNI_MALLOC_JAR COMMON_JAR HOSTILE_AGENT_PY" >&2
@@ -61,17 +62,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-eval "$("${jleak}" env --format shell)"
-jemalloc="${LD_PRELOAD}"; agent="${JAVA_TOOL_OPTIONS#-agentpath:}"; agent="${agent%%=*}"
-unset LD_PRELOAD MALLOC_CONF JAVA_TOOL_OPTIONS
-cp "${jemalloc}" "${stage}/libjemalloc.so.2"
-cp "${agent}" "${stage}/libjleak_agent.so"
-cp "${leak_jar}" "${common}/workload.jar" "${common}/args.jar" \
-  "$(dirname "${leak_jar}")/libjni_malloc.so" "${stage}/"
+stage_jvm_files "${stage}" "${jleak}" "${leak_jar}" "${common}"
 mkdir "${stage}/fake"
 for n in libjvm.so libjemalloc.so.2 libjleak_agent.so; do cp /bin/true "${stage}/fake/${n}"; done
-chmod -R a+rX "${stage}/"*.jar "${stage}/"*.so* "${stage}/fake"
-chmod 755 "${stage}"
+chmod -R a+rX "${stage}/fake"
 
 victim_state() {
   stat -c '%n %U %a %s' "${victim_dir}" "${victim_dir}"/* | sort
@@ -88,17 +82,14 @@ as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 # jvm NAME MODE [as_nobody]: starts the JNI leaker with MODE "standby"
 # (jleak env) or "jemalloc" (no agent); sets $pid.
 jvm() {
-  local name="$1" mode="$2"; shift 2
-  local env
-  if [[ "${mode}" == standby ]]; then
-    env="$("${jleak}" env --format shell --jemalloc "${stage}/libjemalloc.so.2" --agent "${stage}/libjleak_agent.so")"
-  else
-    env="export LD_PRELOAD=${stage}/libjemalloc.so.2 MALLOC_CONF=prof:true,prof_active:false"
-  fi
-  "$@" sh -c "cd /tmp && ${env} && exec '${java}' -Xmx64m -XX:-UsePerfData \
-    -cp '${stage}/jni_malloc.jar:${stage}/workload.jar:${stage}/args.jar' \
-    -Djava.library.path='${stage}' jleak.leakers.JniMalloc --rate 1000000 --duration 600" \
-    >"${stage}/${name}.jvm.out" 2>&1 &
+  local name="$1" mode="$2" env cmd; shift 2
+  # Made first: the background shell must exec at once (a container's JVM
+  # is found as its child).
+  env="$(jvm_env "${stage}" "${jleak}" "${mode}")"
+  cmd="$(leaker_command "${stage}" "${java}" "--rate 1000000 --duration 600")"
+  "$@" sh -c "cd /tmp
+    ${env}
+    ${cmd}" >"${stage}/${name}.jvm.out" 2>&1 &
   pid=$!
   pids+=("${pid}")
   sleep 3

@@ -16,6 +16,7 @@
 # Needs root (unshare); files the JVM needs are staged in /dev/shm, outside
 # the /tmp that the "container" hides.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/attach_test_lib.sh"
 
 if [[ $# -ne 4 ]]; then
   echo "usage: $0 JLEAK JAVA JNI_MALLOC_JAR COMMON_JAR" >&2
@@ -44,9 +45,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # measured 1.90 MiB/s, 95% CI 1.85 to 1.96. Same numbers and reasoning as
 # attach_command_test.sh; the statistics at the defaults are
 # attach_acceptance.sh's (30 s attaches).
-leak_args="--rate 2000000 --block-bytes 131071 --duration 600"
-sampling=(--sample-bytes 32768)
-window=(--duration 12 --interval 0.5)
+sampling=("${SAMPLING[@]}")
+window=("${WINDOW[@]}")
 # evidence NAME: the leak site's rate and 95% CI from NAME/report.json.
 evidence() {
   python3 - "${root}/$1/report.json" "$1" <<'PY' || echo "--- $1: evidence: no report"
@@ -74,30 +74,21 @@ cleanup() {
   rm -rf "${stage}"
 }
 trap cleanup EXIT
-eval "$("${jleak}" env --format shell)"
-jemalloc="${LD_PRELOAD}"; agent="${JAVA_TOOL_OPTIONS#-agentpath:}"; agent="${agent%%=*}"
-unset LD_PRELOAD MALLOC_CONF JAVA_TOOL_OPTIONS
-cp "${jemalloc}" "${stage}/libjemalloc.so.2"
-cp "${agent}" "${stage}/libjleak_agent.so"
-cp "${leak_jar}" "${common}/workload.jar" "${common}/args.jar" "$(dirname "${leak_jar}")/libjni_malloc.so" "${stage}/"
-chmod -R a+rX "${stage}"
+stage_jvm_files "${stage}" "${jleak}" "${leak_jar}" "${common}"
 
 # container NAME MODE: starts the JVM in new PID and mount namespaces with
 # a private /tmp; MODE "standby" (jleak env) or "jemalloc" (prof:true,
 # no agent). Sets $upid (unshare) and $jpid (the JVM, as seen here).
 container() {
-  local name="$1" mode="$2" env
-  if [[ "${mode}" == standby ]]; then
-    env="$("${jleak}" env --format shell --jemalloc "${stage}/libjemalloc.so.2" --agent "${stage}/libjleak_agent.so")"
-  else
-    env="export LD_PRELOAD=${stage}/libjemalloc.so.2 MALLOC_CONF=prof:true,prof_active:false"
-  fi
+  local name="$1" mode="$2" env cmd
+  # Made first: the background shell must exec unshare at once (its
+  # children are how the JVM is found).
+  env="$(jvm_env "${stage}" "${jleak}" "${mode}")"
+  cmd="$(leaker_command "${stage}" "${java}")"
   unshare --pid --fork --mount-proc sh -c "
     mount -t tmpfs tmpfs /tmp || exit 3
     ${env}
-    exec '${java}' -Xmx128m -cp '${stage}/jni_malloc.jar:${stage}/workload.jar:${stage}/args.jar' \
-      -Djava.library.path='${stage}' jleak.leakers.JniMalloc ${leak_args}" \
-    >"${root}/${name}.jvm.out" 2>&1 &
+    ${cmd}" >"${root}/${name}.jvm.out" 2>&1 &
   upid=$!
   jpid=""
   for _ in $(seq 50); do

@@ -12,6 +12,7 @@
 # Needs real root (uid 100000 does not exist in Bazel's sandbox): tagged
 # no-sandbox. Files the JVM needs are staged in /dev/shm.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/attach_test_lib.sh"
 
 if [[ $# -ne 5 ]]; then
   echo "usage: $0 JLEAK JAVA JNI_MALLOC_JAR COMMON_JAR USERNS_LAUNCHER" >&2
@@ -24,10 +25,8 @@ root="${TEST_TMPDIR:-$(mktemp -d)}/userns"
 mkdir -p "${root}"
 cd "${root}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# Enough samples for the site in an 8 s attach of a 2 MB/s leak: every
-# 64 KiB is ~30 samples a second (the statistics at the defaults are
-# attach_acceptance.sh's).
-sampling=(--sample-bytes 65536)
+# The leaker's evidence by design (attach_test_lib.sh, arithmetic in
+# pidns_attach_test.sh): 128 KiB blocks, 32 KiB sampling, 12 s attaches.
 
 [[ "$(id -u)" -eq 0 ]] || fail "needs root"
 readonly HOST_UID=100000
@@ -39,26 +38,14 @@ cleanup() {
   rm -rf "${stage}"
 }
 trap cleanup EXIT
-eval "$("${jleak}" env --format shell)"
-jemalloc="${LD_PRELOAD}"; agent="${JAVA_TOOL_OPTIONS#-agentpath:}"; agent="${agent%%=*}"
-unset LD_PRELOAD MALLOC_CONF JAVA_TOOL_OPTIONS
-cp "${jemalloc}" "${stage}/libjemalloc.so.2"
-cp "${agent}" "${stage}/libjleak_agent.so"
-cp "${leak_jar}" "${common}/workload.jar" "${common}/args.jar" "$(dirname "${leak_jar}")/libjni_malloc.so" "${stage}/"
-chmod -R a+rX "${stage}"
+stage_jvm_files "${stage}" "${jleak}" "${leak_jar}" "${common}"
 
 # container NAME MODE: the JVM as uid 0 of a new user namespace (host
 # 100000..165535), in new PID and mount namespaces with a private /tmp.
 container() {
-  local name="$1" mode="$2" env
-  if [[ "${mode}" == standby ]]; then
-    env="$("${jleak}" env --format shell --jemalloc "${stage}/libjemalloc.so.2" --agent "${stage}/libjleak_agent.so")"
-  else
-    env="export LD_PRELOAD=${stage}/libjemalloc.so.2 MALLOC_CONF=prof:true,prof_active:false"
-  fi
-  printf '%s\n' "${env}" \
-    "exec '${java}' -Xmx128m -cp '${stage}/jni_malloc.jar:${stage}/workload.jar:${stage}/args.jar' -Djava.library.path='${stage}' jleak.leakers.JniMalloc --rate 2000000 --duration 600" \
-    >"${stage}/${name}.sh"
+  local name="$1" mode="$2"
+  printf '%s\n' "$(jvm_env "${stage}" "${jleak}" "${mode}")" \
+    "$(leaker_command "${stage}" "${java}")" >"${stage}/${name}.sh"
   chmod a+r "${stage}/${name}.sh"
   "${launcher}" "${HOST_UID}" sh "${stage}/${name}.sh" >"${root}/${name}.jvm.out" 2>&1 &
   upid=$!
@@ -92,7 +79,7 @@ attach() {  # NAME WANT_EXIT args...
 
 # 1. Standby agent from the start.
 container standby standby
-attach standby 1 attach --duration 8 --interval 1 "${sampling[@]}" --out "${root}/standby" "${jpid}"
+attach standby 1 attach "${WINDOW[@]}" "${SAMPLING[@]}" --out "${root}/standby" "${jpid}"
 grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak' standby.stdout ||
   { cat standby.stdout >&2; fail "standby: the site is not named"; }
 kill -0 "${jpid}" || fail "standby: the JVM did not survive"
@@ -100,7 +87,7 @@ kill -9 "${upid}"; wait "${upid}" 2>/dev/null || true; upid=""
 
 # 2. No agent at start: loaded through the attach socket, as the JVM's user.
 container dynamic jemalloc
-attach dynamic 1 attach --duration 8 --interval 1 "${sampling[@]}" --out "${root}/dynamic" "${jpid}"
+attach dynamic 1 attach "${WINDOW[@]}" "${SAMPLING[@]}" --out "${root}/dynamic" "${jpid}"
 grep -q 'loaded it through HotSpot' dynamic.stderr || fail "dynamic: agent not loaded at attach"
 grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak' dynamic.stdout ||
   { cat dynamic.stdout >&2; fail "dynamic: the site is not named"; }

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "harness/io/json_read.h"
 #include "profiler/agent/control_protocol.h"
 
 namespace jleak {
@@ -21,16 +22,9 @@ bool AllDigits(absl::string_view s) {
 }  // namespace
 
 std::optional<nlohmann::json> ParseAgentJson(const std::string& text) {
-  bool too_deep = false;
-  nlohmann::json j = nlohmann::json::parse(
-      text,
-      [&](int d, nlohmann::json::parse_event_t, nlohmann::json&) {
-        if (d > kMaxAgentJsonDepth) too_deep = true;
-        return !too_deep;
-      },
-      false);
-  if (too_deep || j.is_discarded() || !j.is_object()) return std::nullopt;
-  return j;
+  absl::StatusOr<nlohmann::json> j = ParseBoundedJson(text, kMaxAgentJsonDepth);
+  if (!j.ok() || !j->is_object()) return std::nullopt;
+  return *std::move(j);
 }
 
 bool IsRunFileName(const std::string& name) {

@@ -255,11 +255,7 @@ absl::StatusOr<std::string> ReceiveAll(int fd, absl::Time deadline) {
 
 }  // namespace
 
-bool IsBareName(absl::string_view name) {
-  return !name.empty() && name.size() <= 255 && name != "." && name != ".." &&
-         name.find('/') == absl::string_view::npos &&
-         name.find('\0') == absl::string_view::npos;
-}
+bool IsBareName(absl::string_view name) { return IsBareFileName(name); }
 
 absl::StatusOr<int> OpenInRoot(int root_fd, const std::string& path,
                                int flags) {

@@ -38,8 +38,9 @@
 
 namespace jleak {
 
-// IsBareName: a single path component: not empty, not "." or "..", no '/'
-// or NUL, at most 255 bytes.
+// IsBareName: a single path component (file_io.h's IsBareFileName: not
+// empty, not "." or "..", no '/', NUL or control character, at most 255
+// bytes).
 bool IsBareName(absl::string_view name);
 
 // OpenInRoot opens `path` (absolute, as the target sees it) below
