@@ -18,7 +18,9 @@
 # (//harness/analyze:run_metadata_fuzzer: timeline.jsonl, manifest.json,
 # perf maps and Java frame names) and run_directory
 # (//harness/analyze:run_directory_fuzzer: a whole run directory, its file
-# names, FIFOs and links included, loaded and analyzed).
+# names, FIFOs and links included, loaded and analyzed) and broker_protocol
+# (//harness/run:broker_protocol_fuzzer: what jleak reads back from an
+# attached target: its helper's messages, agent.json and timeline lines).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 minutes=30
@@ -29,17 +31,18 @@ while [[ $# -gt 0 ]]; do
     --minutes) minutes="$2"; shift ;;
     --parallel) parallel="$2"; shift ;;
     --target) targets+=("$2"); shift ;;
-    *) echo "usage: $0 [--minutes N] [--parallel N] [--target heap_profile|run_metadata|run_directory]..." >&2; exit 2 ;;
+    *) echo "usage: $0 [--minutes N] [--parallel N] [--target heap_profile|run_metadata|run_directory|broker_protocol]..." >&2; exit 2 ;;
   esac
   shift
 done
-[[ ${#targets[@]} -gt 0 ]] || targets=(heap_profile run_metadata run_directory)
+[[ ${#targets[@]} -gt 0 ]] || targets=(heap_profile run_metadata run_directory broker_protocol)
 read -r -a bazel_cmd <<< "${BAZEL:-bazel}"
 
 declare -A label=(
   [heap_profile]=//profiler:heap_profile_fuzzer
   [run_metadata]=//harness/analyze:run_metadata_fuzzer
   [run_directory]=//harness/analyze:run_directory_fuzzer
+  [broker_protocol]=//harness/run:broker_protocol_fuzzer
 )
 labels=()
 for t in "${targets[@]}"; do
