@@ -1,5 +1,5 @@
 # attach_test_lib.sh: what the container and attack tests of `jleak attach`
-# share (sourced by pidns_attach_test.sh, userns_attach_test.sh and
+# share (sourced by pidns_attach_test.sh, which is also userns_attach_test, and
 # attach_attack_test.sh): the JVM's files staged where any user and any
 # container can read them, and the command lines of the leaker.
 

@@ -13,15 +13,25 @@
 # 2. jemalloc only (no agent at start): the agent (and any library it needs
 #    that the container lacks) is copied into the container's /tmp and
 #    loaded through HotSpot's attach socket there; the leak is named.
+#
+# With a 5th argument, USERNS_LAUNCHER (userns_launcher.cc), the container
+# also has a user namespace made by root, whose uid 0 is host uid 100000
+# (as userns-remapped runtimes make it): to the JVM, host root is then an
+# unmapped uid that its attach socket refuses (`jcmd` as root fails too);
+# jleak's helper acts as uid 100000, which the JVM sees as its own root.
+# (//harness/cli:userns_attach_test; needs real uids: no Bazel sandbox.)
+#
 # Needs root (unshare); files the JVM needs are staged in /dev/shm, outside
 # the /tmp that the "container" hides.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/attach_test_lib.sh"
 
-if [[ $# -ne 4 ]]; then
-  echo "usage: $0 JLEAK JAVA JNI_MALLOC_JAR COMMON_JAR" >&2
+if [[ $# -ne 4 && $# -ne 5 ]]; then
+  echo "usage: $0 JLEAK JAVA JNI_MALLOC_JAR COMMON_JAR [USERNS_LAUNCHER]" >&2
   exit 2
 fi
+launcher="${5:+$(readlink -f "$5")}"
+readonly HOST_UID=100000
 jleak="$(readlink -f "$1")"; java="$(readlink -f "$2")"
 leak_jar="$(readlink -f "$3")"; common="$(dirname "$(readlink -f "$4")")"
 root="${TEST_TMPDIR:-$(mktemp -d)}/pidns"
@@ -85,14 +95,25 @@ container() {
   # children are how the JVM is found).
   env="$(jvm_env "${stage}" "${jleak}" "${mode}")"
   cmd="$(leaker_command "${stage}" "${java}")"
-  unshare --pid --fork --mount-proc sh -c "
-    mount -t tmpfs tmpfs /tmp || exit 3
-    ${env}
-    ${cmd}" >"${root}/${name}.jvm.out" 2>&1 &
+  if [[ -n "${launcher}" ]]; then
+    # launcher -> its child in the new namespaces -> PID 1 there (the JVM);
+    # the launcher mounts /proc and a private /tmp itself.
+    printf '%s\n' "cd /tmp" "${env}" "${cmd}" >"${stage}/${name}.sh"
+    chmod a+r "${stage}/${name}.sh"
+    "${launcher}" "${HOST_UID}" sh "${stage}/${name}.sh" >"${root}/${name}.jvm.out" 2>&1 &
+  else
+    unshare --pid --fork --mount-proc sh -c "
+      mount -t tmpfs tmpfs /tmp || exit 3
+      ${env}
+      ${cmd}" >"${root}/${name}.jvm.out" 2>&1 &
+  fi
   upid=$!
   jpid=""
   for _ in $(seq 50); do
     jpid="$(cat "/proc/${upid}/task/${upid}/children" 2>/dev/null | awk '{print $1}')"
+    if [[ -n "${launcher}" && -n "${jpid}" ]]; then
+      jpid="$(cat "/proc/${jpid}/task/${jpid}/children" 2>/dev/null | awk '{print $1}')"
+    fi
     [[ -n "${jpid}" ]] && break
     sleep 0.1
   done
@@ -101,6 +122,10 @@ container() {
   kill -0 "${jpid}" || { cat "${root}/${name}.jvm.out" >&2; fail "${name}: the JVM did not start"; }
   [[ "$(awk '/^NSpid:/ {print $NF}' "/proc/${jpid}/status")" == 1 ]] ||
     fail "${name}: the JVM is not PID 1 in its namespace"
+  if [[ -n "${launcher}" ]]; then
+    [[ "$(awk '/^Uid:/ {print $3}' "/proc/${jpid}/status")" == "${HOST_UID}" ]] ||
+      fail "${name}: the JVM does not run as host uid ${HOST_UID}"
+  fi
   [[ ! -e /tmp/jleak-1 ]] || fail "${name}: /tmp/jleak-1 exists outside the container"
 }
 
@@ -141,6 +166,10 @@ grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak' dynamic.stdout |
   { cat dynamic.stdout >&2; fail "dynamic: the site is not named"; }
 [[ -f "/proc/${jpid}/root/tmp/jleak-1/lib/libjleak_agent.so" ]] ||
   fail "dynamic: the agent was not copied into the container"
+# Made by jleak's helper as the JVM's user (host root would be uid 65534
+# to it, and could not even create files in its tmpfs).
+[[ "$(stat -c %u "/proc/${jpid}/root/tmp/jleak-1/lib/libjleak_agent.so")" == "$(awk '/^Uid:/ {print $3}' "/proc/${jpid}/status")" ]] ||
+  fail "dynamic: the agent copy is not the JVM user's"
 grep -q 'libjleak_agent.so' "/proc/${jpid}/maps" || fail "dynamic: agent not mapped"
 kill -0 "${jpid}" || fail "dynamic: the JVM did not survive"
 echo PASS
