@@ -1,7 +1,7 @@
 # attach_test_lib.sh: what the container and attack tests of `jleak attach`
-# share (sourced by pidns_attach_test.sh, which is also userns_attach_test, and
-# attach_attack_test.sh): the JVM's files staged where any user and any
-# container can read them, and the command lines of the leaker.
+# share (sourced by pidns_attach_test.sh, which userns_attach_test runs
+# too, and attach_attack_test.sh): the JVM's files staged where any user
+# and any container can read them, and the command lines of the leaker.
 
 # The leaker's evidence by design (pidns_attach_test.sh has the arithmetic):
 # 131,071-byte blocks (jemalloc class 128 KiB) at 2 MB/s = 15.3 blocks/s,

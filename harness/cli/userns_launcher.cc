@@ -1,10 +1,9 @@
 // File: userns_launcher.cc
 //
 // A test tool for userns_attach_test (pidns_attach_test.sh with a user
-// namespace): runs a command as uid 0 of a new
-// user namespace that root creates and maps to host uids HOST_UID.. (as a
-// container runtime does), in new PID and mount namespaces with its own
-// /proc and a private /tmp:
+// namespace): runs a command as uid 0 of a new user namespace that root
+// creates and maps to host uids HOST_UID.. (as a container runtime does),
+// in new PID and mount namespaces with its own /proc and a private /tmp:
 //
 //   userns_launcher 100000 java ...     # java is PID 1 there, host uid 100000
 //
