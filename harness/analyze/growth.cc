@@ -113,6 +113,13 @@ GrowthEstimate EstimateGrowth(const std::vector<double>& t,
       s += (y[j] > y[i]) - (y[j] < y[i]);
     }
   }
+  if (slopes.empty()) {
+    // Every snapshot at one time (a crafted timeline; t should increase):
+    // no rate can be fitted, so none is claimed.
+    g.slope_low = -std::numeric_limits<double>::infinity();
+    g.slope_high = std::numeric_limits<double>::infinity();
+    return g;
+  }
   // Order statistics by selection, not a full sort: O(pairs) each, and
   // exactly the values a sort would put at those ranks.
   g.slope = MedianInPlace(slopes);

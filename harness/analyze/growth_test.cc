@@ -32,6 +32,17 @@ TEST(EstimateGrowthTest, ExactLineHasTightIntervalAndSignificance) {
   EXPECT_EQ(g.last, 1000 + 50 * 18);
 }
 
+TEST(EstimateGrowthTest, AllPointsAtOneTimeClaimNoRate) {
+  // A crafted timeline can give every snapshot the same time: no pair has
+  // a slope (this read past an empty vector before; found by fuzzing).
+  GrowthEstimate g = EstimateGrowth({5, 5, 5, 5}, {1, 2, 3, 4});
+  EXPECT_EQ(g.points, 4);
+  EXPECT_TRUE(std::isinf(g.slope_low));
+  EXPECT_TRUE(std::isinf(g.slope_high));
+  GrowthEstimate backwards = EstimateGrowth({9, 8, 7}, {1, 2, 3});
+  EXPECT_TRUE(std::isinf(backwards.slope_high));
+}
+
 TEST(EstimateGrowthTest, RobustToOneHugeOutlier) {
   // A flat series with one snapshot taken before a GC ran.
   std::vector<double> t = Times(10), y(10, 5e6);
