@@ -52,6 +52,7 @@
 #include "harness/cli/subcommand.h"
 #include "harness/io/file_io.h"
 #include "harness/run/agent_client.h"
+#include "harness/run/broker_protocol.h"
 #include "harness/run/hotspot_attach.h"
 #include "harness/run/launch_env.h"
 #include "harness/run/manifest.h"
@@ -233,11 +234,7 @@ std::string Text(const nlohmann::json& j, const char* key,
   if (!j.is_object()) return fallback;
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return fallback;
-  std::string out;
-  for (char c : it->get<std::string>().substr(0, 300)) {
-    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
-  }
-  return out;
+  return PrintableLine(it->get<std::string>(), 300);
 }
 
 bool Flag(const nlohmann::json& j, const char* key) {

@@ -30,15 +30,7 @@ constexpr uint64_t kMaxReply = 8 << 20;
 constexpr double kAnswerTimeoutS = 60;
 
 // Clean: printable, one line, bounded (the target chose these names).
-std::string Clean(const std::string& s) {
-  std::string out;
-  out.reserve(std::min(s.size(), kMaxText));
-  for (char c : s.substr(0, kMaxText)) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
-  }
-  return out;
-}
+std::string Clean(const std::string& s) { return PrintableLine(s, kMaxText); }
 
 SymbolizedAddress Unnamed(uint64_t address) {
   SymbolizedAddress s;
@@ -162,10 +154,7 @@ SymbolizedAddress ConfinedSymbolizer::Ask(uint8_t op, uint64_t address) {
     req.tag = op;
     req.fields = {EncodeU64(address)};
     absl::StatusOr<BrokerMessage> reply =
-        WriteBrokerMessage(helper_.socket, req).ok()
-            ? ReadBrokerMessage(helper_.socket, kMaxReply,
-                                absl::Now() + absl::Seconds(kAnswerTimeoutS))
-            : absl::StatusOr<BrokerMessage>(absl::AbortedError("gone"));
+        CallHelper(&helper_, req, kMaxReply, absl::Seconds(kAnswerTimeoutS));
     absl::StatusOr<SymbolizedAddress> decoded =
         reply.ok() ? DecodeSymbolizedAddress(address, reply->fields)
                    : absl::StatusOr<SymbolizedAddress>(reply.status());
@@ -199,10 +188,7 @@ std::vector<std::string> ConfinedSymbolizer::Warnings() const {
   BrokerMessage req;
   req.tag = kWarnings;
   absl::StatusOr<BrokerMessage> reply =
-      WriteBrokerMessage(helper_.socket, req).ok()
-          ? ReadBrokerMessage(helper_.socket, kMaxReply,
-                              absl::Now() + absl::Seconds(kAnswerTimeoutS))
-          : absl::StatusOr<BrokerMessage>(absl::AbortedError("gone"));
+      CallHelper(&helper_, req, kMaxReply, absl::Seconds(kAnswerTimeoutS));
   if (reply.ok()) {
     for (size_t i = 0; i < reply->fields.size() && i < 1000; ++i) {
       out.push_back(Clean(reply->fields[i]));

@@ -51,7 +51,7 @@ class ConfinedSymbolizer : public Symbolizer {
   SymbolizedAddress Ask(uint8_t op, uint64_t address);
 
   mutable std::mutex mu_;
-  Helper helper_;
+  mutable Helper helper_;  // Warnings() asks it too
   absl::flat_hash_map<uint64_t, SymbolizedAddress> names_, details_;
   mutable std::vector<std::string> local_warnings_;
 };

@@ -194,6 +194,17 @@ absl::Status ReplyStatus(const BrokerMessage& reply) {
       message);
 }
 
+std::string PrintableLine(absl::string_view text, size_t max_bytes) {
+  text = text.substr(0, max_bytes);
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
+  }
+  return out;
+}
+
 std::string EncodeU64(uint64_t v) {
   std::string out;
   PutU64(&out, v);

@@ -61,6 +61,11 @@ BrokerMessage ErrorReply(const absl::Status& status);
 // cut to a line of printable text).
 absl::Status ReplyStatus(const BrokerMessage& reply);
 
+// PrintableLine: `text` (the target's) cut to `max_bytes`, control
+// characters and DEL replaced by '?', so that it is one line on a
+// terminal and cannot drive it.
+std::string PrintableLine(absl::string_view text, size_t max_bytes);
+
 // Fixed-width numbers as fields.
 std::string EncodeU64(uint64_t v);
 absl::StatusOr<uint64_t> DecodeU64(absl::string_view field);

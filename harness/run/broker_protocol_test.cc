@@ -79,6 +79,11 @@ TEST(BrokerProtocol, ErrorRepliesBecomeOnePrintableLine) {
   EXPECT_TRUE(ReplyStatus(OkReply()).ok());
 }
 
+TEST(BrokerProtocol, PrintableLineIsOneBoundedLine) {
+  EXPECT_EQ(PrintableLine("a\nb\x1b[2J\x7f\xc3\xa9", 100), "a?b?[2J?\xc3\xa9");
+  EXPECT_EQ(PrintableLine(std::string(1000, 'x'), 10), std::string(10, 'x'));
+}
+
 TEST(BrokerProtocol, Numbers) {
   EXPECT_EQ(*DecodeU64(EncodeU64(0x1234567890abcdefULL)),
             0x1234567890abcdefULL);

@@ -216,6 +216,27 @@ absl::Status AwaitHelperReady(const Helper& helper) {
   return ReplyStatus(*hello);
 }
 
+absl::StatusOr<BrokerMessage> CallHelper(Helper* helper,
+                                         const BrokerMessage& request,
+                                         uint64_t max_reply,
+                                         absl::Duration timeout) {
+  if (helper->socket < 0) {
+    return absl::FailedPreconditionError("jleak's helper is gone");
+  }
+  absl::Status st = WriteBrokerMessage(helper->socket, request);
+  // The fields' lengths and count come on top of their bytes.
+  absl::StatusOr<BrokerMessage> reply =
+      st.ok() ? ReadBrokerMessage(helper->socket, max_reply + 4096,
+                                  absl::Now() + timeout)
+              : absl::StatusOr<BrokerMessage>(st);
+  if (!reply.ok()) {
+    StopHelper(helper);
+    return reply.status();
+  }
+  if (absl::Status rs = ReplyStatus(*reply); !rs.ok()) return rs;
+  return reply;
+}
+
 void StopHelper(Helper* helper) {
   if (helper->socket >= 0) close(helper->socket);
   helper->socket = -1;

@@ -33,6 +33,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "harness/run/broker_protocol.h"
 #include "harness/run/target_process.h"
 
 namespace jleak {
@@ -75,6 +77,15 @@ absl::StatusOr<Helper> StartHelper(const TargetHandles& handles,
 // AwaitHelperReady reads the helper's first message: OK once it stands in
 // the target as its user, else why it could not.
 absl::Status AwaitHelperReady(const Helper& helper);
+
+// CallHelper sends `request` and reads the reply, at most `max_reply`
+// bytes of fields, by `timeout`. A helper that does not answer in time, or
+// sends something malformed, is in an unknown state: it is stopped, and
+// later calls fail at once. An error reply becomes its status.
+absl::StatusOr<BrokerMessage> CallHelper(Helper* helper,
+                                         const BrokerMessage& request,
+                                         uint64_t max_reply,
+                                         absl::Duration timeout);
 
 // StopHelper closes the socket (the helper sees EOF and exits), waits a
 // moment, then kills it; never leaves it running.

@@ -119,14 +119,6 @@ BrokerMessage Handle(const BrokerMessage& req, TargetFiles& files,
       absl::StrCat("bad request to jleak's helper (op ", req.tag, ")")));
 }
 
-// Printable: a name or message from the helper, fit for a terminal.
-bool Printable(const std::string& s) {
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 void ServeBroker(int socket, TargetFiles& files, const TargetHandles& handles,
@@ -175,24 +167,10 @@ TargetBroker::~TargetBroker() {
 absl::StatusOr<BrokerMessage> TargetBroker::Call(
     BrokerOp op, std::vector<std::string> fields, double timeout_s,
     uint64_t max_reply) {
-  if (helper_.socket < 0) {
-    return absl::FailedPreconditionError("jleak's helper is gone");
-  }
   BrokerMessage req;
   req.tag = static_cast<uint8_t>(op);
   req.fields = std::move(fields);
-  absl::Status st = WriteBrokerMessage(helper_.socket, req);
-  absl::StatusOr<BrokerMessage> reply =
-      st.ok() ? ReadBrokerMessage(helper_.socket, max_reply + 4096,
-                                  absl::Now() + absl::Seconds(timeout_s))
-              : absl::StatusOr<BrokerMessage>(st);
-  if (!reply.ok()) {
-    // A helper that failed to answer is in an unknown state: end it.
-    StopHelper(&helper_);
-    return reply.status();
-  }
-  if (absl::Status rs = ReplyStatus(*reply); !rs.ok()) return rs;
-  return reply;
+  return CallHelper(&helper_, req, max_reply, absl::Seconds(timeout_s));
 }
 
 absl::Status TargetBroker::CallStatus(BrokerOp op,
@@ -255,8 +233,9 @@ absl::StatusOr<std::vector<std::string>> TargetBroker::List(
   }
   std::vector<std::string> names;
   for (std::string& name : r->fields) {
-    // The helper checked; a name that is not bare is dropped here too.
-    if (IsBareName(name) && Printable(name)) names.push_back(std::move(name));
+    // The helper checked; a name that is not bare (which includes control
+    // characters) is dropped here too.
+    if (IsBareName(name)) names.push_back(std::move(name));
   }
   return names;
 }
