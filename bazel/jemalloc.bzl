@@ -1,6 +1,6 @@
 """The pinned jemalloc source and how it is configured: one visible place.
 
-Loaded by WORKSPACE (the pin) and //profiler:BUILD (the build).
+Loaded by WORKSPACE (the pin) and //profile:BUILD (the build).
 """
 
 load("//bazel:repositories.bzl", "verified_source_tarball")

@@ -16,12 +16,12 @@ runs="${1:-5}"; dir="${2:-}"
 source "ci/bench_lib.sh"
 
 "${bazel_cmd[@]}" build -c opt --ui_event_filters=-info --noshow_progress \
-  //harness:jleak //profiler:jeprof
+  //harness:jleak //third_party/jemalloc:jeprof
 opt_bin="$("${bazel_cmd[@]}" info -c opt bazel-bin 2>/dev/null)"
 java="$(readlink -f "$(command -v java)")"
 if [[ -z "${dir}" ]]; then
   "${bazel_cmd[@]}" build --ui_event_filters=-info --noshow_progress //harness:jleak \
-    //profiler:jemalloc //profiler/agent:libjleak_agent.so \
+    //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
     //leakers/jni_cpp //leakers/jni_cpp:libjni_cpp.so
   bin="$("${bazel_cmd[@]}" info bazel-bin 2>/dev/null)"
   dir="$(mktemp -d /tmp/jleak-bench-analyze.XXXXXX)/run"
@@ -36,7 +36,7 @@ last="${dir}/$(cd "${dir}" && ls snapshot-*.heap | sort -t- -k2 -n | tail -n 1)"
 
 
 echo "${dir}: ${#snapshots[@]} snapshots; jeprof on ${first##*/} -> ${last##*/}, ${runs} runs each" >&2
-t_jeprof="$(bench jeprof "${opt_bin}/profiler/bin/jeprof" --text --show_bytes \
+t_jeprof="$(bench jeprof "${opt_bin}/third_party/jemalloc/bin/jeprof" --text --show_bytes \
   --base="${first}" "${java}" "${last}")"
 t_jleak="$(bench jleak "${opt_bin}/harness/jleak" analyze \
   --html "/tmp/jleak-bench-analyze.$$.html" "${dir}")"

@@ -16,7 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs="${1:-5}"; rounds="${2:-240}"
 
 bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
-  //profiler:jemalloc //profiler/agent:libjleak_agent.so \
+  //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
   //harness/testdata:run_faults //harness/testdata:librun_faults_jni.so
 bin="$(bazel info bazel-bin 2>/dev/null)"
 java="$(readlink -f "$(command -v java)")"
@@ -36,7 +36,7 @@ samples=(${SAMPLES:-})
 glibc=(); plain=(); jleak=(); nojava=(); declare -A sampled=()
 for ((i = 0; i < runs; i++)); do
   glibc+=("$(wall "${cmd[@]}")")
-  plain+=("$(wall env LD_PRELOAD="${bin}/profiler/lib/libjemalloc.so.2" "${cmd[@]}")")
+  plain+=("$(wall env LD_PRELOAD="${bin}/third_party/jemalloc/lib/libjemalloc.so.2" "${cmd[@]}")")
   rm -rf "${tmp}/run"
   jleak+=("$(wall "${bin}/harness/jleak" run --no-analyze --out "${tmp}/run" -- "${cmd[@]}")")
   rm -rf "${tmp}/run"

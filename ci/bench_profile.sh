@@ -45,7 +45,7 @@ else
 fi
 
 "${bazel_cmd[@]}" build -c opt --ui_event_filters=-info --noshow_progress \
-  //harness:jleak //profiler:jeprof //leakers/smoke:libsmoke_jni.so
+  //harness:jleak //third_party/jemalloc:jeprof //leakers/smoke:libsmoke_jni.so
 bin="$("${bazel_cmd[@]}" info -c opt bazel-bin 2>/dev/null)"
 java="$(readlink -f "$(command -v java)")"
 smoke_dir="${bin}/leakers/smoke"
@@ -53,10 +53,10 @@ smoke_dir="${bin}/leakers/smoke"
 echo "diff of ${a##*/} -> ${b##*/}, ${runs} runs each; ${debug_info}" >&2
 # Warm the page cache for every file either tool reads, so that neither
 # pays for the first read of libjvm.so or libc's debug file.
-"${bin}/profiler/bin/jeprof" --text --base="${a}" "${java}" "${b}" >/dev/null 2>&1 || true
+"${bin}/third_party/jemalloc/bin/jeprof" --text --base="${a}" "${java}" "${b}" >/dev/null 2>&1 || true
 "${bin}/harness/jleak" profile --inlines --binary-dir "${smoke_dir}" \
   --base "${a}" "${b}" >/dev/null 2>&1 || true
-t_jeprof="$(bench jeprof "${bin}/profiler/bin/jeprof" --text --show_bytes \
+t_jeprof="$(bench jeprof "${bin}/third_party/jemalloc/bin/jeprof" --text --show_bytes \
   --base="${a}" "${java}" "${b}")"
 t_jleak="$(bench jleak "${bin}/harness/jleak" profile --bytes \
   --binary-dir "${smoke_dir}" --base "${a}" "${b}")"

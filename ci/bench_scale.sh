@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ci/bench_scale.sh: how `jleak analyze` grows with the size of its input.
 # For each cell of a grid of stacks per profile x snapshots per series, it
-# writes a synthetic series with a planted leak (//profiler:make_synthetic_profiles,
+# writes a synthetic series with a planted leak (//profile:make_synthetic_profiles,
 # stacks of libjvm.so's functions, a snapshot every 5 minutes), times
 # `jleak analyze --json` on it (wall time, peak RSS), checks that the
 # planted site is the verdict's first site, deletes the series, and prints
@@ -32,7 +32,7 @@ done
 source "ci/bench_lib.sh"
 
 "${bazel_cmd[@]}" build -c opt --ui_event_filters=-info --noshow_progress \
-  //harness:jleak //profiler:make_synthetic_profiles
+  //harness:jleak //profile:make_synthetic_profiles
 bin="$("${bazel_cmd[@]}" info -c opt bazel-bin 2>/dev/null)"
 libjvm="$(dirname "$(readlink -f "$(command -v java)")")/../lib/server/libjvm.so"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/jleak-bench-scale.XXXXXX")"
@@ -51,7 +51,7 @@ for stacks in ${stacks_axis}; do
     fi
     dir="${tmp}/series"
     rm -rf "${dir}"
-    "${bin}/profiler/make_synthetic_profiles" --out "${dir}" \
+    "${bin}/profile/make_synthetic_profiles" --out "${dir}" \
       --stacks "${stacks}" --snapshots "${snapshots}" --module "${libjvm}" \
       --interval 300 >/dev/null
     disk="$(du -sm "${dir}" | cut -f1)"

@@ -20,7 +20,7 @@ runs="${1:-10}"; duration="${2:-60}"; parallel="${PARALLEL:-1}"
 rates="${LEAK_RATES:-65536}"; churn_rate="${CHURN_RATE:-10000000}"
 
 bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
-  //profiler:jemalloc //profiler/agent:libjleak_agent.so \
+  //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
   //leakers/churn //leakers/churn:libchurn_jni.so
 bin="$(bazel info bazel-bin 2>/dev/null)"
 java="$(readlink -f "$(command -v java)")"

@@ -15,7 +15,7 @@ log() { printf '\ndemo: %s\n' "$*" >&2; }
 
 log "building jemalloc (profiling, libunwind), jleak, the agent and two workloads"
 bazel build --ui_event_filters=-info --noshow_progress \
-  //harness:jleak //profiler:jemalloc //profiler/agent:libjleak_agent.so \
+  //harness:jleak //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
   //leakers/jni_malloc //leakers/jni_malloc:libjni_malloc.so \
   //leakers/churn //leakers/churn:libchurn_jni.so
 bin="$(bazel info bazel-bin 2>/dev/null)"

@@ -16,7 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs="${1:-20}"; duration="${2:-60}"; parallel="${PARALLEL:-1}"
 
 bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
-  //profiler:jemalloc //profiler/agent:libjleak_agent.so \
+  //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
   //leakers/churn //leakers/churn:libchurn_jni.so \
   //leakers/plateau //leakers/plateau:libplateau_jni.so \
   //leakers/warmup //leakers/zlib_bounded //examples/cache

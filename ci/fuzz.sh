@@ -13,7 +13,7 @@
 # testdata/fuzz/.
 # BAZEL="bazel --output_base=DIR" builds elsewhere.
 #
-# Fuzzers: heap_profile (//profiler:heap_profile_fuzzer: the heap profile
+# Fuzzers: heap_profile (//profile:heap_profile_fuzzer: the heap profile
 # parser and the stack namer), run_metadata
 # (//harness/analyze:run_metadata_fuzzer: timeline.jsonl, manifest.json,
 # perf maps and Java frame names) and run_directory
@@ -39,7 +39,7 @@ done
 read -r -a bazel_cmd <<< "${BAZEL:-bazel}"
 
 declare -A label=(
-  [heap_profile]=//profiler:heap_profile_fuzzer
+  [heap_profile]=//profile:heap_profile_fuzzer
   [run_metadata]=//harness/analyze:run_metadata_fuzzer
   [run_directory]=//harness/analyze:run_directory_fuzzer
   [broker_protocol]=//harness/run:broker_protocol_fuzzer

@@ -17,7 +17,7 @@ duration="${1:-60}"; shift || true
 [[ $# -gt 0 ]] || set -- 17476 8738 4369
 
 bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
-  //profiler:jemalloc //profiler/agent:libjleak_agent.so \
+  //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
   //leakers/jni_malloc //leakers/jni_malloc:libjni_malloc.so
 bin="$(bazel info bazel-bin 2>/dev/null)"
 java="$(readlink -f "$(command -v java)")"

@@ -147,11 +147,11 @@ _jvm_leak_test = rule(
             cfg = "target",
         ),
         "_jemalloc": attr.label(
-            default = "//profiler:jemalloc",
+            default = "//third_party/jemalloc:jemalloc",
             allow_single_file = True,
         ),
         "_agent": attr.label(
-            default = "//profiler/agent:libjleak_agent.so",
+            default = "//agent:libjleak_agent.so",
             allow_single_file = True,
         ),
         "_java": attr.label(

@@ -56,10 +56,10 @@ readonly WORKLOADS=(
 readonly CONTROL_LIMIT_BPS=100000  # 2% of the 5 MB/s leak rate
 
 cd "${ROOT}"
-"${bazel[@]}" build --symlink_prefix=/ //leakers/... //profiler:jemalloc //profiler:jeprof >&2
+"${bazel[@]}" build --symlink_prefix=/ //leakers/... //third_party/jemalloc:jemalloc //third_party/jemalloc:jeprof >&2
 bin="$("${bazel[@]}" info bazel-bin 2>/dev/null)"
-jemalloc="${bin}/profiler/lib/libjemalloc.so.2"
-jeprof="${bin}/profiler/bin/jeprof"
+jemalloc="${bin}/third_party/jemalloc/lib/libjemalloc.so.2"
+jeprof="${bin}/third_party/jemalloc/bin/jeprof"
 mkdir -p "${out}"
 
 # profile_total FILE: the unsampled total bytes of a heap_v2 file.

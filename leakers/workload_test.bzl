@@ -61,7 +61,7 @@ def workload_test(
     kwargs.setdefault("size", "small")
     test_args = [
         "--java=$(rootpath @local_jdk//:bin/java)",
-        "--jemalloc=$(rootpath //profiler:jemalloc)",
+        "--jemalloc=$(rootpath //third_party/jemalloc:jemalloc)",
         "--main=" + main_class,
         "--jar=$(rootpath %s)" % workload,
     ]
@@ -79,7 +79,7 @@ def workload_test(
         args = test_args + ["--"] + args,
         data = [
             workload,
-            "//profiler:jemalloc",
+            "//third_party/jemalloc:jemalloc",
             "@local_jdk//:bin/java",
             "@local_jdk//:jdk",
         ] + _COMMON_JARS + jni + _COMMON_LIBS,

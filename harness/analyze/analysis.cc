@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "profiler/frame_filter.h"
+#include "profile/frame_filter.h"
 
 namespace jleak {
 namespace {

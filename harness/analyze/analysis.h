@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "harness/analyze/growth.h"
-#include "profiler/named_profile.h"
+#include "profile/named_profile.h"
 
 namespace jleak {
 
@@ -85,7 +85,7 @@ struct SiteSeries {
   std::string key;                 // the site's key frames' names, joined
   std::vector<NamedFrame> frames;  // innermost first
   // The frame that names the site: the first frame of the user's code
-  // (FrameKind::kUser, native or Java, see profiler/frame_filter.h), or
+  // (FrameKind::kUser, native or Java, see profile/frame_filter.h), or
   // frames[0] when the stack has none (all JVM or runtime, or the Java
   // frames were not recorded).
   std::string top_frame;  // frames[user_frame].function, or frames[0]'s

@@ -22,7 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
 #include "harness/io/file_io.h"
-#include "profiler/profile_report.h"
+#include "profile/profile_report.h"
 
 namespace jleak {
 namespace {

@@ -62,9 +62,9 @@
 
 #include "absl/status/statusor.h"
 #include "harness/analyze/analysis.h"
-#include "profiler/frame_filter.h"
-#include "profiler/heap_profile.h"
-#include "profiler/symbolizer.h"
+#include "profile/frame_filter.h"
+#include "profile/heap_profile.h"
+#include "profile/symbolizer.h"
 #include "re2/re2.h"
 
 namespace jleak {

@@ -5,8 +5,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "profiler/fake_symbolizer.h"
-#include "profiler/java_frame.h"
+#include "profile/fake_symbolizer.h"
+#include "profile/java_frame.h"
 
 namespace jleak {
 namespace {

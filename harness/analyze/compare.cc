@@ -11,7 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "profiler/profile_report.h"
+#include "profile/profile_report.h"
 
 namespace jleak {
 namespace {

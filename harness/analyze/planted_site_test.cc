@@ -1,6 +1,6 @@
 // File: planted_site_test.cc
 //
-// The planted leak of a synthetic series (profiler/synthetic_profile.h) is
+// The planted leak of a synthetic series (profile/synthetic_profile.h) is
 // the first site and over budget, alone, at every size of the scaling grid
 // that fits a unit test: 1k, 10k and 100k stacks per profile, 10 to 1000
 // snapshots (ci/bench_scale.sh checks the whole grid through `jleak
@@ -13,8 +13,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/analyze/analyzer.h"
-#include "profiler/fake_symbolizer.h"
-#include "profiler/synthetic_profile.h"
+#include "profile/fake_symbolizer.h"
+#include "profile/synthetic_profile.h"
 
 namespace jleak {
 namespace {

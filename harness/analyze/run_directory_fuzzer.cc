@@ -39,8 +39,8 @@
 #include "harness/analyze/analyzer.h"
 #include "harness/analyze/series_loader.h"
 #include "harness/io/file_io.h"
-#include "profiler/fake_symbolizer.h"
-#include "profiler/perf_map.h"
+#include "profile/fake_symbolizer.h"
+#include "profile/perf_map.h"
 
 namespace {
 

@@ -14,8 +14,8 @@
 #include <cstdint>
 
 #include "harness/analyze/run_metadata.h"
-#include "profiler/java_frame.h"
-#include "profiler/perf_map.h"
+#include "profile/java_frame.h"
+#include "profile/perf_map.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);

@@ -1,7 +1,7 @@
 // File: series_accumulator_benchmark.cc
 //
 // How fast `jleak analyze`'s in-process parts go at scale, on synthetic
-// series (profiler/synthetic_profile.h) named by a FakeSymbolizer, so the
+// series (profile/synthetic_profile.h) named by a FakeSymbolizer, so the
 // figures are the analyzer's own work:
 // - BM_Add: one snapshot of 1k, 10k or 100k stacks reduced to per-site
 //   counts (SeriesAccumulator::Add), the cost per snapshot of a series;
@@ -20,8 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "harness/analyze/analyzer.h"
 #include "harness/analyze/growth.h"
-#include "profiler/fake_symbolizer.h"
-#include "profiler/synthetic_profile.h"
+#include "profile/fake_symbolizer.h"
+#include "profile/synthetic_profile.h"
 
 namespace jleak {
 namespace {

@@ -26,7 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "harness/analyze/run_metadata.h"
 #include "harness/io/file_io.h"
-#include "profiler/java_frame.h"
+#include "profile/java_frame.h"
 
 namespace jleak {
 namespace {

@@ -22,7 +22,7 @@
 #include "harness/report/report_html.h"
 #include "harness/report/report_json.h"
 #include "harness/report/report_text.h"
-#include "profiler/pprof_writer.h"
+#include "profile/pprof_writer.h"
 #include "re2/re2.h"
 
 namespace jleak {

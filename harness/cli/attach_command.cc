@@ -46,6 +46,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "agent/control_protocol.h"
 #include "harness/cli/analyze_command.h"
 #include "harness/cli/build_ids.h"
 #include "harness/cli/commands.h"
@@ -59,9 +60,8 @@
 #include "harness/run/run_paths.h"
 #include "harness/run/target_process.h"
 #include "nlohmann/json.hpp"
-#include "profiler/agent/control_protocol.h"
-#include "profiler/elf_symbolizer.h"
-#include "profiler/heap_profile.h"
+#include "profile/elf_symbolizer.h"
+#include "profile/heap_profile.h"
 
 namespace jleak {
 namespace {

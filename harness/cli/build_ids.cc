@@ -6,8 +6,8 @@
 
 #include "absl/status/statusor.h"
 #include "harness/io/file_io.h"
-#include "profiler/elf_symbolizer.h"
-#include "profiler/heap_profile.h"
+#include "profile/elf_symbolizer.h"
+#include "profile/heap_profile.h"
 
 namespace jleak {
 

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
 #include "harness/io/file_io.h"
-#include "profiler/elf_symbolizer.h"
+#include "profile/elf_symbolizer.h"
 
 namespace jleak {
 namespace {

@@ -15,9 +15,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "harness/run/confine.h"
-#include "profiler/elf_symbolizer.h"
-#include "profiler/frame_filter.h"
-#include "profiler/proc_maps.h"
+#include "profile/elf_symbolizer.h"
+#include "profile/frame_filter.h"
+#include "profile/proc_maps.h"
 
 namespace jleak {
 

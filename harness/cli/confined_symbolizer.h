@@ -29,9 +29,9 @@
 #include "harness/cli/cli_flags.h"
 #include "harness/run/broker_protocol.h"
 #include "harness/run/confine.h"
-#include "profiler/elf_symbolizer.h"
-#include "profiler/proc_maps.h"
-#include "profiler/symbolizer.h"
+#include "profile/elf_symbolizer.h"
+#include "profile/proc_maps.h"
+#include "profile/symbolizer.h"
 
 namespace jleak {
 

@@ -4,7 +4,7 @@
 It maps files named libjvm.so, libjemalloc.so.2 and libjleak_agent.so, so
 that `jleak attach` / `jleak snapshot` take it for a JVM whose standby agent
 is loaded, and then answers the control protocol
-(profiler/agent/control_protocol.h) the way an attacker who owns the JVM
+(agent/control_protocol.h) the way an attacker who owns the JVM
 would:
 
   dotdot   the timeline names "../../<secret>" as the snapshot file

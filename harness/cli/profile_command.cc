@@ -16,10 +16,10 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/subcommand.h"
 #include "harness/io/file_io.h"
-#include "profiler/heap_profile.h"
-#include "profiler/named_profile.h"
-#include "profiler/pprof_writer.h"
-#include "profiler/profile_report.h"
+#include "profile/heap_profile.h"
+#include "profile/named_profile.h"
+#include "profile/pprof_writer.h"
+#include "profile/profile_report.h"
 
 namespace jleak {
 namespace {

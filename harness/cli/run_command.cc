@@ -30,6 +30,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "agent/proc_stats.h"
 #include "harness/cli/analyze_command.h"
 #include "harness/cli/build_ids.h"
 #include "harness/cli/subcommand.h"
@@ -39,9 +40,8 @@
 #include "harness/run/output_tee.h"
 #include "harness/run/process.h"
 #include "harness/run/run_paths.h"
-#include "profiler/agent/proc_stats.h"
-#include "profiler/elf_symbolizer.h"
-#include "profiler/heap_profile.h"
+#include "profile/elf_symbolizer.h"
+#include "profile/heap_profile.h"
 
 extern char** environ;
 
@@ -380,8 +380,7 @@ int RunWorkload(LaunchSettings settings) {
                             : nlohmann::json();
   if (r.agent.is_discarded()) r.agent = nullptr;
   r.snapshots = ReadTimeline(dir);
-  r.build_ids =
-      ModuleBuildIds(dir, r.snapshots, LocalBuildIds);
+  r.build_ids = ModuleBuildIds(dir, r.snapshots, LocalBuildIds);
   int dumped = 0;
   for (const SnapshotEntry& e : r.snapshots) {
     if (e.dumped && Exists(dir + "/" + e.file)) ++dumped;

@@ -5,7 +5,7 @@
 // self-describing run directory:
 //
 //   DIR/manifest.json     what ran, how, and how it ended (manifest.h)
-//   DIR/timeline.jsonl    one line per snapshot (profiler/agent/timeline.h)
+//   DIR/timeline.jsonl    one line per snapshot (agent/timeline.h)
 //   DIR/snapshot-N.heap   jemalloc heap_v2 profiles, after a forced GC
 //   DIR/agent.json        what the agent found (JDK, jemalloc, status)
 //   DIR/perf-PID.map      JIT code names for the symbolizer
@@ -14,8 +14,9 @@
 // --agent, defaulting to the copies built with jleak, found next to the
 // binary: first in its runfiles ($RUNFILES_DIR or <jleak>.runfiles/jleak/
 // under `bazel run` and in tests), then relative to it in bazel-bin
-// (bazel-bin/harness/jleak -> bazel-bin/profiler/lib/libjemalloc.so.2 and
-// bazel-bin/profiler/agent/libjleak_agent.so).
+// (bazel-bin/harness/jleak ->
+// bazel-bin/third_party/jemalloc/lib/libjemalloc.so.2 and
+// bazel-bin/agent/libjleak_agent.so).
 //
 // Exit codes: 0 data collected; 2 it could not run or collect (one line
 // on stderr says why and what to do). See RunOutcome in run_command.cc for

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "profiler/agent/control_protocol.h"
+#include "agent/control_protocol.h"
 
 namespace jleak {
 namespace {

@@ -13,7 +13,7 @@
 #include "harness/report/report_html.h"
 #include "harness/report/report_json.h"
 #include "nlohmann/json.hpp"
-#include "profiler/profile_report.h"
+#include "profile/profile_report.h"
 
 namespace jleak {
 namespace {

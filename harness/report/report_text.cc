@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "profiler/profile_report.h"
+#include "profile/profile_report.h"
 
 namespace jleak {
 namespace {

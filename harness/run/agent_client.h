@@ -1,7 +1,7 @@
 // File: agent_client.h
 //
 // jleak's side of the standby agent's control directory
-// (profiler/agent/control_protocol.h): `jleak attach` and `jleak snapshot`
+// (agent/control_protocol.h): `jleak attach` and `jleak snapshot`
 // open it, hold its lock, send one request at a time and copy the
 // agent's output out of the target's file system.
 //
@@ -30,11 +30,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "agent/control_protocol.h"
 #include "harness/run/agent_json.h"
 #include "harness/run/target_broker.h"
 #include "harness/run/target_process.h"
 #include "nlohmann/json.hpp"
-#include "profiler/agent/control_protocol.h"
 
 namespace jleak {
 

@@ -8,8 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "agent/control_protocol.h"
 #include "harness/io/json_read.h"
-#include "profiler/agent/control_protocol.h"
 
 namespace jleak {
 namespace {

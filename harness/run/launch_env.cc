@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "profiler/agent/agent_options.h"
+#include "agent/agent_options.h"
 
 namespace jleak {
 namespace {

@@ -7,8 +7,9 @@
 // FindBundled looks, in order, in jleak's runfiles ($RUNFILES_DIR, or
 // <jleak>.runfiles/jleak/ under `bazel run` and in tests), in bazel-bin
 // relative to the binary (bazel-bin/harness/jleak ->
-// bazel-bin/profiler/lib/libjemalloc.so.2), and in the layout `jleak
-// install --prefix DIR` makes (DIR/bin/jleak -> DIR/lib/libjemalloc.so.2).
+// bazel-bin/third_party/jemalloc/lib/libjemalloc.so.2), and in the layout
+// `jleak install --prefix DIR` makes (DIR/bin/jleak ->
+// DIR/lib/libjemalloc.so.2).
 
 #ifndef JLEAK_HARNESS_RUN_RUN_PATHS_H_
 #define JLEAK_HARNESS_RUN_RUN_PATHS_H_
@@ -19,8 +20,9 @@
 
 namespace jleak {
 
-inline constexpr char kBundledJemalloc[] = "profiler/lib/libjemalloc.so.2";
-inline constexpr char kBundledAgent[] = "profiler/agent/libjleak_agent.so";
+inline constexpr char kBundledJemalloc[] =
+    "third_party/jemalloc/lib/libjemalloc.so.2";
+inline constexpr char kBundledAgent[] = "agent/libjleak_agent.so";
 
 // FindBundled: the absolute, resolved path of `rel` (one of the above)
 // beside this jleak binary, or "".

@@ -40,7 +40,7 @@ TEST(RunPaths, Absolute) {
 }
 
 TEST(RunPaths, FindBundledMissesWhatIsNotThere) {
-  EXPECT_EQ(FindBundled("profiler/lib/no-such-file.so"), "");
+  EXPECT_EQ(FindBundled("third_party/jemalloc/lib/no-such-file.so"), "");
 }
 
 }  // namespace

@@ -31,9 +31,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "agent/control_protocol.h"
 #include "harness/io/file_io.h"
-#include "profiler/agent/control_protocol.h"
-#include "profiler/elf_symbolizer.h"
+#include "profile/elf_symbolizer.h"
 
 namespace jleak {
 namespace {

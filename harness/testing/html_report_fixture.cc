@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "profiler/frame_filter.h"
+#include "profile/frame_filter.h"
 
 namespace jleak {
 namespace {

@@ -73,7 +73,7 @@ def debian_workload_test(name, workload, main_class, args, debian_jar, jvm_flags
     common_libs = ["//leakers/common:libjleak_jemalloc_jni.so"]
     test_args = [
         "--java=$(rootpath @local_jdk//:bin/java)",
-        "--jemalloc=$(rootpath //profiler:jemalloc)",
+        "--jemalloc=$(rootpath //third_party/jemalloc:jemalloc)",
         "--main=" + main_class,
         "--jar=$(rootpath %s)" % workload,
         "--jar=$(rootpath %s)" % debian_jar,
@@ -90,7 +90,7 @@ def debian_workload_test(name, workload, main_class, args, debian_jar, jvm_flags
         data = [
             workload,
             debian_jar,
-            "//profiler:jemalloc",
+            "//third_party/jemalloc:jemalloc",
             "@local_jdk//:bin/java",
             "@local_jdk//:jdk",
         ] + common_jars + common_libs,

@@ -16,7 +16,7 @@ churn_rate_setup() {
   "${bazel_cmd[@]}" build --ui_event_filters=-info --noshow_progress //harness:jleak
   bin="$("${bazel_cmd[@]}" info bazel-bin 2>/dev/null)"
   jleak="${bin}/harness/jleak"
-  jemalloc="${bin}/profiler/lib/libjemalloc.so.2"
+  jemalloc="${bin}/third_party/jemalloc/lib/libjemalloc.so.2"
   java="$(readlink -f "$(command -v java)")"
   tmp="$(mktemp -d "/tmp/jleak-$1.XXXXXX")"
   # Compiled once; every run starts from the classes.

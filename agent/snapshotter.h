@@ -1,0 +1,75 @@
+// File: snapshotter.h
+//
+// The agent's one job, independent of JVMTI: take a snapshot. A snapshot
+// is (1) the VM's chance to collect garbage and run Cleaners first, (2) a
+// jemalloc heap profile `snapshot-<seq>.heap` in the output directory,
+// (3) one line appended to `timeline.jsonl`. The JVM glue (agent.cc)
+// supplies a VmProbe; native programs pass none.
+//
+// Failures never propagate: a dump that cannot be written becomes a
+// timeline record with "dumped": false and an "error", and one line on
+// stderr the first time each kind of problem occurs.
+
+#ifndef JLEAK_AGENT_SNAPSHOTTER_H_
+#define JLEAK_AGENT_SNAPSHOTTER_H_
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "agent/agent_options.h"
+#include "agent/malloc_control.h"
+#include "agent/timeline.h"
+
+namespace jleak::agent {
+
+// VmProbe forces a GC (when asked) and reports the VM's figures after it.
+class VmProbe {
+ public:
+  virtual ~VmProbe() = default;
+  virtual JavaStats CollectAfterGc(bool force_gc, int gc_wait_ms) = 0;
+};
+
+class Snapshotter {
+ public:
+  // `ctl` may be null (no profiling jemalloc): records are still written,
+  // without dumps, so RSS is tracked. `before_dump` runs before each dump
+  // (the agent flushes its perf map there); may be empty.
+  Snapshotter(AgentOptions options, MallocControl* ctl,
+              std::function<void()> before_dump);
+
+  // Take takes snapshot number `next seq` of `kind` ("baseline",
+  // "interval", "final"). Thread-safe. After a "final" snapshot every
+  // later call does nothing and returns false.
+  bool Take(const std::string& kind, VmProbe* vm);
+
+  int snapshots_written() const;
+  bool final_taken() const;
+  // The options it was made with: where its files go, how often.
+  const AgentOptions& options() const { return options_; }
+
+  // Warn prints "jleak agent: <message>" on stderr once per message.
+  void Warn(const std::string& message);
+
+ private:
+  const AgentOptions options_;
+  MallocControl* const ctl_;
+  const std::function<void()> before_dump_;
+  const int64_t start_mono_ns_;
+  mutable std::mutex mu_;
+  int next_seq_ = 0;
+  int written_ = 0;
+  bool final_taken_ = false;
+  std::mutex warn_mu_;  // separate: Warn is called with and without mu_
+  std::set<std::string> warned_;
+};
+
+// MonotonicNanos and WallNanos read CLOCK_MONOTONIC / CLOCK_REALTIME.
+int64_t MonotonicNanos();
+int64_t WallNanos();
+
+}  // namespace jleak::agent
+
+#endif  // JLEAK_AGENT_SNAPSHOTTER_H_

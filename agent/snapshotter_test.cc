@@ -1,0 +1,137 @@
+// File: snapshotter_test.cc
+//
+// Tests of the snapshot sequence with a fake jemalloc and a fake VM: file
+// names, timeline lines, GC-before-dump order, failures kept on record.
+
+#include "agent/snapshotter.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace jleak::agent {
+namespace {
+
+class FakeJemalloc : public MallocControl {
+ public:
+  JemallocInfo Info() override { return {}; }
+  absl::Status Dump(const std::string& path) override {
+    events->push_back("dump " + path.substr(path.rfind('/') + 1));
+    if (fail) return absl::UnavailableError("disk full");
+    std::ofstream(path) << "heap_v2/524288\n";
+    return absl::OkStatus();
+  }
+  JemallocStats Stats() override {
+    JemallocStats s;
+    s.allocated = allocated += 100;
+    return s;
+  }
+  std::vector<std::string>* events;
+  bool fail = false;
+  int64_t allocated = 0;
+};
+
+class FakeVm : public VmProbe {
+ public:
+  JavaStats CollectAfterGc(bool force_gc, int) override {
+    events->push_back(force_gc ? "gc" : "no-gc");
+    JavaStats s;
+    s.gc_forced = force_gc;
+    s.heap_used_bytes = 7;
+    return s;
+  }
+  std::vector<std::string>* events;
+};
+
+std::vector<nlohmann::json> ReadTimeline(const std::string& dir) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(dir + "/timeline.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(nlohmann::json::parse(line));
+  }
+  return lines;
+}
+
+std::string FreshDir(const std::string& name) {
+  std::string dir = std::string(getenv("TEST_TMPDIR")) + "/" + name;
+  mkdir(dir.c_str(), 0700);
+  return dir;
+}
+
+TEST(Snapshotter, GcThenDumpThenTimeline) {
+  std::vector<std::string> events;
+  FakeJemalloc je;
+  je.events = &events;
+  FakeVm vm;
+  vm.events = &events;
+  AgentOptions o;
+  o.out_dir = FreshDir("seq");
+  Snapshotter s(o, &je, [&] { events.push_back("flush"); });
+  EXPECT_TRUE(s.Take("baseline", &vm));
+  EXPECT_TRUE(s.Take("interval", &vm));
+  EXPECT_TRUE(s.Take("final", &vm));
+  EXPECT_FALSE(s.Take("interval", &vm));  // nothing after final
+  EXPECT_EQ(s.snapshots_written(), 3);
+  EXPECT_TRUE(s.final_taken());
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"gc", "flush", "dump snapshot-0.heap",  //
+                                      "gc", "flush", "dump snapshot-1.heap",  //
+                                      "gc", "flush", "dump snapshot-2.heap"}));
+  std::vector<nlohmann::json> t = ReadTimeline(o.out_dir);
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0]["kind"], "baseline");
+  EXPECT_EQ(t[2]["kind"], "final");
+  EXPECT_EQ(t[2]["seq"], 2);
+  EXPECT_EQ(t[2]["file"], "snapshot-2.heap");
+  EXPECT_EQ(t[1]["jemalloc"]["allocated"], 200);
+  EXPECT_EQ(t[1]["java"]["heap_used_bytes"], 7);
+  EXPECT_EQ(t[1]["pid"], getpid());
+  EXPECT_LE(t[0]["mono_ns"], t[1]["mono_ns"]);
+  struct stat st;
+  EXPECT_EQ(stat((o.out_dir + "/snapshot-1.heap").c_str(), &st), 0);
+}
+
+TEST(Snapshotter, FailedDumpIsRecordedNotFatal) {
+  std::vector<std::string> events;
+  FakeJemalloc je;
+  je.events = &events;
+  je.fail = true;
+  AgentOptions o;
+  o.out_dir = FreshDir("fail");
+  Snapshotter s(o, &je, nullptr);
+  EXPECT_FALSE(s.Take("interval", nullptr));
+  EXPECT_FALSE(s.Take("interval", nullptr));
+  EXPECT_EQ(s.snapshots_written(), 0);
+  std::vector<nlohmann::json> t = ReadTimeline(o.out_dir);
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0]["dumped"], false);
+  EXPECT_EQ(t[0]["error"], "disk full");
+  EXPECT_FALSE(t[0].contains("java"));
+}
+
+TEST(Snapshotter, WithoutJemallocStillTracksRss) {
+  AgentOptions o;
+  o.out_dir = FreshDir("nojemalloc");
+  Snapshotter s(o, nullptr, nullptr);
+  EXPECT_FALSE(s.Take("baseline", nullptr));
+  std::vector<nlohmann::json> t = ReadTimeline(o.out_dir);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0]["file"], "");
+  EXPECT_GT(t[0]["rss_bytes"], 0);
+}
+
+TEST(Snapshotter, MissingDirectoryDoesNotCrash) {
+  AgentOptions o;
+  o.out_dir = "/nonexistent-jleak-dir";
+  Snapshotter s(o, nullptr, nullptr);
+  EXPECT_FALSE(s.Take("interval", nullptr));
+}
+
+}  // namespace
+}  // namespace jleak::agent
