@@ -68,7 +68,7 @@
 #include "agent/jvmti_registration.h"
 #include "agent/malloc_control.h"
 #include "agent/nmt_summary.h"
-#include "agent/perf_map.h"
+#include "agent/perf_map_writer.h"
 #include "agent/snapshotter.h"
 #include "nlohmann/json.hpp"
 
@@ -96,7 +96,7 @@ struct AgentState {
   std::unique_ptr<MallocControl> jemalloc;
   JemallocInfo jemalloc_info;
   std::string inconclusive;  // why the run cannot give a verdict, or empty
-  PerfMap perf_map;
+  PerfMapWriter perf_map;
   // The snapshotter of the run (run mode) or of the current standby
   // request; shared with the VMDeath callback, which may run meanwhile.
   std::shared_ptr<Snapshotter> snapshotter;

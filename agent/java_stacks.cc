@@ -19,7 +19,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "agent/perf_map.h"
+#include "agent/perf_map_writer.h"
 
 // The linker defines these for a section whose name is a C identifier: the
 // bounds of the hook's code, so the hook can find (and drop) its own frame

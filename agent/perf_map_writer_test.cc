@@ -1,8 +1,8 @@
-// File: perf_map_test.cc
+// File: perf_map_writer_test.cc
 //
 // Tests of perf map line formatting and of the writer.
 
-#include "agent/perf_map.h"
+#include "agent/perf_map_writer.h"
 
 #include <fstream>
 #include <sstream>
@@ -24,10 +24,10 @@ TEST(FormatPerfMapLine, HexAndOneLine) {
   EXPECT_EQ(FormatPerfMapLine(1, 2, "x\ny"), "1 2 x y\n");
 }
 
-TEST(PerfMap, WritesEntries) {
+TEST(PerfMapWriter, WritesEntries) {
   std::string path = std::string(getenv("TEST_TMPDIR")) + "/perf-1.map";
   {
-    PerfMap map;
+    PerfMapWriter map;
     ASSERT_TRUE(map.Open(path).ok());
     map.Add(0x1000, 0x10, "first");
     map.Add(0x2000, 0x20, "second");
@@ -39,17 +39,17 @@ TEST(PerfMap, WritesEntries) {
   EXPECT_EQ(text.str(), "1000 10 first\n2000 20 second\n");
 }
 
-TEST(PerfMap, OpenFailsInMissingDirectory) {
-  PerfMap map;
+TEST(PerfMapWriter, OpenFailsInMissingDirectory) {
+  PerfMapWriter map;
   EXPECT_FALSE(map.Open("/nonexistent-dir/perf-1.map").ok());
   map.Add(1, 2, "ignored");  // must not crash
 }
 
 // A standby agent writes one map per attach session: reopening moves the
 // entries to the new file, and after Close nothing is written anywhere.
-TEST(PerfMap, ReopenAndClose) {
+TEST(PerfMapWriter, ReopenAndClose) {
   const std::string dir = std::string(getenv("TEST_TMPDIR"));
-  PerfMap map;
+  PerfMapWriter map;
   ASSERT_TRUE(map.Open(dir + "/a.map").ok());
   map.Add(0x1000, 0x10, "in_a");
   ASSERT_TRUE(map.Open(dir + "/b.map").ok());

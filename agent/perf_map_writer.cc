@@ -1,8 +1,8 @@
-// File: perf_map.cc
+// File: perf_map_writer.cc
 //
-// perf-<pid>.map writer (see perf_map.h).
+// perf-<pid>.map writer (see perf_map_writer.h).
 
-#include "agent/perf_map.h"
+#include "agent/perf_map_writer.h"
 
 #include <cerrno>
 #include <cstring>
@@ -30,12 +30,12 @@ std::string FormatPerfMapLine(uint64_t start, uint64_t size,
                          absl::StrReplaceAll(name, {{"\n", " "}}));
 }
 
-PerfMap::~PerfMap() {
+PerfMapWriter::~PerfMapWriter() {
   std::lock_guard<std::mutex> lock(mu_);
   if (file_ != nullptr) std::fclose(file_);
 }
 
-absl::Status PerfMap::Open(const std::string& path) {
+absl::Status PerfMapWriter::Open(const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
   if (file_ != nullptr) std::fclose(file_);
   file_ = std::fopen(path.c_str(), "we");
@@ -46,19 +46,19 @@ absl::Status PerfMap::Open(const std::string& path) {
   return absl::OkStatus();
 }
 
-void PerfMap::Close() {
+void PerfMapWriter::Close() {
   std::lock_guard<std::mutex> lock(mu_);
   if (file_ != nullptr) std::fclose(file_);
   file_ = nullptr;
 }
 
-void PerfMap::Add(uint64_t start, uint64_t size, absl::string_view name) {
+void PerfMapWriter::Add(uint64_t start, uint64_t size, absl::string_view name) {
   std::string line = FormatPerfMapLine(start, size, name);
   std::lock_guard<std::mutex> lock(mu_);
   if (file_ != nullptr) std::fwrite(line.data(), 1, line.size(), file_);
 }
 
-void PerfMap::Flush() {
+void PerfMapWriter::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
   if (file_ != nullptr) std::fflush(file_);
 }

@@ -1,13 +1,14 @@
-// File: perf_map.h
+// File: perf_map_writer.h
 //
 // A perf map (`perf-<pid>.map`, the format perf and async-profiler read:
 // "<hex start> <hex size> <name>" per line) of the JVM's JIT-compiled
 // methods and generated stubs, so the frames of heap-profile stacks that
 // fall in JIT code can be named. Entries are only appended: a later entry
-// for an overlapping range wins, as in perf.
+// for an overlapping range wins, as in perf. This is the agent's writer;
+// the harness reads the file with profile/perf_map.h (class PerfMap).
 
-#ifndef JLEAK_AGENT_PERF_MAP_H_
-#define JLEAK_AGENT_PERF_MAP_H_
+#ifndef JLEAK_AGENT_PERF_MAP_WRITER_H_
+#define JLEAK_AGENT_PERF_MAP_WRITER_H_
 
 #include <cstdint>
 #include <cstdio>
@@ -29,12 +30,12 @@ std::string JavaClassName(absl::string_view signature);
 std::string FormatPerfMapLine(uint64_t start, uint64_t size,
                               absl::string_view name);
 
-class PerfMap {
+class PerfMapWriter {
  public:
-  PerfMap() = default;
-  PerfMap(const PerfMap&) = delete;
-  PerfMap& operator=(const PerfMap&) = delete;
-  ~PerfMap();
+  PerfMapWriter() = default;
+  PerfMapWriter(const PerfMapWriter&) = delete;
+  PerfMapWriter& operator=(const PerfMapWriter&) = delete;
+  ~PerfMapWriter();
 
   // Open starts writing to `path` (closing any file opened before: a
   // standby agent opens one per attach session).
@@ -53,4 +54,4 @@ class PerfMap {
 
 }  // namespace jleak::agent
 
-#endif  // JLEAK_AGENT_PERF_MAP_H_
+#endif  // JLEAK_AGENT_PERF_MAP_WRITER_H_
