@@ -8,70 +8,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "agent/test_fakes.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
 namespace jleak::agent {
 namespace {
 
-class FakeJemalloc : public MallocControl {
- public:
-  JemallocInfo Info() override { return {}; }
-  absl::Status Dump(const std::string& path) override {
-    events->push_back("dump " + path.substr(path.rfind('/') + 1));
-    if (fail) return absl::UnavailableError("disk full");
-    std::ofstream(path) << "heap_v2/524288\n";
-    return absl::OkStatus();
-  }
-  JemallocStats Stats() override {
-    JemallocStats s;
-    s.allocated = allocated += 100;
-    return s;
-  }
-  std::vector<std::string>* events;
-  bool fail = false;
-  int64_t allocated = 0;
-};
-
-class FakeVm : public VmProbe {
- public:
-  JavaStats CollectAfterGc(bool force_gc, int) override {
-    events->push_back(force_gc ? "gc" : "no-gc");
-    JavaStats s;
-    s.gc_forced = force_gc;
-    s.heap_used_bytes = 7;
-    return s;
-  }
-  std::vector<std::string>* events;
-};
-
-std::vector<nlohmann::json> ReadTimeline(const std::string& dir) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(dir + "/timeline.jsonl");
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(nlohmann::json::parse(line));
-  }
-  return lines;
-}
-
-std::string FreshDir(const std::string& name) {
-  std::string dir = std::string(getenv("TEST_TMPDIR")) + "/" + name;
-  mkdir(dir.c_str(), 0700);
-  return dir;
-}
-
 TEST(Snapshotter, GcThenDumpThenTimeline) {
   std::vector<std::string> events;
   FakeJemalloc je;
-  je.events = &events;
-  FakeVm vm;
-  vm.events = &events;
+  je.log = &events;
+  FakeVmProbe vm;
+  vm.log = &events;
   AgentOptions o;
-  o.out_dir = FreshDir("seq");
+  o.out_dir = FreshTestDir("seq");
   Snapshotter s(o, &je, [&] { events.push_back("flush"); });
   EXPECT_TRUE(s.Take("baseline", &vm));
   EXPECT_TRUE(s.Take("interval", &vm));
@@ -98,12 +52,10 @@ TEST(Snapshotter, GcThenDumpThenTimeline) {
 }
 
 TEST(Snapshotter, FailedDumpIsRecordedNotFatal) {
-  std::vector<std::string> events;
   FakeJemalloc je;
-  je.events = &events;
-  je.fail = true;
+  je.dump_error = "disk full";
   AgentOptions o;
-  o.out_dir = FreshDir("fail");
+  o.out_dir = FreshTestDir("fail");
   Snapshotter s(o, &je, nullptr);
   EXPECT_FALSE(s.Take("interval", nullptr));
   EXPECT_FALSE(s.Take("interval", nullptr));
@@ -117,7 +69,7 @@ TEST(Snapshotter, FailedDumpIsRecordedNotFatal) {
 
 TEST(Snapshotter, WithoutJemallocStillTracksRss) {
   AgentOptions o;
-  o.out_dir = FreshDir("nojemalloc");
+  o.out_dir = FreshTestDir("nojemalloc");
   Snapshotter s(o, nullptr, nullptr);
   EXPECT_FALSE(s.Take("baseline", nullptr));
   std::vector<nlohmann::json> t = ReadTimeline(o.out_dir);
