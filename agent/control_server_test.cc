@@ -115,6 +115,27 @@ class ControlServerTest : public ::testing::Test {
     return stat((control_ + "/" + kControlRequestName).c_str(), &st) == 0;
   }
 
+  // ExpectNotObeyed: the pending request, whose output directory is
+  // `out`, is neither served nor even taken.
+  void ExpectNotObeyed(const std::string& out) {
+    EXPECT_FALSE(ServeNextRequest(s_, jvm_));
+    EXPECT_TRUE(RequestPending());
+    EXPECT_THAT(je_->calls, IsEmpty());
+    EXPECT_THAT(jvm_.calls, IsEmpty());
+    EXPECT_TRUE(ReadAgentJson(out).is_null());
+  }
+
+  // ExpectRefused: the request of `out` was answered with a refusal that
+  // says `why`, and no snapshot was taken.
+  static void ExpectRefused(const std::string& out, const std::string& why) {
+    nlohmann::json report = ReadAgentJson(out);
+    ASSERT_FALSE(report.is_null());
+    EXPECT_EQ(report["status"], "refused");
+    EXPECT_EQ(report["finished"], true);
+    EXPECT_THAT(report["reason"].get<std::string>(), HasSubstr(why));
+    EXPECT_THAT(TimelineKinds(out), IsEmpty());
+  }
+
   std::string control_;
   int lock_fd_ = -1;
   FakeLoopClock clock_;
@@ -212,13 +233,8 @@ TEST_F(ControlServerTest, ASnapshotLeavesSamplingOnUntilStop) {
 TEST_F(ControlServerTest, RefusesAStopWithoutACollection) {
   const std::string out = Ask(ControlAction::kStop, "c1");
   ASSERT_TRUE(ServeNextRequest(s_, jvm_));
-  nlohmann::json report = ReadAgentJson(out);
-  ASSERT_FALSE(report.is_null());
-  EXPECT_EQ(report["status"], "refused");
-  EXPECT_THAT(report["reason"].get<std::string>(),
-              HasSubstr("no collection to stop"));
+  ExpectRefused(out, "no collection to stop");
   EXPECT_THAT(je_->calls, IsEmpty());
-  EXPECT_THAT(TimelineKinds(out), IsEmpty());
 }
 
 TEST_F(ControlServerTest, RefusesASessionDuringACollection) {
@@ -227,13 +243,8 @@ TEST_F(ControlServerTest, RefusesASessionDuringACollection) {
   HoldLock();
   const std::string out = Ask(ControlAction::kSession, "d2");
   ASSERT_TRUE(ServeNextRequest(s_, jvm_));
-  nlohmann::json report = ReadAgentJson(out);
-  ASSERT_FALSE(report.is_null());
-  EXPECT_EQ(report["status"], "refused");
-  EXPECT_THAT(report["reason"].get<std::string>(),
-              HasSubstr("jleak snapshot --stop"));
+  ExpectRefused(out, "jleak snapshot --stop");
   EXPECT_TRUE(je_->active);  // the collection goes on
-  EXPECT_THAT(TimelineKinds(out), IsEmpty());
 }
 
 TEST_F(ControlServerTest, SamplingThatCannotStartIsRefusedAndLeftOff) {
@@ -242,11 +253,7 @@ TEST_F(ControlServerTest, SamplingThatCannotStartIsRefusedAndLeftOff) {
   const std::string out = Ask(ControlAction::kSession, "e1");
   ASSERT_TRUE(ServeNextRequest(s_, jvm_));
   EXPECT_THAT(je_->calls, ElementsAre("reset 19", "active off"));
-  nlohmann::json report = ReadAgentJson(out);
-  ASSERT_FALSE(report.is_null());
-  EXPECT_EQ(report["status"], "refused");
-  EXPECT_EQ(report["reason"], "cannot start sampling: prof.reset: EFAULT");
-  EXPECT_THAT(TimelineKinds(out), IsEmpty());
+  ExpectRefused(out, "cannot start sampling: prof.reset: EFAULT");
   EXPECT_THAT(jvm_.calls, IsEmpty());
 }
 
@@ -268,10 +275,7 @@ TEST_F(ControlServerTest, IgnoresAndRemovesAMalformedRequest) {
 TEST_F(ControlServerTest, IgnoresARequestInADirectoryOthersMayWrite) {
   const std::string out = Ask(ControlAction::kSnapshot, "g1");
   ASSERT_EQ(chmod(control_.c_str(), 0777), 0);
-  EXPECT_FALSE(ServeNextRequest(s_, jvm_));
-  EXPECT_TRUE(RequestPending());
-  EXPECT_THAT(je_->calls, IsEmpty());
-  EXPECT_TRUE(ReadAgentJson(out).is_null());
+  ExpectNotObeyed(out);
 }
 
 TEST_F(ControlServerTest, IgnoresAControlDirectoryThatIsASymlink) {
@@ -279,11 +283,8 @@ TEST_F(ControlServerTest, IgnoresAControlDirectoryThatIsASymlink) {
   const std::string link = control_ + "-link";
   ASSERT_EQ(symlink(control_.c_str(), link.c_str()), 0);
   s_.control_dir = link;
-  EXPECT_FALSE(ServeNextRequest(s_, jvm_));
+  ExpectNotObeyed(out);
   unlink(link.c_str());
-  EXPECT_TRUE(RequestPending());
-  EXPECT_THAT(je_->calls, IsEmpty());
-  EXPECT_TRUE(ReadAgentJson(out).is_null());
 }
 
 TEST_F(ControlServerTest, NoRequestNothingDone) {
