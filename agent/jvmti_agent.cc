@@ -49,6 +49,8 @@ constexpr int kAttachJemallocWithoutProf = 3;
 constexpr int kAttachProfilingOff = 4;
 constexpr int kAttachNoJvmti = 6;
 
+// SystemProperty: a property the VM itself sets, through JVMTI (agent.json
+// "vm"); empty when it has none.
 std::string SystemProperty(jvmtiEnv* jvmti, const char* name) {
   char* value = nullptr;
   std::string out;
@@ -59,6 +61,8 @@ std::string SystemProperty(jvmtiEnv* jvmti, const char* name) {
   return out;
 }
 
+// JavaSystemProperty: System.getProperty(name), for properties the class
+// library sets; empty when unset or on any JNI failure.
 std::string JavaSystemProperty(JNIEnv* env, const char* name) {
   std::string out;
   jclass system = env->FindClass("java/lang/System");

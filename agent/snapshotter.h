@@ -3,8 +3,8 @@
 // The agent's one job, independent of JVMTI: take a snapshot. A snapshot
 // is (1) the VM's chance to collect garbage and run Cleaners first, (2) a
 // jemalloc heap profile `snapshot-<seq>.heap` in the output directory,
-// (3) one line appended to `timeline.jsonl`. The JVM glue (agent.cc)
-// supplies a VmProbe; native programs pass none.
+// (3) one line appended to `timeline.jsonl`. In a JVM, JvmProbe
+// (jvm_probe.h) is the VmProbe; native programs pass none.
 //
 // Failures never propagate: a dump that cannot be written becomes a
 // timeline record with "dumped": false and an "error", and one line on
