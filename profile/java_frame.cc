@@ -8,12 +8,7 @@
 #include "absl/strings/numbers.h"
 
 namespace jleak {
-namespace {
 
-// WithoutHiddenClassAddress: "a.B$$Lambda$14.0x00007f76cc001800.run" ->
-// "a.B$$Lambda$14.run". Hidden classes (lambdas, method handles) carry
-// the address they were defined at, which differs in every run: left in,
-// one lambda would be a new site in each run that `jleak compare` sees.
 std::string WithoutHiddenClassAddress(absl::string_view name) {
   std::string out;
   out.reserve(name.size());
@@ -31,8 +26,6 @@ std::string WithoutHiddenClassAddress(absl::string_view name) {
   }
   return out;
 }
-
-}  // namespace
 
 JavaFrameName ParseJavaFrameName(absl::string_view name) {
   JavaFrameName out;

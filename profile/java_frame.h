@@ -56,6 +56,12 @@ struct JavaFrameName {
   int line = 0;        // 0 when unknown (or a native method)
 };
 
+// WithoutHiddenClassAddress: "a.B$$Lambda$14.0x00007f76cc001800.run" ->
+// "a.B$$Lambda$14.run". Hidden classes (lambdas, method handles) carry
+// the address they were defined at, which differs in every run: left in,
+// one lambda would be a new site in each run that `jleak compare` sees.
+std::string WithoutHiddenClassAddress(absl::string_view name);
+
 // ParseJavaFrameName splits "pkg.Cls.method(Cls.java:42)". "(Cls.java)",
 // "(Native Method)" and "(Unknown Source)" give no line (and no file for
 // the last two); a name without parentheses is all method.
