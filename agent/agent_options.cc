@@ -75,6 +75,11 @@ absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text) {
           !s.ok()) {
         return s;
       }
+    } else if (key == "java_classes") {
+      if (absl::Status s = ParseBool(key, value, &options.java_classes);
+          !s.ok()) {
+        return s;
+      }
     } else if (key == "standby") {
       // A bare "standby" is the form `jleak env` prints.
       if (kv.second.empty() && !absl::StrContains(item, "=")) {
@@ -119,7 +124,8 @@ std::string FormatAgentOptions(const AgentOptions& options) {
     return absl::StrCat(
         "standby",
         options.control_dir.empty() ? "" : ",control=", options.control_dir,
-        options.java_stacks ? "" : ",java_stacks=0");
+        options.java_stacks ? "" : ",java_stacks=0",
+        options.java_classes ? "" : ",java_classes=0");
   }
   return absl::StrCat(
       "out=", options.out_dir, ",interval=", options.interval_seconds,
@@ -128,7 +134,8 @@ std::string FormatAgentOptions(const AgentOptions& options) {
       ",perfmap=", options.perf_map ? 1 : 0, options.nmt ? ",nmt=1" : "",
       // Only when off, like nmt only when on: the default string stays as
       // it was.
-      options.java_stacks ? "" : ",java_stacks=0");
+      options.java_stacks ? "" : ",java_stacks=0",
+      options.java_classes ? "" : ",java_classes=0");
 }
 
 }  // namespace jleak::agent

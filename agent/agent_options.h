@@ -17,6 +17,9 @@
 //   java_stacks=0|1  Java frames at every sampled allocation, named in
 //                    java-frames.map (default 1; JVM mode only; see
 //                    java_stacks.h)
+//   java_classes=0|1 where each Java class was loaded from (its code
+//                    source), in java-classes.map (default 1; with
+//                    java_stacks only; see class_source_recorder.h)
 //   standby          (JVM mode) no snapshots of its own: the agent waits,
 //                    at no measurable cost, for `jleak attach` / `jleak
 //                    snapshot` requests in its control directory
@@ -50,6 +53,7 @@ struct AgentOptions {
   bool perf_map = true;
   bool nmt = false;
   bool java_stacks = true;
+  bool java_classes = true;
   bool standby = false;
   std::string control_dir;  // standby only; empty: DefaultControlDir
 };

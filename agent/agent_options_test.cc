@@ -58,6 +58,22 @@ TEST(ParseAgentOptions, JavaStacksOffRoundTripsAndOnIsTheDefaultString) {
   EXPECT_FALSE(ParseAgentOptions("out=/x,java_stacks=2").ok());
 }
 
+TEST(ParseAgentOptions, JavaClassesOffRoundTripsAndOnIsTheDefaultString) {
+  AgentOptions in;
+  in.out_dir = "/d";
+  EXPECT_TRUE(in.java_classes);
+  EXPECT_EQ(FormatAgentOptions(in).find("java_classes"), std::string::npos);
+  in.java_classes = false;
+  absl::StatusOr<AgentOptions> out = ParseAgentOptions(FormatAgentOptions(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->java_classes);
+  in.standby = true;
+  out = ParseAgentOptions(FormatAgentOptions(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->java_classes);
+  EXPECT_FALSE(ParseAgentOptions("out=/x,java_classes=yes").ok());
+}
+
 TEST(ParseAgentOptions, Refusals) {
   EXPECT_FALSE(ParseAgentOptions("").ok());                     // no out
   EXPECT_FALSE(ParseAgentOptions("interval=5").ok());           // no out

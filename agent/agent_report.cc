@@ -13,9 +13,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/agent_options.h"
+#include "agent/class_source_recorder.h"
 #include "agent/control_protocol.h"
 #include "agent/java_stacks.h"
 #include "nlohmann/json.hpp"
+#include "profile/java_classes_map.h"
 
 namespace jleak::agent {
 namespace {
@@ -51,6 +53,38 @@ nlohmann::ordered_json JavaStacksReport(const AgentState& s) {
   j["truncated"] = st.truncated;
   j["ids"] = st.ids;
   j["named"] = st.named;
+  return j;
+}
+
+// JavaClassesReport is agent.json's "java_classes": whether
+// java-classes.map is written, and what recording it cost.
+nlohmann::ordered_json JavaClassesReport(const AgentState& s) {
+  nlohmann::ordered_json j;
+  const ClassSourceRecorder* r = s.class_sources.load();
+  j["enabled"] = r != nullptr;
+  if (r == nullptr) {
+    j["reason"] = s.mode != "jvm"               ? "not a JVM"
+                  : !s.java_classes_off.empty() ? s.java_classes_off
+                                                : "not started yet";
+    return j;
+  }
+  const ClassSourceStats st = r->Stats();
+  j["map"] = kJavaClassesMapName;
+  j["main"] = st.main;
+  j["classes"] = st.sources.classes;
+  j["sources"] = st.sources.sources;
+  j["prepared"] = st.prepared;
+  j["boot"] = st.boot;
+  j["jvmti_calls"] = st.jvmti_calls;
+  j["jni_calls"] = st.jni_calls;
+  j["native_calls"] = st.native_calls;
+  j["cache_misses"] = st.cache_misses;
+  j["failures"] = st.failures;
+  j["dropped"] = st.sources.dropped;
+  j["ambiguous"] = st.sources.ambiguous;
+  j["record_ms"] = static_cast<double>(st.record_ns) / 1e6;
+  j["sweep_ms"] = static_cast<double>(st.sweep_ns) / 1e6;
+  j["sweep_classes"] = st.sweep_classes;
   return j;
 }
 
@@ -90,6 +124,7 @@ void WriteAgentReport(AgentState& s, const Snapshotter& snap, bool finished,
                       ? absl::StrCat("perf-", getpid(), ".map")
                       : "";
   j["java_stacks"] = JavaStacksReport(s);
+  j["java_classes"] = JavaClassesReport(s);
   j["snapshots_written"] = snap.snapshots_written();
   j["finished"] = finished;
   const std::string path = snap.options().out_dir + "/" + kAgentReportName;

@@ -16,6 +16,7 @@
 
 #include <jvmti.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -24,6 +25,7 @@
 #include <thread>
 
 #include "agent/agent_options.h"
+#include "agent/class_source_recorder.h"
 #include "agent/control_protocol.h"
 #include "agent/java_stacks.h"
 #include "agent/jvmti_registration.h"
@@ -62,6 +64,11 @@ struct AgentState {
   // reason in java_stacks_off (empty while not yet decided).
   JavaStacks* java_stacks = nullptr;
   std::string java_stacks_off;
+  // Where each class was loaded from (java-classes.map): set once in the
+  // live phase and never freed (the ClassPrepare callback reads it on any
+  // thread); null with the reason in java_classes_off.
+  std::atomic<ClassSourceRecorder*> class_sources{nullptr};
+  std::string java_classes_off;
   // What JvmProbe calls (LookUpJavaHooks); null when this JDK lacks it.
   jclass reference_class = nullptr;  // java.lang.ref.Reference (global)
   jmethodID wait_for_references = nullptr;

@@ -28,6 +28,7 @@
 #include "agent/agent_options.h"
 #include "agent/agent_report.h"
 #include "agent/agent_state.h"
+#include "agent/class_source_recorder.h"
 #include "agent/control_server.h"
 #include "agent/java_stacks.h"
 #include "agent/jvm_probe.h"
@@ -99,6 +100,34 @@ void StartJavaStacks(AgentState& s, jvmtiEnv* jvmti, JNIEnv* env) {
   s.java_stacks = *stacks;
 }
 
+// StartJavaClasses records, from now on, where each class is loaded from
+// (java-classes.map), starting with the classes loaded so far. Only with
+// the class events that Java stacks enable (`class_events`).
+void StartJavaClasses(AgentState& s, jvmtiEnv* jvmti, JNIEnv* env,
+                      bool class_events) {
+  if (!s.options.java_classes) {
+    s.java_classes_off = "off (java_classes=0)";
+    return;
+  }
+  if (!class_events) {
+    s.java_classes_off = "no class events (java_stacks off or refused)";
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<ClassSourceRecorder>> recorder =
+      ClassSourceRecorder::Create(jvmti, env);
+  if (!recorder.ok()) {
+    s.java_classes_off = std::string(recorder.status().message());
+    Say(absl::StrCat("no class map: ", s.java_classes_off));
+    return;
+  }
+  // Never freed: the ClassPrepare callback may run until the process ends.
+  ClassSourceRecorder* r = recorder->release();
+  // Published first: a class prepared during the sweep is recorded by its
+  // event or by the sweep (or both; the second changes nothing).
+  s.class_sources.store(r, std::memory_order_release);
+  r->RecordLoadedClasses(env);
+}
+
 // AgentThread: the agent's own thread, a Java thread ("jleak-agent") that
 // never returns to Java: the control server (standby) or the snapshot loop.
 void JNICALL AgentThread(jvmtiEnv*, JNIEnv* env, void*) {
@@ -123,6 +152,10 @@ void StartLive(AgentState& s, jvmtiEnv* jvmti, JNIEnv* env) {
     s.vm_info[p] = SystemProperty(jvmti, p);
   }
   LookUpJavaHooks(s, env);
+  // The class events are on when Java stacks were wanted and JVMTI took
+  // them (SetUpJvmti), whether or not the hook installs below.
+  const bool class_events = s.options.java_stacks && s.java_stacks_off.empty();
+  StartJavaClasses(s, jvmti, env, class_events);
   StartJavaStacks(s, jvmti, env);
   if (s.options.perf_map && !s.options.standby) {
     // Code compiled before the events were enabled.
@@ -181,9 +214,16 @@ void JNICALL OnVmDeath(jvmtiEnv*, JNIEnv* env) {
 // class load" otherwise); nothing needs doing in them.
 void JNICALL OnClassLoad(jvmtiEnv*, JNIEnv*, jthread, jclass) {}
 
-// Creates the jmethodIDs that AsyncGetCallTrace reports frames by.
-void JNICALL OnClassPrepare(jvmtiEnv* jvmti, JNIEnv*, jthread, jclass klass) {
+// Creates the jmethodIDs that AsyncGetCallTrace reports frames by, and
+// records where the class came from (once StartJavaClasses has run).
+void JNICALL OnClassPrepare(jvmtiEnv* jvmti, JNIEnv* env, jthread,
+                            jclass klass) {
   JavaStacks::LoadMethodIds(jvmti, klass);
+  AgentState* s = g_state;
+  if (ClassSourceRecorder* r =
+          s ? s->class_sources.load(std::memory_order_acquire) : nullptr) {
+    r->RecordClass(env, klass);
+  }
 }
 
 void JNICALL OnCompiledMethodLoad(jvmtiEnv* jvmti, jmethodID method,

@@ -9,11 +9,18 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "agent/class_source_recorder.h"
 #include "agent/java_stacks.h"
+#include "profile/java_classes_map.h"
 
 namespace jleak::agent {
 
 void LiveJvmHooks::AfterSnapshot(Snapshotter& snap) {
+  if (ClassSourceRecorder* r = s_.class_sources.load()) {
+    absl::Status st = r->WriteMap(
+        absl::StrCat(snap.options().out_dir, "/", kJavaClassesMapName));
+    if (!st.ok()) snap.Warn(absl::StrCat("Java class map: ", st.message()));
+  }
   if (s_.java_stacks == nullptr) return;
   absl::Status st = s_.java_stacks->WriteMap(
       env_, absl::StrCat(snap.options().out_dir, "/", kJavaFramesMapName));

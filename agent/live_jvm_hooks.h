@@ -2,7 +2,8 @@
 //
 // LiveJvmHooks: the JvmHooks (jvm_hooks.h) of the running JVM, for a
 // thread attached to it (the agent thread, or the VMDeath callback's): a
-// JvmProbe for the snapshots, java-frames.map rewritten after each, and
+// JvmProbe for the snapshots, java-frames.map and java-classes.map
+// rewritten after each, and
 // the JVMTI JIT events that feed the perf map.
 
 #ifndef JLEAK_AGENT_LIVE_JVM_HOOKS_H_
@@ -28,7 +29,8 @@ class LiveJvmHooks : public JvmHooks {
   VmProbe* Probe() override { return &probe_; }
   // AfterSnapshot writes the Java frames seen so far into
   // DIR/java-frames.map, so that the map covers every id in the snapshot
-  // just written. A failure is a warning of the snapshotter.
+  // just written, and (when it changed) DIR/java-classes.map. A failure is
+  // a warning of the snapshotter.
   void AfterSnapshot(Snapshotter& snap) override;
   // SetJitEvents does nothing with perfmap=0 or when the events already
   // are as asked.

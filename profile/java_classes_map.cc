@@ -60,13 +60,11 @@ absl::string_view PackageOf(absl::string_view class_name) {
                                         : class_name.substr(0, dot);
 }
 
-void CompactClasses(const std::map<std::string, uint32_t>& class_sources,
-                    JavaClassesMap* map) {
+void CompactClasses(
+    const std::vector<std::pair<absl::string_view, uint32_t>>& class_sources,
+    JavaClassesMap* map) {
   map->packages.clear();
   map->classes.clear();
-  // Classes are sorted, so a package's classes are adjacent... except that
-  // "a.b.C" < "a.b.c.D" < "a.b.d": a subpackage can sit between them. So
-  // first decide per package, then emit.
   std::map<absl::string_view, int64_t> package_source;  // -1: split
   for (const auto& [name, id] : class_sources) {
     const absl::string_view package = PackageOf(name);
@@ -81,7 +79,7 @@ void CompactClasses(const std::map<std::string, uint32_t>& class_sources,
   for (const auto& [name, id] : class_sources) {
     const absl::string_view package = PackageOf(name);
     if (package.empty() || package_source[package] < 0) {
-      map->classes.emplace(name, id);
+      map->classes.emplace(std::string(name), id);
     }
   }
 }
@@ -99,6 +97,18 @@ std::string EscapeMapField(absl::string_view field) {
     }
   }
   return out;
+}
+
+size_t EscapedSize(absl::string_view field) {
+  size_t n = field.size();
+  for (const char c : field) {
+    if (c == '\\') {
+      n += 1;
+    } else if (IsControl(static_cast<unsigned char>(c))) {
+      n += 3;
+    }
+  }
+  return n;
 }
 
 bool UnescapeMapField(absl::string_view escaped, std::string* out) {

@@ -53,6 +53,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -99,9 +100,11 @@ struct JavaClassesMap {
 
 // CompactClasses fills `packages` and `classes` of `map` from class ->
 // source id: a `package` entry for each package whose classes all share one
-// source, `class` entries for the rest (see the format above).
-void CompactClasses(const std::map<std::string, uint32_t>& class_sources,
-                    JavaClassesMap* map);
+// source, `class` entries for the rest (see the format above). Names in
+// any order, each once.
+void CompactClasses(
+    const std::vector<std::pair<absl::string_view, uint32_t>>& class_sources,
+    JavaClassesMap* map);
 
 // PackageOf: "a.b.C" -> "a.b"; "C" -> "" (the default package).
 absl::string_view PackageOf(absl::string_view class_name);
@@ -109,6 +112,8 @@ absl::string_view PackageOf(absl::string_view class_name);
 // EscapeMapField / UnescapeMapField: the escaping above. Unescape returns
 // false on a bad escape or a raw control character.
 std::string EscapeMapField(absl::string_view field);
+// EscapedSize: EscapeMapField(field).size(), without building it.
+size_t EscapedSize(absl::string_view field);
 bool UnescapeMapField(absl::string_view escaped, std::string* out);
 
 // FormatJavaClassesMap renders the file, header comment included. Fields

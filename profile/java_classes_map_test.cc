@@ -28,6 +28,8 @@ TEST(EscapeMapField, EveryByteRoundTripsAndNoControlCharacterIsLeft) {
   ASSERT_TRUE(UnescapeMapField(escaped, &back));
   EXPECT_EQ(back, all);
   EXPECT_EQ(EscapeMapField("a\nb\\c d"), "a\\x0ab\\\\c d");
+  EXPECT_EQ(EscapedSize(all), escaped.size());
+  EXPECT_EQ(EscapedSize("a\nb\\c d"), EscapeMapField("a\nb\\c d").size());
 }
 
 TEST(EscapeMapField, UnescapeRefusesBadEscapesAndRawControlCharacters) {
@@ -45,12 +47,23 @@ TEST(EscapeMapField, UnescapeRefusesBadEscapesAndRawControlCharacters) {
 TEST(CompactClasses, OnePackageLinePerSingleSourcePackage) {
   JavaClassesMap map;
   CompactClasses({{"a.b.C", 0},
-                  {"a.b.c.D", 2},  // a subpackage sorts between a.b's classes
+                  {"a.b.c.D", 2},  // a subpackage
                   {"a.b.d", 0},
                   {"split.X", 1},
                   {"split.Y", 2},
                   {"Default", 1}},
                  &map);
+  // The order of the input does not matter.
+  JavaClassesMap reversed;
+  CompactClasses({{"Default", 1},
+                  {"split.Y", 2},
+                  {"split.X", 1},
+                  {"a.b.d", 0},
+                  {"a.b.c.D", 2},
+                  {"a.b.C", 0}},
+                 &reversed);
+  EXPECT_EQ(reversed.packages, map.packages);
+  EXPECT_EQ(reversed.classes, map.classes);
   EXPECT_EQ(map.packages,
             (std::map<std::string, uint32_t>{{"a.b", 0}, {"a.b.c", 2}}));
   EXPECT_EQ(map.classes, (std::map<std::string, uint32_t>{
