@@ -64,6 +64,32 @@ constexpr const char* kAsgctCodes[] = {"no_Java_frame",
                                        "deopt",
                                        "safepoint"};
 constexpr int kAsgctCodeCount = sizeof(kAsgctCodes) / sizeof(kAsgctCodes[0]);
+static_assert(kAsgctCodeCount == kAsgctFailureCodes + 1, "codes 0 .. -10");
+
+// What each failure means, for the placeholder frame's name (HotSpot's
+// forte.cpp; the hook runs inside malloc, so the thread is in native or VM
+// code unless it is exiting or at a safepoint).
+constexpr const char* kAsgctReasons[] = {"",
+                                         "class load events off",
+                                         "GC active",
+                                         "in a VM call, no walkable Java frame",
+                                         "in a VM call, frames not walkable",
+                                         "in Java code, top frame unknown",
+                                         "in Java code, frames not walkable",
+                                         "unknown thread state",
+                                         "thread exiting",
+                                         "deoptimizing",
+                                         "at a safepoint",
+                                         "AsyncGetCallTrace error"};
+static_assert(sizeof(kAsgctReasons) / sizeof(kAsgctReasons[0]) ==
+                  kAsgctCodeCount + 1,
+              "a reason per code, and one for the others");
+
+// Index of a failure code in kAsgctCodes / kAsgctReasons: 1 .. 10, or
+// kAsgctCodeCount for any other code.
+int FailureIndex(int code) {
+  return code < 0 && -code < kAsgctCodeCount ? -code : kAsgctCodeCount;
+}
 
 // Everything the hook reads. Allocated once, never freed: the hook may run
 // on any thread until the process exits.
@@ -76,8 +102,11 @@ struct HookState {
   // Relaxed counters: one increment per sampled allocation is noise next
   // to the unwinding.
   std::atomic<int64_t> calls{0}, not_java_thread{0}, no_java_frames{0},
-      compiler_thread{0}, with_java_frames{0}, failed{0}, frames{0},
-      unknown_frames{0}, truncated{0};
+      compiler_thread{0}, no_java_code{0}, with_java_frames{0}, failed{0},
+      frames{0}, unknown_frames{0}, truncated{0};
+  // HotSpot's code cache [code_low, code_high): the interpreter, stubs and
+  // JIT code; empty when the VM's structure table did not say.
+  uintptr_t code_low = 0, code_high = 0;
   // Failures by -code; the last slot takes codes out of range.
   std::atomic<int64_t> failures[kAsgctCodeCount + 1] = {};
 };
@@ -100,6 +129,25 @@ bool OnCompilerThread() {
   return (name[0] == 'C' && (name[1] == '1' || name[1] == '2') &&
           std::strncmp(name + 2, " CompilerThre", 13) == 0) ||
          std::strncmp(name, "JVMCI CompilerT", 15) == 0;
+}
+
+// PassedThroughJavaCode: whether the native frames (`n` of them, the
+// unwinder given room for `max_len`) include one in the code cache, where
+// the interpreter and JIT code run: a thread that runs Java code has such
+// a frame below its Java frames. When AsyncGetCallTrace refuses a thread
+// without one (-3 "unknown_not_Java": HotSpot says that also of a thread
+// with no Java frame at all, e.g. the main thread inside
+// JNI_CreateJavaVM, the agent's own thread, a JVMTI callback), there were
+// no Java frames to lose. Unknown bounds, or a walk that may have been cut
+// short, count as Java code: then the placeholder is shown.
+bool PassedThroughJavaCode(const HookState* s, void* const* vec, unsigned n,
+                           unsigned max_len) {
+  if (s->code_high <= s->code_low || n + 1 >= max_len) return true;
+  for (unsigned i = 0; i < n; ++i) {
+    const uintptr_t pc = reinterpret_cast<uintptr_t>(vec[i]);
+    if (pc >= s->code_low && pc < s->code_high) return true;
+  }
+  return false;
 }
 
 bool InHook(const void* pc) {
@@ -152,10 +200,16 @@ void AddJavaFrames(HookState* s, void** vec, unsigned* len, unsigned max_len) {
       Bump(s->no_java_frames);
     } else if (got == -3 && OnCompilerThread()) {
       Bump(s->compiler_thread);
+    } else if (!PassedThroughJavaCode(s, vec, *len, max_len)) {
+      Bump(s->no_java_code);
     } else {
+      // A Java thread whose Java frames exist but could not be walked: say
+      // so with the placeholder of its code, rather than leave the stack
+      // ending in anonymous interpreter or JIT frames.
       Bump(s->failed);
-      const int index = -got;
-      Bump(s->failures[index < kAsgctCodeCount ? index : kAsgctCodeCount]);
+      Bump(s->failures[FailureIndex(got)]);
+      const uint32_t id = UnavailableJavaFrameId(got);
+      *len = AppendJavaFrames(vec, *len, max_len, &id, 1);
     }
     return;
   }
@@ -228,10 +282,9 @@ uint32_t RoundUpToPowerOfTwo(uint32_t n) {
   return p;
 }
 
-AsgctFn FindAsyncGetCallTrace(jvmtiEnv* jvmti) {
-  if (void* f = dlsym(RTLD_DEFAULT, "AsyncGetCallTrace")) {
-    return reinterpret_cast<AsgctFn>(f);
-  }
+// FindJvmSymbol: a symbol libjvm exports, or null.
+void* FindJvmSymbol(jvmtiEnv* jvmti, const char* name) {
+  if (void* f = dlsym(RTLD_DEFAULT, name)) return f;
   // libjvm loaded without RTLD_GLOBAL (an embedding launcher): find it by
   // one of its JVMTI functions.
   Dl_info info;
@@ -241,9 +294,57 @@ AsgctFn FindAsyncGetCallTrace(jvmtiEnv* jvmti) {
   }
   void* handle = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
   if (handle == nullptr) return nullptr;
-  void* f = dlsym(handle, "AsyncGetCallTrace");
+  void* f = dlsym(handle, name);
   dlclose(handle);  // libjvm stays: the JVM holds it
-  return reinterpret_cast<AsgctFn>(f);
+  return f;
+}
+
+AsgctFn FindAsyncGetCallTrace(jvmtiEnv* jvmti) {
+  return reinterpret_cast<AsgctFn>(FindJvmSymbol(jvmti, "AsyncGetCallTrace"));
+}
+
+// FindCodeCache reads CodeCache::_low_bound and _high_bound from HotSpot's
+// structure table (gHotSpotVMStructs, exported for the serviceability
+// agent: entries of {typeName, fieldName, typeString, isStatic, offset,
+// address}, laid out as the exported offsets say). Read only, once, at
+// VMInit, when the code cache exists. False when this VM has no such
+// table or fields.
+bool FindCodeCache(jvmtiEnv* jvmti, uintptr_t* low, uintptr_t* high) {
+  auto entries =
+      static_cast<char* const*>(FindJvmSymbol(jvmti, "gHotSpotVMStructs"));
+  const char* const offset_names[] = {"gHotSpotVMStructEntryTypeNameOffset",
+                                      "gHotSpotVMStructEntryFieldNameOffset",
+                                      "gHotSpotVMStructEntryIsStaticOffset",
+                                      "gHotSpotVMStructEntryAddressOffset",
+                                      "gHotSpotVMStructEntryArrayStride"};
+  uint64_t offsets[5];
+  for (int i = 0; i < 5; ++i) {
+    auto p =
+        static_cast<const uint64_t*>(FindJvmSymbol(jvmti, offset_names[i]));
+    if (p == nullptr) return false;
+    offsets[i] = *p;
+  }
+  if (entries == nullptr || *entries == nullptr || offsets[4] == 0) {
+    return false;
+  }
+  uintptr_t found_low = 0, found_high = 0;
+  const char* e = *entries;
+  // Bounded: JDK 17 has about 2,000 entries.
+  for (int i = 0; i < 100000; ++i, e += offsets[4]) {
+    auto type = *reinterpret_cast<const char* const*>(e + offsets[0]);
+    if (type == nullptr) break;
+    if (std::strcmp(type, "CodeCache") != 0) continue;
+    auto field = *reinterpret_cast<const char* const*>(e + offsets[1]);
+    const int32_t is_static = *reinterpret_cast<const int32_t*>(e + offsets[2]);
+    auto address = *reinterpret_cast<const uintptr_t* const*>(e + offsets[3]);
+    if (field == nullptr || is_static == 0 || address == nullptr) continue;
+    if (std::strcmp(field, "_low_bound") == 0) found_low = *address;
+    if (std::strcmp(field, "_high_bound") == 0) found_high = *address;
+  }
+  if (found_low == 0 || found_high <= found_low) return false;
+  *low = found_low;
+  *high = found_high;
+  return true;
 }
 
 void Deallocate(jvmtiEnv* jvmti, void* p) {
@@ -306,6 +407,24 @@ unsigned AppendJavaFrames(void** vec, unsigned native_len, unsigned max_len,
     vec[keep + i] = reinterpret_cast<void*>(JavaFrameAddress(java_ids[i]));
   }
   return keep + java_len;
+}
+
+// ------------------------------------------------------------ placeholders
+
+uint32_t UnavailableJavaFrameId(int code) {
+  return kFirstUnavailableJavaFrameId +
+         static_cast<uint32_t>(FailureIndex(code)) - 1;
+}
+
+std::string UnavailableJavaFrameName(int code) {
+  return absl::StrCat(kUnavailableJavaFramesPrefix,
+                      kAsgctReasons[FailureIndex(code)], "]");
+}
+
+std::string AsgctCodeName(int code) {
+  const int i = FailureIndex(code);
+  return i < kAsgctCodeCount ? absl::StrCat(-i, " ", kAsgctCodes[i])
+                             : std::string("other");
 }
 
 // ------------------------------------------------------------ naming
@@ -429,6 +548,9 @@ absl::StatusOr<JavaStacks*> JavaStacks::Install(JavaVM* vm, jvmtiEnv* jvmti) {
   auto state = std::make_unique<HookState>();
   state->vm = vm;
   state->asgct = asgct;
+  // Without it every refused walk gets the placeholder (see
+  // PassedThroughJavaCode).
+  FindCodeCache(jvmti, &state->code_low, &state->code_high);
   state->previous.store(previous);
   // Published before the hook can run, so the hook always finds it.
   g_hook.store(state.get(), std::memory_order_release);
@@ -468,6 +590,8 @@ JavaStackStats JavaStacks::Stats() const {
   st.not_java_thread = get(s->not_java_thread);
   st.no_java_frames = get(s->no_java_frames);
   st.compiler_thread = get(s->compiler_thread);
+  st.no_java_code = get(s->no_java_code);
+  st.code_cache_known = s->code_high > s->code_low;
   st.with_java_frames = get(s->with_java_frames);
   st.failed = get(s->failed);
   st.frames = get(s->frames);
@@ -475,9 +599,7 @@ JavaStackStats JavaStacks::Stats() const {
   st.truncated = get(s->truncated);
   for (int i = 1; i <= kAsgctCodeCount; ++i) {
     const int64_t n = get(s->failures[i]);
-    if (n == 0) continue;
-    st.failures[i < kAsgctCodeCount ? absl::StrCat(-i, " ", kAsgctCodes[i])
-                                    : "other"] = n;
+    if (n != 0) st.failures[AsgctCodeName(-i)] = n;
   }
   st.ids = static_cast<int64_t>(s->table.Entries().size());
   {
@@ -548,6 +670,12 @@ absl::Status JavaStacks::WriteMap(JNIEnv* env, const std::string& path) {
   }
   std::lock_guard<std::mutex> lock(names_mu_);
   names_.emplace(kUnknownJavaFrameId, kUnknownJavaFrameName);
+  // The placeholders of the codes seen so far.
+  for (int i = 1; i <= kAsgctCodeCount; ++i) {
+    if (s->failures[i].load(std::memory_order_relaxed) != 0) {
+      names_.emplace(UnavailableJavaFrameId(-i), UnavailableJavaFrameName(-i));
+    }
+  }
   int unnamed = 0;
   for (const JavaFrameTable::Entry& e : s->table.Entries()) {
     if (names_.count(e.id) != 0) continue;

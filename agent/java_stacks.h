@@ -29,17 +29,25 @@
 //   `main` or `Thread.run`) last; at most kMaxJavaFrames, the outermost
 //   dropped beyond that. They are always a suffix: no native frame follows
 //   a Java frame. A stack has none when the allocating thread is not a Java
-//   thread (GC, plain pthreads), is a JIT compiler thread, when
-//   AsyncGetCallTrace could not walk it (during a GC; a call into the VM
-//   whose frame anchor HotSpot left unwalkable, e.g. from the
-//   interpreter's runtime calls), and after VM death. agent.json's
-//   "java_stacks" counts each case.
+//   thread (GC, plain pthreads), is a JIT compiler thread, has no Java
+//   frames (0, or a refusal on a thread whose native stack passed through
+//   no interpreter or JIT code: the main thread inside JNI_CreateJavaVM,
+//   the agent's own thread), and after VM death. When AsyncGetCallTrace
+//   refuses to walk a thread that runs Java code (its codes < 0: during a
+//   GC; a call into the VM whose frame anchor HotSpot left unwalkable, e.g.
+//   the interpreter's runtime calls that resolve and load classes; a
+//   thread exiting), the Java part is one placeholder frame,
+//   UnavailableJavaFrameId(code), named "[Java frames unavailable:
+//   <reason>]": the stack says that its Java callers are unknown, rather
+//   than end in anonymous interpreter or JIT frames. agent.json's
+//   "java_stacks" counts each case and each code.
 //
 // A reader therefore splits each stack at its first synthetic address and
 // shows "native frames down to the first JVM/interpreter/JIT frame, then
 // the Java frames innermost first".
 //
-// Synthetic address of frame id `i` (0 <= i <= kJavaFrameMaxId):
+// Synthetic address of frame id `i` (0 <= i <= kJavaFrameMaxId; the ids
+// above the table's are the placeholders):
 //
 //   JavaFrameAddress(i) = 0xffffa00000000000 + 2*i + 1
 //
@@ -99,14 +107,33 @@ namespace jleak::agent {
 using ::jleak::IsJavaFrameAddress;
 using ::jleak::JavaFrameAddress;
 using ::jleak::JavaFrameId;
+using ::jleak::kFirstUnavailableJavaFrameId;
 using ::jleak::kJavaFrameBase;
 using ::jleak::kJavaFrameMaxId;
 using ::jleak::kJavaFramesMapName;
+using ::jleak::kUnavailableJavaFrameIds;
+using ::jleak::kUnavailableJavaFramesPrefix;
 
 // Ids 1..kJavaFrameTableCapacity are table slots; 0 is the unknown frame.
 inline constexpr uint32_t kJavaFrameTableCapacity = 1 << 16;
-static_assert(kJavaFrameTableCapacity <= kJavaFrameMaxId,
-              "every table id must have an address");
+static_assert(kJavaFrameTableCapacity < kFirstUnavailableJavaFrameId,
+              "every table id must have an address of its own");
+
+// AsyncGetCallTrace's failure codes are -1 .. -kAsgctFailureCodes; any
+// other negative code is counted as "other".
+inline constexpr int kAsgctFailureCodes = 10;
+static_assert(kAsgctFailureCodes + 1 < kUnavailableJavaFrameIds,
+              "one placeholder per code, and one for the others");
+
+// UnavailableJavaFrameId: the placeholder frame of AsyncGetCallTrace's
+// failure `code` (< 0).
+uint32_t UnavailableJavaFrameId(int code);
+// UnavailableJavaFrameName: "[Java frames unavailable: GC active]" for the
+// placeholder of `code`.
+std::string UnavailableJavaFrameName(int code);
+// AsgctCodeName: "-2 GC_active", as agent.json counts them ("other" for a
+// code outside -1 .. -kAsgctFailureCodes).
+std::string AsgctCodeName(int code);
 inline constexpr uint32_t kUnknownJavaFrameId = 0;
 // jemalloc's PROF_BT_MAX is 128 = kMaxJavaFrames + kMinNativeFrames.
 inline constexpr unsigned kMaxJavaFrames = 96;
@@ -182,8 +209,13 @@ struct JavaStackStats {
   int64_t not_java_thread = 0;  // GetEnv failed: no Java frames to look for
   int64_t no_java_frames = 0;   // a Java thread with no Java frames (0)
   int64_t compiler_thread = 0;  // a JIT compiler thread (-3, no frames)
+  // AsyncGetCallTrace refused a thread whose native stack passed through
+  // no interpreter or JIT code: it had no Java frames (no placeholder).
+  int64_t no_java_code = 0;
+  bool code_cache_known = false;  // whether that could be told (VMStructs)
   int64_t with_java_frames = 0;
-  int64_t failed = 0;          // AsyncGetCallTrace returned an error
+  int64_t failed = 0;          // AsyncGetCallTrace returned an error,
+                               // marked with its placeholder frame
   int64_t frames = 0;          // Java frames written into stacks
   int64_t unknown_frames = 0;  // of those, kUnknownJavaFrameId
   int64_t truncated = 0;       // stacks that lost frames to the 128 cap

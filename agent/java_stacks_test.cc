@@ -197,6 +197,38 @@ TEST(FormatJavaFramesMap, PerfMapLinesCoverAddressAndAddressMinusOne) {
   EXPECT_EQ(map->Find(JavaFrameAddress(0))->name, kUnknownJavaFrameName);
 }
 
+TEST(UnavailableJavaFrame, OnePlaceholderPerCodeAboveTheTable) {
+  std::set<uint32_t> ids;
+  for (int code = -1; code >= -12; --code) {
+    const uint32_t id = UnavailableJavaFrameId(code);
+    EXPECT_GT(id, kJavaFrameTableCapacity);
+    EXPECT_LE(id, kJavaFrameMaxId);
+    EXPECT_EQ(JavaFrameId(JavaFrameAddress(id)), id);
+    EXPECT_EQ(
+        UnavailableJavaFrameName(code).rfind(kUnavailableJavaFramesPrefix, 0),
+        0u);
+    ids.insert(id);
+  }
+  // -1 .. -10 each their own; -11 and below share "other".
+  EXPECT_EQ(ids.size(), 11u);
+  EXPECT_EQ(UnavailableJavaFrameId(-11), UnavailableJavaFrameId(-99));
+  EXPECT_EQ(UnavailableJavaFrameName(-2),
+            "[Java frames unavailable: GC active]");
+  EXPECT_EQ(UnavailableJavaFrameName(-3),
+            "[Java frames unavailable: in a VM call, no walkable Java frame]");
+  EXPECT_EQ(AsgctCodeName(-3), "-3 unknown_not_Java");
+  EXPECT_EQ(AsgctCodeName(-10), "-10 safepoint");
+  EXPECT_EQ(AsgctCodeName(-42), "other");
+  // A placeholder is a one-frame Java part after the native frames.
+  void* vec[128];
+  for (unsigned i = 0; i < 128; ++i) vec[i] = reinterpret_cast<void*>(i + 1);
+  const uint32_t id = UnavailableJavaFrameId(-3);
+  EXPECT_EQ(AppendJavaFrames(vec, 20, 128, &id, 1), 21u);
+  EXPECT_EQ(reinterpret_cast<uint64_t>(vec[20]), JavaFrameAddress(id));
+  EXPECT_EQ(AppendJavaFrames(vec, 128, 128, &id, 1), 128u);
+  EXPECT_EQ(reinterpret_cast<uint64_t>(vec[127]), JavaFrameAddress(id));
+}
+
 TEST(WriteFileAtomically, ReplacesWholeFile) {
   const std::string path =
       std::string(std::getenv("TEST_TMPDIR")) + "/java-frames.map";

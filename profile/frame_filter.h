@@ -166,6 +166,10 @@ jvm module:libjaas.so
 jvm module:libprefs.so
 jvm module:librmi.so
 jvm module:libattach.so
+# The agent's placeholder for a Java thread whose Java frames could not be
+# walked (agent/java_stacks.h): folded like the JVM's frames, so that it
+# never names a site.
+jvm [Java frames unavailable:*
 # Java frames of the JDK's classes: ByteBuffer.allocateDirect,
 # DirectByteBuffer.<init>, jdk.internal.misc.Unsafe.allocateMemory,
 # Deflater.<init>, and lambdas and reflection frames generated for them.

@@ -119,6 +119,8 @@ TEST(FrameFilterTest, ClassifiesRuntimeJvmAndUserFrames) {
   EXPECT_EQ(f.Classify("jdk.internal.misc.Unsafe.allocateMemory", "[java]"),
             FrameKind::kJvm);
   EXPECT_EQ(f.Classify("com.example.Cache.put", "[java]"), FrameKind::kUser);
+  EXPECT_EQ(f.Classify("[Java frames unavailable: GC active]", "[java]"),
+            FrameKind::kJvm);
   EXPECT_EQ(f.Classify("LeakyCache::Insert(std::string const&)", kLib),
             FrameKind::kUser);
   EXPECT_EQ(f.Classify("deflateInit2_", "/usr/lib/x86_64-linux-gnu/libz.so.1"),

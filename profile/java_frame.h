@@ -27,8 +27,17 @@ namespace jleak {
 // two apart, so that a lookup of `pc - 1` (what readers do for return
 // addresses) lands on the same id as a lookup of `pc`.
 inline constexpr uint64_t kJavaFrameBase = 0xffffa00000000000;
-// Ids are 0 (a Java frame the agent could not record) to kJavaFrameMaxId.
-inline constexpr uint32_t kJavaFrameMaxId = 1 << 16;
+// Ids are 0 (a Java frame the agent could not record), 1 .. 2^16 (the
+// agent's table of methods), then kUnavailableJavaFrameIds ids from
+// kFirstUnavailableJavaFrameId: one per reason the agent could not walk
+// a thread's Java frames at all, named "[Java frames unavailable: ...]".
+inline constexpr uint32_t kFirstUnavailableJavaFrameId = (1 << 16) + 1;
+inline constexpr uint32_t kUnavailableJavaFrameIds = 16;
+inline constexpr uint32_t kJavaFrameMaxId =
+    kFirstUnavailableJavaFrameId + kUnavailableJavaFrameIds - 1;
+// The name prefix of those frames.
+inline constexpr char kUnavailableJavaFramesPrefix[] =
+    "[Java frames unavailable: ";
 inline constexpr char kJavaFramesMapName[] = "java-frames.map";
 // The module of a Java frame in NamedFrame / SymbolizedAddress.
 inline constexpr char kJavaModule[] = "[java]";
