@@ -46,6 +46,7 @@ nlohmann::ordered_json JavaStacksReport(const AgentState& s) {
   j["no_java_frames"] = st.no_java_frames;
   j["compiler_thread"] = st.compiler_thread;
   j["no_java_code"] = st.no_java_code;
+  j["before_vminit"] = st.before_vminit;
   j["code_cache_known"] = st.code_cache_known;
   j["with_java_frames"] = st.with_java_frames;
   j["failed"] = st.failed;

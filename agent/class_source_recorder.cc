@@ -308,10 +308,13 @@ void ClassSourceRecorder::RecordLoadedClasses(JNIEnv* env) {
 absl::Status ClassSourceRecorder::WriteMap(const std::string& path) {
   std::lock_guard<std::mutex> lock(write_mu_);
   const uint64_t generation = sources_.generation();
-  if (written_ && generation == written_generation_) return absl::OkStatus();
+  // A standby agent writes to a new directory each session.
+  if (path == written_path_ && generation == written_generation_) {
+    return absl::OkStatus();
+  }
   absl::Status st = WriteFileAtomically(path, sources_.MapText());
   if (st.ok()) {
-    written_ = true;
+    written_path_ = path;
     written_generation_ = generation;
   }
   return st;

@@ -76,7 +76,7 @@ class ClassSourceRecorder {
   void RecordLoadedClasses(JNIEnv* env);
 
   // WriteMap rewrites `path` atomically when something was recorded since
-  // the last write (or it was never written).
+  // the last write, or the last write went to another path.
   absl::Status WriteMap(const std::string& path);
 
   ClassSourceStats Stats() const;
@@ -116,7 +116,7 @@ class ClassSourceRecorder {
 
   std::mutex write_mu_;
   uint64_t written_generation_ = 0;
-  bool written_ = false;
+  std::string written_path_;  // empty: never written
 
   std::atomic<int64_t> prepared_{0}, boot_{0}, jvmti_calls_{0}, jni_calls_{0},
       native_calls_{0}, cache_misses_{0}, failures_{0}, record_ns_{0},

@@ -95,7 +95,8 @@ int FailureIndex(int code) {
 // on any thread until the process exits.
 struct HookState {
   JavaVM* vm = nullptr;
-  AsgctFn asgct = nullptr;
+  // Null from InstallEarly (JVM start-up) until Install (VMInit).
+  std::atomic<AsgctFn> asgct{nullptr};
   std::atomic<ProfBacktraceHook> previous{nullptr};
   JavaFrameTable table;
   std::atomic<bool> active{true};
@@ -103,10 +104,13 @@ struct HookState {
   // to the unwinding.
   std::atomic<int64_t> calls{0}, not_java_thread{0}, no_java_frames{0},
       compiler_thread{0}, no_java_code{0}, with_java_frames{0}, failed{0},
-      frames{0}, unknown_frames{0}, truncated{0};
-  // HotSpot's code cache [code_low, code_high): the interpreter, stubs and
-  // JIT code; empty when the VM's structure table did not say.
-  uintptr_t code_low = 0, code_high = 0;
+      before_vminit{0}, frames{0}, unknown_frames{0}, truncated{0};
+  // Where HotSpot keeps the bounds of its code cache (the interpreter,
+  // stubs and JIT code): CodeCache::_low_bound and _high_bound, set when
+  // the code cache is made (after Agent_OnLoad), read at each refusal.
+  // Null when the VM's structure table did not say.
+  const uintptr_t* code_low_at = nullptr;
+  const uintptr_t* code_high_at = nullptr;
   // Failures by -code; the last slot takes codes out of range.
   std::atomic<int64_t> failures[kAsgctCodeCount + 1] = {};
 };
@@ -138,14 +142,17 @@ bool OnCompilerThread() {
 // without one (-3 "unknown_not_Java": HotSpot says that also of a thread
 // with no Java frame at all, e.g. the main thread inside
 // JNI_CreateJavaVM, the agent's own thread, a JVMTI callback), there were
-// no Java frames to lose. Unknown bounds, or a walk that may have been cut
-// short, count as Java code: then the placeholder is shown.
+// no Java frames to lose. A walk that may have been cut short counts as
+// Java code; unknown bounds count as `unknown` says.
 bool PassedThroughJavaCode(const HookState* s, void* const* vec, unsigned n,
-                           unsigned max_len) {
-  if (s->code_high <= s->code_low || n + 1 >= max_len) return true;
+                           unsigned max_len, bool unknown) {
+  const uintptr_t low = s->code_low_at ? *s->code_low_at : 0;
+  const uintptr_t high = s->code_high_at ? *s->code_high_at : 0;
+  if (high <= low) return unknown;
+  if (n + 1 >= max_len) return true;
   for (unsigned i = 0; i < n; ++i) {
     const uintptr_t pc = reinterpret_cast<uintptr_t>(vec[i]);
-    if (pc >= s->code_low && pc < s->code_high) return true;
+    if (pc >= low && pc < high) return true;
   }
   return false;
 }
@@ -189,18 +196,33 @@ void AddJavaFrames(HookState* s, void** vec, unsigned* len, unsigned max_len) {
     Bump(s->not_java_thread);
     return;
   }
+  const AsgctFn asgct = s->asgct.load(std::memory_order_acquire);
+  if (asgct == nullptr) {
+    // JVM start-up, before VMInit: the JVM already runs Java code (its
+    // class library's initialization), which the agent cannot walk yet.
+    // Before the code cache exists no Java code has run at all.
+    if (PassedThroughJavaCode(s, vec, *len, max_len, /*unknown=*/false)) {
+      Bump(s->before_vminit);
+      const uint32_t id = kStartupUnavailableJavaFrameId;
+      *len = AppendJavaFrames(vec, *len, max_len, &id, 1);
+    } else {
+      Bump(s->no_java_code);
+    }
+    return;
+  }
   const unsigned depth = std::min<unsigned>(
       kMaxJavaFrames,
       max_len > kMinNativeFrames ? max_len - kMinNativeFrames : 0);
   if (depth == 0) return;
   AsgctCallFrame frames[kMaxJavaFrames];
-  const jint got = CallAsyncGetCallTrace(s->asgct, env, frames, depth);
+  const jint got = CallAsyncGetCallTrace(asgct, env, frames, depth);
   if (got <= 0) {
     if (got == 0) {
       Bump(s->no_java_frames);
     } else if (got == -3 && OnCompilerThread()) {
       Bump(s->compiler_thread);
-    } else if (!PassedThroughJavaCode(s, vec, *len, max_len)) {
+    } else if (!PassedThroughJavaCode(s, vec, *len, max_len,
+                                      /*unknown=*/true)) {
       Bump(s->no_java_code);
     } else {
       // A Java thread whose Java frames exist but could not be walked: say
@@ -303,13 +325,14 @@ AsgctFn FindAsyncGetCallTrace(jvmtiEnv* jvmti) {
   return reinterpret_cast<AsgctFn>(FindJvmSymbol(jvmti, "AsyncGetCallTrace"));
 }
 
-// FindCodeCache reads CodeCache::_low_bound and _high_bound from HotSpot's
-// structure table (gHotSpotVMStructs, exported for the serviceability
-// agent: entries of {typeName, fieldName, typeString, isStatic, offset,
-// address}, laid out as the exported offsets say). Read only, once, at
-// VMInit, when the code cache exists. False when this VM has no such
-// table or fields.
-bool FindCodeCache(jvmtiEnv* jvmti, uintptr_t* low, uintptr_t* high) {
+// FindCodeCache finds where CodeCache::_low_bound and _high_bound are,
+// from HotSpot's structure table (gHotSpotVMStructs, static data exported
+// for the serviceability agent: entries of {typeName, fieldName,
+// typeString, isStatic, offset, address}, laid out as the exported offsets
+// say). Only read, never written. False when this VM has no such table
+// or fields.
+bool FindCodeCache(jvmtiEnv* jvmti, const uintptr_t** low,
+                   const uintptr_t** high) {
   auto entries =
       static_cast<char* const*>(FindJvmSymbol(jvmti, "gHotSpotVMStructs"));
   const char* const offset_names[] = {"gHotSpotVMStructEntryTypeNameOffset",
@@ -327,7 +350,8 @@ bool FindCodeCache(jvmtiEnv* jvmti, uintptr_t* low, uintptr_t* high) {
   if (entries == nullptr || *entries == nullptr || offsets[4] == 0) {
     return false;
   }
-  uintptr_t found_low = 0, found_high = 0;
+  const uintptr_t* found_low = nullptr;
+  const uintptr_t* found_high = nullptr;
   const char* e = *entries;
   // Bounded: JDK 17 has about 2,000 entries.
   for (int i = 0; i < 100000; ++i, e += offsets[4]) {
@@ -338,10 +362,10 @@ bool FindCodeCache(jvmtiEnv* jvmti, uintptr_t* low, uintptr_t* high) {
     const int32_t is_static = *reinterpret_cast<const int32_t*>(e + offsets[2]);
     auto address = *reinterpret_cast<const uintptr_t* const*>(e + offsets[3]);
     if (field == nullptr || is_static == 0 || address == nullptr) continue;
-    if (std::strcmp(field, "_low_bound") == 0) found_low = *address;
-    if (std::strcmp(field, "_high_bound") == 0) found_high = *address;
+    if (std::strcmp(field, "_low_bound") == 0) found_low = address;
+    if (std::strcmp(field, "_high_bound") == 0) found_high = address;
   }
-  if (found_low == 0 || found_high <= found_low) return false;
+  if (found_low == nullptr || found_high == nullptr) return false;
   *low = found_low;
   *high = found_high;
   return true;
@@ -521,18 +545,14 @@ void JavaStacks::LoadAllMethodIds(jvmtiEnv* jvmti, JNIEnv* env) {
   Deallocate(jvmti, classes);
 }
 
-absl::StatusOr<JavaStacks*> JavaStacks::Install(JavaVM* vm, jvmtiEnv* jvmti) {
-  if (g_hook.load() != nullptr) {
-    return absl::FailedPreconditionError("the Java stack hook is installed");
-  }
+namespace {
+
+// InstallHook puts JavaStackHook in jemalloc's backtrace hook slot, with a
+// state whose AsyncGetCallTrace is still unset.
+absl::Status InstallHook(JavaVM* vm, jvmtiEnv* jvmti) {
   auto mallctl = reinterpret_cast<MallctlFn>(dlsym(RTLD_DEFAULT, "mallctl"));
   if (mallctl == nullptr) {
     return absl::FailedPreconditionError("jemalloc is not loaded (no mallctl)");
-  }
-  AsgctFn asgct = FindAsyncGetCallTrace(jvmti);
-  if (asgct == nullptr) {
-    return absl::FailedPreconditionError(
-        "this JVM has no AsyncGetCallTrace symbol");
   }
   ProfBacktraceHook previous = nullptr;
   size_t len = sizeof(previous);
@@ -547,10 +567,9 @@ absl::StatusOr<JavaStacks*> JavaStacks::Install(JavaVM* vm, jvmtiEnv* jvmti) {
   }
   auto state = std::make_unique<HookState>();
   state->vm = vm;
-  state->asgct = asgct;
   // Without it every refused walk gets the placeholder (see
   // PassedThroughJavaCode).
-  FindCodeCache(jvmti, &state->code_low, &state->code_high);
+  FindCodeCache(jvmti, &state->code_low_at, &state->code_high_at);
   state->previous.store(previous);
   // Published before the hook can run, so the hook always finds it.
   g_hook.store(state.get(), std::memory_order_release);
@@ -570,6 +589,35 @@ absl::StatusOr<JavaStacks*> JavaStacks::Install(JavaVM* vm, jvmtiEnv* jvmti) {
     state->previous.store(replaced, std::memory_order_release);
   }
   state.release();  // now reachable from jemalloc, for good
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status JavaStacks::InstallEarly(JavaVM* vm, jvmtiEnv* jvmti) {
+  if (g_hook.load() != nullptr) {
+    return absl::FailedPreconditionError("the Java stack hook is installed");
+  }
+  return InstallHook(vm, jvmti);
+}
+
+absl::StatusOr<JavaStacks*> JavaStacks::Install(JavaVM* vm, jvmtiEnv* jvmti) {
+  HookState* s = g_hook.load();
+  if (s != nullptr && s->asgct.load() != nullptr) {
+    return absl::FailedPreconditionError("the Java stack hook is installed");
+  }
+  AsgctFn asgct = FindAsyncGetCallTrace(jvmti);
+  if (asgct == nullptr) {
+    // An early hook must not go on calling the whole run start-up.
+    if (s != nullptr) s->active.store(false);
+    return absl::FailedPreconditionError(
+        "this JVM has no AsyncGetCallTrace symbol");
+  }
+  if (s == nullptr) {
+    if (absl::Status st = InstallHook(vm, jvmti); !st.ok()) return st;
+    s = g_hook.load();
+  }
+  s->asgct.store(asgct, std::memory_order_release);
   auto* stacks = new JavaStacks();
   stacks->jvmti_ = jvmti;
   return stacks;
@@ -591,7 +639,9 @@ JavaStackStats JavaStacks::Stats() const {
   st.no_java_frames = get(s->no_java_frames);
   st.compiler_thread = get(s->compiler_thread);
   st.no_java_code = get(s->no_java_code);
-  st.code_cache_known = s->code_high > s->code_low;
+  st.before_vminit = get(s->before_vminit);
+  st.code_cache_known =
+      s->code_low_at != nullptr && *s->code_high_at > *s->code_low_at;
   st.with_java_frames = get(s->with_java_frames);
   st.failed = get(s->failed);
   st.frames = get(s->frames);
@@ -670,11 +720,15 @@ absl::Status JavaStacks::WriteMap(JNIEnv* env, const std::string& path) {
   }
   std::lock_guard<std::mutex> lock(names_mu_);
   names_.emplace(kUnknownJavaFrameId, kUnknownJavaFrameName);
-  // The placeholders of the codes seen so far.
+  // The placeholders seen so far.
   for (int i = 1; i <= kAsgctCodeCount; ++i) {
     if (s->failures[i].load(std::memory_order_relaxed) != 0) {
       names_.emplace(UnavailableJavaFrameId(-i), UnavailableJavaFrameName(-i));
     }
+  }
+  if (s->before_vminit.load(std::memory_order_relaxed) != 0) {
+    names_.emplace(kStartupUnavailableJavaFrameId,
+                   kStartupUnavailableJavaFrameName);
   }
   int unnamed = 0;
   for (const JavaFrameTable::Entry& e : s->table.Entries()) {

@@ -39,7 +39,9 @@
 //   thread exiting), the Java part is one placeholder frame,
 //   UnavailableJavaFrameId(code), named "[Java frames unavailable:
 //   <reason>]": the stack says that its Java callers are unknown, rather
-//   than end in anonymous interpreter or JIT frames. agent.json's
+//   than end in anonymous interpreter or JIT frames. Likewise a thread
+//   running Java code before VMInit, when AsyncGetCallTrace cannot be used
+//   yet, gets the start-up placeholder (InstallEarly). agent.json's
 //   "java_stacks" counts each case and each code.
 //
 // A reader therefore splits each stack at its first synthetic address and
@@ -134,6 +136,14 @@ std::string UnavailableJavaFrameName(int code);
 // AsgctCodeName: "-2 GC_active", as agent.json counts them ("other" for a
 // code outside -1 .. -kAsgctFailureCodes).
 std::string AsgctCodeName(int code);
+// The placeholder of JVM start-up: a Java thread running Java code before
+// VMInit, when AsyncGetCallTrace cannot be used yet (InstallEarly).
+inline constexpr uint32_t kStartupUnavailableJavaFrameId =
+    kFirstUnavailableJavaFrameId + kAsgctFailureCodes + 1;
+static_assert(kStartupUnavailableJavaFrameId <= kJavaFrameMaxId,
+              "the start-up placeholder has an address");
+inline constexpr char kStartupUnavailableJavaFrameName[] =
+    "[Java frames unavailable: JVM start-up, before VMInit]";
 inline constexpr uint32_t kUnknownJavaFrameId = 0;
 // jemalloc's PROF_BT_MAX is 128 = kMaxJavaFrames + kMinNativeFrames.
 inline constexpr unsigned kMaxJavaFrames = 96;
@@ -213,6 +223,9 @@ struct JavaStackStats {
   // no interpreter or JIT code: it had no Java frames (no placeholder).
   int64_t no_java_code = 0;
   bool code_cache_known = false;  // whether that could be told (VMStructs)
+  // Samples before VMInit on a thread running Java code: the start-up
+  // placeholder.
+  int64_t before_vminit = 0;
   int64_t with_java_frames = 0;
   int64_t failed = 0;          // AsyncGetCallTrace returned an error,
                                // marked with its placeholder frame
@@ -241,10 +254,19 @@ class JavaStacks {
   static void LoadMethodIds(jvmtiEnv* jvmti, jclass klass);
   static void LoadAllMethodIds(jvmtiEnv* jvmti, JNIEnv* env);
 
-  // Install finds AsyncGetCallTrace and replaces jemalloc's backtrace hook
-  // (at VMInit, with ClassLoad events enabled, which AsyncGetCallTrace
-  // requires). FailedPrecondition/Unavailable say why not; the caller goes
-  // on without Java frames.
+  // InstallEarly replaces jemalloc's backtrace hook at Agent_OnLoad, before
+  // the JVM runs any Java code: until Install, the hook only marks samples
+  // of threads running Java code with the start-up placeholder (the JVM's
+  // own initialization runs Java code before VMInit, and the metadata it
+  // allocates then lives as long as the JVM). Optional; a failure changes
+  // nothing.
+  static absl::Status InstallEarly(JavaVM* vm, jvmtiEnv* jvmti);
+
+  // Install finds AsyncGetCallTrace and (unless InstallEarly did) replaces
+  // jemalloc's backtrace hook (at VMInit, with ClassLoad events enabled,
+  // which AsyncGetCallTrace requires). FailedPrecondition/Unavailable say
+  // why not; the caller goes on without Java frames (an early hook then
+  // gives native frames only).
   static absl::StatusOr<JavaStacks*> Install(JavaVM* vm, jvmtiEnv* jvmti);
 
   // Stop makes the hook give native frames only (at VM death: the JVM's

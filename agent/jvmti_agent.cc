@@ -322,6 +322,13 @@ bool SetUpJvmti(AgentState& s, JavaVM* vm) {
     s.perf_map.Close();
     return false;
   }
+  // At start-up, before the JVM runs Java code: its samples until VMInit
+  // are marked (java_stacks.h). Install at VMInit says what went wrong, if
+  // anything.
+  if (!s.loaded_at_attach && s.options.java_stacks &&
+      s.java_stacks_off.empty()) {
+    JavaStacks::InstallEarly(vm, jvmti).IgnoreError();
+  }
   return true;
 }
 
