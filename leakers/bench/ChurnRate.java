@@ -1,9 +1,10 @@
 // ChurnRate: allocation-bound work that reports its own rate, for
-// harness/cli/bench_standby.sh and bench_attach.sh (run as a single-file
-// source program: `java ChurnRate.java SECONDS`). One round is 1,000 zlib
-// Deflaters (malloc'd state, end()ed at once) and 1,000 small direct
-// buffers (dropped), as RunFaults cpuchurn: the allocator's cost dominates.
-// Every second it prints "churnrate t=<s> rounds=<total>"; at the end
+// harness/cli/bench_standby.sh and harness/cli/bench_attach.sh (run as a
+// single-file source program: `java ChurnRate.java SECONDS`). One round is
+// 1,000 zlib Deflaters (malloc'd state, end()ed at once) and 1,000 small
+// direct buffers (dropped), as RunFaults cpuchurn (leakers/faults): the
+// allocator's cost dominates. Every second it prints
+// "churnrate t=<s> rounds=<total>"; at the end
 // "churnrate done rounds=<total> seconds=<s>". Healthy: nothing is kept.
 import java.nio.ByteBuffer;
 import java.util.zip.Deflater;
