@@ -1,21 +1,29 @@
-"""workload_test: a cheap test that runs one leaker or control for real.
+"""Macros of the leak suite's workloads (leakers/README.md).
 
-The workload runs under the Bazel-built jemalloc (LD_PRELOAD, profiling off)
-with forced-GC checkpoints, and the test asserts what it printed: summary
-lines, the exact malloc growth over the last 75% of the run (jemalloc's
-stats.allocated after a forced GC), and that bad input makes the native code
-throw a Java exception (exit 2, no JVM crash). Example:
+- workload_test: a cheap test that runs one leaker or control for real, a
+  few seconds under the Bazel-built jemalloc (LD_PRELOAD, profiling off),
+  with the workload's own forced-GC checkpoints (--dump-every). It asserts
+  what the workload printed: summary lines, the exact malloc growth over
+  the last 75% of the run (jemalloc's stats.allocated after a forced GC),
+  and that bad input makes the native code throw a Java exception (exit 2,
+  no JVM crash). Script: leakers/workload_test.sh.
+
+Example (//leakers/jni_malloc:jni_malloc_test):
 
     workload_test(
         name = "jni_malloc_test",
         workload = ":jni_malloc",
         main_class = "jleak.leakers.JniMalloc",
         jni = [":libjni_malloc.so"],
-        args = ["--rate", "20000000", "--duration", "2", "--dump-every", "0.5"],
-        expect = ["leaked 19 blocks of 2097143 bytes"],
+        args = ["--rate=20000000", "--duration=2", "--dump-every=0.5"],
+        expect = ["^jni_malloc: leaked 19 blocks of 2097143 bytes"],
         growth = (24000000, 36000000),
-        bad_inputs = {"--block-bytes 3": "IllegalArgumentException"},
+        bad_inputs = {"--block-bytes=3": "IllegalArgumentException"},
     )
+
+A workload on a Debian library's jar names that jar too:
+`jars = ["//leakers/debian_java:jna"]`, `jvm_flags = JNA_FLAGS`
+(leakers/debian_java/defs.bzl).
 """
 
 _COMMON_JARS = [
@@ -34,6 +42,7 @@ def workload_test(
         workload,
         main_class,
         args,
+        jars = [],
         jni = [],
         expect = [],
         growth = None,
@@ -47,6 +56,8 @@ def workload_test(
       workload: the java_jar target of the workload.
       main_class: its main class.
       args: the workload's arguments (include --dump-every for `growth`).
+      jars: other jars for the class path besides the workload's and
+        //leakers/common's, e.g. a debian_jar (leakers/debian_java).
       jni: the workload's JNI libraries (cc_binary linkshared targets).
       expect: regexes (grep -E) each of which must match a line of stdout;
         write "$$" for "$" (args undergo make-variable expansion).
@@ -65,7 +76,7 @@ def workload_test(
         "--main=" + main_class,
         "--jar=$(rootpath %s)" % workload,
     ]
-    test_args += ["--jar=$(rootpath %s)" % j for j in _COMMON_JARS]
+    test_args += ["--jar=$(rootpath %s)" % j for j in jars + _COMMON_JARS]
     test_args += ["--lib=$(rootpath %s)" % l for l in jni + _COMMON_LIBS]
     test_args += ["--jvm-flag=" + f for f in jvm_flags]
     test_args += [_quote("--expect=" + e) for e in expect]
@@ -77,8 +88,7 @@ def workload_test(
         name = name,
         srcs = ["//leakers:workload_test.sh"],
         args = test_args + ["--"] + args,
-        data = [
-            workload,
+        data = [workload] + jars + [
             "//third_party/jemalloc:jemalloc",
             "@local_jdk//:bin/java",
             "@local_jdk//:jdk",
