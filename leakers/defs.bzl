@@ -7,6 +7,10 @@
   the last 75% of the run (jemalloc's stats.allocated after a forced GC),
   and that bad input makes the native code throw a Java exception (exit 2,
   no JVM crash). Script: leakers/workload_test.sh.
+- suite_test: one row of the suite (leakers/BUILD, README.md's table): a
+  jvm_leak_test (//harness:defs.bzl) of a workload under `jleak run` for
+  SUITE_DURATION seconds, expecting `leak` at a named site (a leaker) or
+  `clean` (a control).
 
 Example (//leakers/jni_malloc:jni_malloc_test):
 
@@ -24,7 +28,25 @@ Example (//leakers/jni_malloc:jni_malloc_test):
 A workload on a Debian library's jar names that jar too:
 `jars = ["//leakers/debian_java:jna"]`, `jvm_flags = JNA_FLAGS`
 (leakers/debian_java/defs.bzl).
+
+Example (//leakers:jni_malloc_leak_test):
+
+    suite_test(
+        name = "jni_malloc_leak_test",
+        args = ["--rate=5000000"],
+        expect = "leak",
+        expected_java_frame = "^jleak\\.leakers\\.JniMalloc\\.leak$",
+        expected_site = "^Java_jleak_leakers_JniMalloc_leak$",
+        jar = "//leakers/jni_malloc",
+        jni = ["//leakers/jni_malloc:libjni_malloc.so"],
+        main_class = "jleak.leakers.JniMalloc",
+    )
 """
+
+load("//harness:defs.bzl", "jvm_leak_test")
+
+# Seconds every suite test runs its workload under `jleak run`.
+SUITE_DURATION = 24
 
 _COMMON_JARS = [
     "//leakers/common:workload",
@@ -93,5 +115,43 @@ def workload_test(
             "@local_jdk//:bin/java",
             "@local_jdk//:jdk",
         ] + _COMMON_JARS + jni + _COMMON_LIBS,
+        **kwargs
+    )
+
+def suite_test(name, jar, main_class, args, expect, overrun = 30, **kwargs):
+    """Declares one row of the suite: a jvm_leak_test of a leaker or control.
+
+    jleak runs the workload for SUITE_DURATION seconds, a snapshot every
+    2 s. The workload is told to run `overrun` seconds longer (its own
+    --duration), so that jleak ends it: final snapshot, then SIGTERM.
+
+    Args:
+      name: <row>_leak_test for a leaker, <row>_clean_test for a control.
+      jar: the workload's java_jar, e.g. "//leakers/jni_malloc".
+      main_class: its main class.
+      args: the workload's arguments, without --duration (added here).
+      expect: "leak" (tagged "leaker") or "clean" (tagged "control").
+      overrun: seconds the workload's --duration exceeds SUITE_DURATION;
+        2 for the warm-up controls, which grow in the first quarter of
+        their own --duration and so must not run much longer than jleak.
+      **kwargs: jvm_leak_test's other attributes: expected_site,
+        expected_kind, expected_java_frame, clean_sites, jni, jvm_flags,
+        warmup, ...
+    """
+    if expect not in ["leak", "clean"]:
+        fail("expect must be \"leak\" or \"clean\"", "expect")
+    suffix = "_leak_test" if expect == "leak" else "_clean_test"
+    if not name.endswith(suffix):
+        fail("a suite test expecting %s is named <row>%s" % (expect, suffix), "name")
+    if [a for a in args if a.startswith("--duration")]:
+        fail("suite_test adds the workload's --duration itself", "args")
+    jvm_leak_test(
+        name = name,
+        jar = jar,
+        main_class = main_class,
+        args = args + ["--duration=%d" % (SUITE_DURATION + overrun)],
+        duration = SUITE_DURATION,
+        expect = expect,
+        tags = ["leaker" if expect == "leak" else "control"],
         **kwargs
     )
