@@ -12,7 +12,7 @@
 package jleak.testdata;
 
 import java.nio.ByteBuffer;
-import java.util.zip.Deflater;
+import jleak.bench.ChurnRate;
 
 public final class RunFaults {
   static native long retain(int bytes);
@@ -69,23 +69,15 @@ public final class RunFaults {
     }
   }
 
-  // Allocation-bound: zlib streams (malloc'd state, ended at once) and
-  // small direct buffers, so the allocator's cost dominates.
+  // Allocation-bound: ChurnRate's rounds (leakers/bench; zlib streams and
+  // small direct buffers), so the allocator's cost dominates.
   static void cpuChurn(int rounds) {
     long start = System.nanoTime();
     byte[] input = new byte[4096];
     byte[] output = new byte[8192];
     long total = 0;
     for (int r = 0; r < rounds; r++) {
-      for (int k = 0; k < 1000; k++) {
-        Deflater d = new Deflater(1);
-        d.setInput(input);
-        d.finish();
-        total += d.deflate(output);
-        d.end();
-        ByteBuffer b = ByteBuffer.allocateDirect(512 + (k % 64) * 64);
-        sink = b;
-      }
+      total += ChurnRate.round(input, output);
     }
     System.out.printf(
         "cpuchurn: %d rounds in %.3f s (%d)%n", rounds, (System.nanoTime() - start) / 1e9, total);
