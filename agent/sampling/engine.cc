@@ -146,6 +146,15 @@ void* HookRealloc(void* p, size_t n) {
   return q;
 }
 
+// reallocarray (glibc 2.26+) is realloc with an overflow check; hooked so
+// that a sampled block it moves or frees does not stay behind as live.
+void* HookReallocarray(void* p, size_t count, size_t n) {
+  size_t total = 0;
+  if (__builtin_mul_overflow(count, n, &total))
+    return ::reallocarray(p, count, n);
+  return HookRealloc(p, total);
+}
+
 int HookPosixMemalign(void** out, size_t alignment, size_t n) {
   const int r = ::posix_memalign(out, alignment, n);
   if (r == 0 && *out != nullptr) MaybeSample(*out, n);
@@ -186,6 +195,7 @@ const GotHook kHooks[] = {
     {"malloc", reinterpret_cast<void*>(&HookMalloc)},
     {"calloc", reinterpret_cast<void*>(&HookCalloc)},
     {"realloc", reinterpret_cast<void*>(&HookRealloc)},
+    {"reallocarray", reinterpret_cast<void*>(&HookReallocarray)},
     {"free", reinterpret_cast<void*>(&HookFree)},
     {"posix_memalign", reinterpret_cast<void*>(&HookPosixMemalign)},
     {"aligned_alloc", reinterpret_cast<void*>(&HookAlignedAlloc)},

@@ -17,11 +17,11 @@
 // a patched GLOB_DAT slot) after Uninstall.
 //
 // ---------------------------------------------------------------- hooks
-// GotPatcher points malloc, calloc, realloc, free, posix_memalign,
-// aligned_alloc, memalign and dlopen of every loaded object (but libc, the
-// loader, the vDSO, the allocator and this engine's own object) at hooks
-// here. Each hook calls the real function as bound in OUR OWN object, whose
-// slots are never patched (what heaptrack does), not one looked up with
+// GotPatcher points malloc, calloc, realloc, reallocarray, free,
+// posix_memalign, aligned_alloc, memalign and dlopen of every loaded object
+// (but libc, the loader, the vDSO, the allocator and this engine's own object)
+// at hooks here. Each hook calls the real function as bound in OUR OWN object,
+// whose slots are never patched (what heaptrack does), not one looked up with
 // dlsym: RTLD_NEXT depends on where the agent sits in the lookup order
 // (dlopen'ed last, it may find nothing or skip a preloaded allocator), and
 // RTLD_DEFAULT can return an executable's canonical PLT stub, which jumps
@@ -39,7 +39,8 @@
 //   entry of a new block at the same address).
 // - realloc(p, n): p's entry taken out before the call (put back if the
 //   call fails), the result sampled by its own size n; realloc(p, 0) frees
-//   p (glibc returns NULL).
+//   p (glibc returns NULL). reallocarray(p, c, n) is realloc(p, c * n)
+//   after its overflow check.
 // - dlopen: a path is opened, then new objects are patched (PatchIfIdle).
 //   A bare name (searched with the CALLER's DT_RUNPATH and namespace,
 //   which glibc takes from dlopen's return address), NULL, or a name with

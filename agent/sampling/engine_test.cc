@@ -53,6 +53,7 @@ struct Lib {
   void* (*malloc_)(size_t) = nullptr;
   void* (*calloc_)(size_t, size_t) = nullptr;
   void* (*realloc_)(void*, size_t) = nullptr;
+  void* (*reallocarray_)(void*, size_t, size_t) = nullptr;
   void* (*posix_memalign_)(size_t, size_t) = nullptr;
   void* (*aligned_alloc_)(size_t, size_t) = nullptr;
   void* (*memalign_)(size_t, size_t) = nullptr;
@@ -77,6 +78,7 @@ Lib Bound(const std::string& name, void* handle) {
   Bind(handle, "tl_malloc", &lib.malloc_);
   Bind(handle, "tl_calloc", &lib.calloc_);
   Bind(handle, "tl_realloc", &lib.realloc_);
+  Bind(handle, "tl_reallocarray", &lib.reallocarray_);
   Bind(handle, "tl_posix_memalign", &lib.posix_memalign_);
   Bind(handle, "tl_aligned_alloc", &lib.aligned_alloc_);
   Bind(handle, "tl_memalign", &lib.memalign_);
@@ -380,8 +382,15 @@ TEST(SamplingEngine, ReallocCases) {
   void* s = lazy.realloc_(nullptr, 777);
   snap = TakeSnapshot();
   EXPECT_EQ(At(snap, lazy.name, "tl_realloc").bytes, 777.0);
+  // reallocarray moves a sampled block like realloc; overflow fails.
+  void* t = lazy.reallocarray_(s, 3, 1000);
+  ASSERT_NE(t, nullptr);
+  snap = TakeSnapshot();
+  EXPECT_EQ(At(snap, lazy.name, "tl_realloc").bytes, 0.0);
+  EXPECT_EQ(At(snap, lazy.name, "tl_reallocarray").bytes, 3000.0);
+  EXPECT_EQ(lazy.reallocarray_(t, SIZE_MAX / 2, 4), nullptr);
   lazy.free_(r);
-  lazy.free_(s);
+  lazy.free_(t);
   snap = TakeSnapshot();
   EXPECT_TRUE(snap.sites.empty());
   ASSERT_TRUE(SamplingEngine::Uninstall().ok());

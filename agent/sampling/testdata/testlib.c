@@ -9,6 +9,7 @@
  * allocation site (the return address inside it is a stack's first frame).
  */
 
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -20,6 +21,10 @@ TL_EXPORT void* tl_malloc(size_t n) { return malloc(n); }
 TL_EXPORT void* tl_calloc(size_t count, size_t n) { return calloc(count, n); }
 
 TL_EXPORT void* tl_realloc(void* p, size_t n) { return realloc(p, n); }
+
+TL_EXPORT void* tl_reallocarray(void* p, size_t count, size_t n) {
+  return reallocarray(p, count, n);
+}
 
 TL_EXPORT void* tl_posix_memalign(size_t alignment, size_t n) {
   void* p = NULL;
