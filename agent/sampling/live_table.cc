@@ -4,13 +4,11 @@
 
 #include "agent/sampling/live_table.h"
 
-#include <sys/mman.h>
-
 #include <new>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-
+#include "agent/sampling/mapped_region.h"
 namespace jleak::agent::sampling {
 namespace {
 
@@ -35,8 +33,6 @@ inline uint64_t Publish(uint64_t key, uintptr_t address) {
 }
 inline bool IsAddress(uint64_t state) { return state >= kMinAddress; }
 
-bool IsPowerOfTwo(uint64_t x) { return x != 0 && (x & (x - 1)) == 0; }
-
 int Log2(uint64_t x) { return 63 - __builtin_clzll(x); }
 
 LiveEntry Decode(uintptr_t address, uint64_t value) {
@@ -52,30 +48,19 @@ LiveEntry Decode(uintptr_t address, uint64_t value) {
 
 absl::StatusOr<std::unique_ptr<LiveTable>> LiveTable::Create(
     const Options& options) {
-  if (!IsPowerOfTwo(options.capacity) || options.capacity < 64 ||
-      options.capacity > (1u << 28)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "live table capacity must be a power of two in [64, 2^28], got ",
-        options.capacity));
+  absl::Status st =
+      CheckPowerOfTwo(options.capacity, 64, 1u << 28, "live table capacity");
+  if (st.ok()) {
+    st = CheckPowerOfTwo(options.filter_counters, 64, 1u << 30,
+                         "live table filter size");
   }
-  if (!IsPowerOfTwo(options.filter_counters) || options.filter_counters < 64) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("filter size must be a power of two >= 64, got ",
-                     options.filter_counters));
-  }
-  if (options.max_probe < 1 || options.max_probe > options.capacity) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "max_probe must be in [1, capacity], got ", options.max_probe));
-  }
+  if (st.ok()) st = CheckMaxProbe(options.max_probe, options.capacity);
+  if (!st.ok()) return st;
   const size_t size =
       size_t{options.capacity} * sizeof(Slot) + size_t{options.filter_counters};
-  void* region = mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (region == MAP_FAILED) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("mmap of ", size, " bytes for the live table failed"));
-  }
-  return std::unique_ptr<LiveTable>(new LiveTable(region, size, options));
+  absl::StatusOr<void*> region = MapZeroed(size, "live table");
+  if (!region.ok()) return region.status();
+  return std::unique_ptr<LiveTable>(new LiveTable(*region, size, options));
 }
 
 LiveTable::LiveTable(void* region, size_t region_size, const Options& options)
@@ -93,7 +78,7 @@ LiveTable::LiveTable(void* region, size_t region_size, const Options& options)
       filter_shift_(64 - Log2(options.filter_counters)),
       max_probe_(options.max_probe) {}
 
-LiveTable::~LiveTable() { munmap(region_, region_size_); }
+LiveTable::~LiveTable() { Unmap(region_, region_size_); }
 
 uint64_t LiveTable::Pack(uint64_t size, uint32_t stack, uint32_t generation) {
   if (size > kMaxSize) {

@@ -4,14 +4,12 @@
 
 #include "agent/sampling/stack_table.h"
 
-#include <sys/mman.h>
-
 #include <cstring>
 #include <new>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-
+#include "agent/sampling/mapped_region.h"
 namespace jleak::agent::sampling {
 namespace {
 
@@ -33,38 +31,26 @@ uint64_t HashFrames(const uintptr_t* frames, uint32_t len) {
 
 inline void CpuRelax() { __builtin_ia32_pause(); }
 
-bool IsPowerOfTwo(uint64_t x) { return x != 0 && (x & (x - 1)) == 0; }
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StackTable>> StackTable::Create(
     const Options& options) {
-  if (!IsPowerOfTwo(options.capacity) || options.capacity < 16 ||
-      options.capacity > (1u << 20)) {
-    // Ids must fit the live table's 20-bit stack field.
-    return absl::InvalidArgumentError(absl::StrCat(
-        "stack table capacity must be a power of two in [16, 2^20], got ",
-        options.capacity));
-  }
-  if (options.arena_frames < StackTable::kMaxFrames ||
-      options.arena_frames > (uint64_t{1} << 40)) {
-    return absl::InvalidArgumentError(
+  // Ids must fit the live table's 20-bit stack field.
+  absl::Status st =
+      CheckPowerOfTwo(options.capacity, 16, 1u << 20, "stack table capacity");
+  if (st.ok() && (options.arena_frames < StackTable::kMaxFrames ||
+                  options.arena_frames > (uint64_t{1} << 40))) {
+    st = absl::InvalidArgumentError(
         absl::StrCat("stack arena must hold 128 to 2^40 frames, got ",
                      options.arena_frames));
   }
-  if (options.max_probe < 1 || options.max_probe > options.capacity) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "max_probe must be in [1, capacity], got ", options.max_probe));
-  }
+  if (st.ok()) st = CheckMaxProbe(options.max_probe, options.capacity);
+  if (!st.ok()) return st;
   const size_t size = size_t{options.capacity} * sizeof(Slot) +
                       options.arena_frames * sizeof(uint64_t);
-  void* region = mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (region == MAP_FAILED) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("mmap of ", size, " bytes for the stack table failed"));
-  }
-  return std::unique_ptr<StackTable>(new StackTable(region, size, options));
+  absl::StatusOr<void*> region = MapZeroed(size, "stack table");
+  if (!region.ok()) return region.status();
+  return std::unique_ptr<StackTable>(new StackTable(*region, size, options));
 }
 
 StackTable::StackTable(void* region, size_t region_size, const Options& options)
@@ -79,7 +65,7 @@ StackTable::StackTable(void* region, size_t region_size, const Options& options)
       mask_(options.capacity - 1),
       max_probe_(options.max_probe) {}
 
-StackTable::~StackTable() { munmap(region_, region_size_); }
+StackTable::~StackTable() { Unmap(region_, region_size_); }
 
 uint32_t StackTable::Intern(const uintptr_t* frames, uint32_t len) {
   if (len == 0) return 0;
