@@ -55,9 +55,9 @@ struct DsoEngine {
 const DsoEngine& Dso() {
   static DsoEngine dso = [] {
     DsoEngine d;
-    void* h = dlopen(
-        Runfile("agent/sampling/libsampling_engine_benchmark_dso.so").c_str(),
-        RTLD_NOW | RTLD_LOCAL);
+    void* h =
+        dlopen(Runfile("agent/sampling/libsampling_engine_dso.so").c_str(),
+               RTLD_NOW | RTLD_LOCAL);
     if (h == nullptr) std::abort();
     d.install =
         reinterpret_cast<int (*)(int)>(dlsym(h, "jleak_sampling_install"));

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "agent/sampling/mapped_region.h"
+
 namespace jleak::agent::sampling {
 namespace {
 
