@@ -200,8 +200,7 @@ bool LiveTable::Remove(uintptr_t address, LiveEntry* removed) {
     // look at this slot again.
     if (++retries < kMaxRetries) --i;
   }
-  filter_misses_.fetch_add(1, std::memory_order_relaxed);
-  return false;
+  return false;  // a filter false positive
 }
 
 size_t LiveTable::RemoveOtherGenerations() {
@@ -254,7 +253,12 @@ LiveTableStats LiveTable::Stats() const {
   s.replaced_stale = replaced_stale_.load(std::memory_order_relaxed);
   s.removed = removed_.load(std::memory_order_relaxed);
   s.swept = swept_.load(std::memory_order_relaxed);
-  s.filter_misses = filter_misses_.load(std::memory_order_relaxed);
+  const uint64_t counters = uint64_t{1} << (64 - filter_shift_);
+  uint64_t set = 0;
+  for (uint64_t i = 0; i < counters; ++i) {
+    set += filter_[i].load(std::memory_order_relaxed) != 0;
+  }
+  s.filter_occupancy = static_cast<double>(set) / static_cast<double>(counters);
   s.dropped_full = dropped_full_.load(std::memory_order_relaxed);
   s.dropped_address = dropped_address_.load(std::memory_order_relaxed);
   s.dropped_contended = dropped_contended_.load(std::memory_order_relaxed);

@@ -30,7 +30,8 @@
 // (saturating at 255, then sticky). Zero means "certainly not in the table"
 // (Insert increments before it publishes, and a block is freed only after
 // malloc returned it, so after its Insert). Non-zero sends the free to
-// Remove, which probes; a miss there is a filter false positive (counted).
+// Remove, which probes; a miss there is a filter false positive (Stats()
+// reports the filter's occupancy, the rate of those for unsampled frees).
 //
 // ---------------------------------------------------------------- races
 // - A block is removed BEFORE the real free (the engine's contract): once
@@ -93,8 +94,11 @@ struct LiveTableStats {
   uint64_t inserted = 0;
   uint64_t replaced_stale = 0;  // an entry whose free was never seen
   uint64_t removed = 0;
-  uint64_t swept = 0;              // RemoveOtherGenerations
-  uint64_t filter_misses = 0;      // MayContain true, address not there
+  uint64_t swept = 0;  // RemoveOtherGenerations
+  // Non-zero filter counters / all: the chance that the free of an
+  // unsampled address probes the table (misses are not counted: that
+  // would be a shared write on the free path).
+  double filter_occupancy = 0;
   uint64_t dropped_full = 0;       // no free slot within max_probe
   uint64_t dropped_address = 0;    // address outside [4096, 2^48)
   uint64_t dropped_contended = 0;  // claim lost repeatedly
@@ -193,8 +197,8 @@ class LiveTable {
 
   // Counters, touched on sampled paths only (never on an unsampled free).
   mutable std::atomic<uint64_t> inserted_{0}, replaced_stale_{0}, removed_{0},
-      swept_{0}, filter_misses_{0}, dropped_full_{0}, dropped_address_{0},
-      dropped_contended_{0}, size_clamped_{0};
+      swept_{0}, dropped_full_{0}, dropped_address_{0}, dropped_contended_{0},
+      size_clamped_{0};
 };
 
 }  // namespace jleak::agent::sampling

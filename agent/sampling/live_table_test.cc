@@ -74,6 +74,11 @@ TEST(LiveTable, FilterNeverMissesAndRarelyFiresForOthers) {
     maybe += table->MayContain(0x5600000000 + uintptr_t(i) * 48);
   }
   EXPECT_LT(maybe, kOthers * 3 / 100);
+  // The occupancy is that rate's expectation.
+  const double occupancy = table->Stats().filter_occupancy;
+  EXPECT_GT(occupancy, 0.0);
+  EXPECT_LE(occupancy, 1000.0 / (1 << 16));
+  EXPECT_NEAR(static_cast<double>(maybe) / kOthers, occupancy, 0.01);
   for (uintptr_t p : sampled) EXPECT_TRUE(table->Remove(p));
   for (uintptr_t p : sampled) EXPECT_FALSE(table->MayContain(p));
 }
