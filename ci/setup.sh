@@ -47,6 +47,10 @@ readonly PACKAGES=(
   # Headless browser: opens the HTML leak report and screenshots it
   # (//harness/report:report_html_browser_test, tag "browser").
   chromium
+  # nginx (its WebDAV module): the HTTP build cache of ci/remote_cache.sh,
+  # checked by //ci:remote_cache_test. Debian's own nginx service, which
+  # the package would start on port 80, is stopped and disabled.
+  nginx
   # Real third-party JNI libraries, run as the suite's leakers and healthy
   # twins (leakers/zstd_jni, sqlite_jdbc, jna; jars through @debian_java,
   # native halves from Debian's paths): zstd-jni, Xerial sqlite-jdbc, JNA.
