@@ -145,7 +145,8 @@ cmd_start() {
   "${nginx}" -V 2>&1 | grep -q -- '--with-http_dav_module' ||
     die "${nginx} has no WebDAV module (http_dav_module)"
   private_dir "${dir}"
-  local user_line="" worker=""
+  local user_line worker
+  user_line="# not root: the workers run as uid $(id -u), like the master"
   mkdir -p "${dir}/logs" "${dir}/tmp" "${dir}/data/cache"
   chmod 0700 "${dir}/logs" "${dir}/tmp" "${dir}/data"
   if [[ "$(id -u)" -eq 0 ]]; then

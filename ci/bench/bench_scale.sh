@@ -89,22 +89,18 @@ def exponent(a, b, ya, yb):
     return math.log(yb / ya) / math.log(b / a) if ya > 0 and yb > 0 else 0.0
 stacks = sorted({k[0] for k in cells})
 snaps = sorted({k[1] for k in cells})
-for st in stacks:
-    row = [sn for sn in snaps if (st, sn) in cells]
-    if len(row) > 1:
-        a, b = row[0], row[-1]
-        kt = exponent(a, b, cells[(st, a)][0], cells[(st, b)][0])
-        km = exponent(a, b, cells[(st, a)][1], cells[(st, b)][1])
-        print(f"{st} stacks: time ~ snapshots^{kt:.2f} ({word(kt)}), "
-              f"peak RSS ~ snapshots^{km:.2f}")
-for sn in snaps:
-    col = [st for st in stacks if (st, sn) in cells]
-    if len(col) > 1:
-        a, b = col[0], col[-1]
-        kt = exponent(a, b, cells[(a, sn)][0], cells[(b, sn)][0])
-        km = exponent(a, b, cells[(a, sn)][1], cells[(b, sn)][1])
-        print(f"{sn} snapshots: time ~ stacks^{kt:.2f} ({word(kt)}), "
-              f"peak RSS ~ stacks^{km:.2f}")
+def along(fixed, varying, cell, fixed_name, varying_name):
+    """Each line of the grid at one value of `fixed`, along `varying`."""
+    for f in fixed:
+        line = [v for v in varying if cell(f, v) in cells]
+        if len(line) > 1:
+            a, b = line[0], line[-1]
+            (ta, ma), (tb, mb) = cells[cell(f, a)], cells[cell(f, b)]
+            kt, km = exponent(a, b, ta, tb), exponent(a, b, ma, mb)
+            print(f"{f} {fixed_name}: time ~ {varying_name}^{kt:.2f} ({word(kt)}), "
+                  f"peak RSS ~ {varying_name}^{km:.2f}")
+along(stacks, snaps, lambda st, sn: (st, sn), "stacks", "snapshots")
+along(snaps, stacks, lambda sn, st: (st, sn), "snapshots", "stacks")
 PY
 if [[ "${failures}" -gt 0 ]]; then
   echo "bench_scale: the planted site was not found in ${failures} cell(s)" >&2
