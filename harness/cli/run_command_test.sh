@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Integration test of `jleak run` on the RunFaults workload
-# (harness/testdata): a leaking JVM, the faults of issue 4 (crash, exit 3,
+# (leakers/faults): a leaking JVM, the faults of issue 4 (crash, exit 3,
 # SIGKILL, hang past --timeout, bad path, not a JVM, unwritable and
 # vanished output directory, agent that fails to load), --duration,
 # native mode and --replay. For each: the exit code, what the manifest

@@ -1,5 +1,5 @@
 // ChurnRate: allocation-bound work that reports its own rate, for
-// harness/cli/bench_standby.sh and harness/cli/bench_attach.sh, which
+// ci/bench/bench_standby.sh and ci/bench/bench_attach.sh, which
 // compile this one file (`javac -d DIR leakers/bench/ChurnRate.java`) and
 // run `java -cp DIR jleak.bench.ChurnRate SECONDS` (or, without compiling:
 // `java leakers/bench/ChurnRate.java SECONDS`). One round (round(), also

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# harness/cli/bench_standby.sh: what `jleak env`'s standby costs a JVM that
-# is never attached to. Runs ChurnRate (bench/ChurnRate.java: zlib streams
-# and small direct buffers, about 25 GB/s through malloc/free on this
-# machine, far beyond a real service: the allocator's cost dominates) for
-# SECONDS, RUNS times in each setting:
+# ci/bench/bench_standby.sh: what `jleak env`'s standby costs a JVM that
+# is never attached to. Runs ChurnRate (leakers/bench/ChurnRate.java:
+# zlib streams and small direct buffers, about 25 GB/s through malloc/free
+# on this machine, far beyond a real service: the allocator's cost
+# dominates) for SECONDS, RUNS times in each setting:
 #   plain       jleak's jemalloc, profiling off (MALLOC_CONF empty:
 #               opt.prof false), no agent: the reference (and, against
 #               itself, the noise)
@@ -20,14 +20,12 @@
 # warm-up): plain / setting, >1 when the setting is slower. Prints each
 # setting's median ratio over RUNS pairs, and all of them.
 #
-#   harness/cli/bench_standby.sh [RUNS] [SECONDS]    # defaults: 7 runs, 12 s
-#   LGS="19 21" harness/cli/bench_standby.sh         # standby settings
-#   BAZEL="bazel --output_base=/tmp/ob" harness/cli/bench_standby.sh
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+#   ci/bench/bench_standby.sh [RUNS] [SECONDS]    # defaults: 7 runs, 12 s
+#   LGS="19 21" ci/bench/bench_standby.sh         # standby settings
+#   BAZEL="bazel --output_base=/tmp/ob" ci/bench/bench_standby.sh
+# shellcheck source=ci/bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs="${1:-7}"; seconds="${2:-12}"
-# shellcheck source=harness/cli/bench/churn_rate_lib.sh
-source "harness/cli/bench/churn_rate_lib.sh"
 churn_rate_setup standby-bench
 trap 'rm -rf "${tmp}"' EXIT
 
@@ -43,7 +41,7 @@ env_of() {  # SETTING: the environment assignments of that setting
 start() {
   local vars=()
   mapfile -t vars < <(env_of "$1")
-  env "${vars[@]}" "${java}" -Xmx256m -XX:-UsePerfData -cp "${tmp}" ChurnRate "${seconds}" \
+  env "${vars[@]}" "${java}" -Xmx256m -XX:-UsePerfData -cp "${tmp}" jleak.bench.ChurnRate "${seconds}" \
     >"$2" 2>/dev/null &
 }
 

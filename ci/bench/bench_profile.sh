@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# ci/bench_profile.sh: whole-process comparison of `jleak profile --base A B`
+# ci/bench/bench_profile.sh: whole-process comparison of `jleak profile --base A B`
 # with the reference, `jeprof --text --base=A <java> B`, on the same JVM
 # heap profiles, in the same run. Prints the median wall time and peak RSS
 # of each over RUNS runs (one tool after the other), and the ratio.
 #
-#   ci/bench_profile.sh [--with-debug-info] [RUNS] [A.heap B.heap]
+#   ci/bench/bench_profile.sh [--with-debug-info] [RUNS] [A.heap B.heap]
 # Defaults: 5 runs on testdata/profiles/smoke (two dumps of one JVM).
 #
 # --with-debug-info first installs Debian's libc6-dbg (apt-get; root or
@@ -18,36 +18,26 @@
 # them), `jleak profile --inlines` is timed: the same report with inlined
 # functions from DWARF, the part of jeprof's work that reads debug info.
 # BAZEL="bazel --output_base=DIR" builds in another output base.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=ci/bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 with_debug_info=0
 if [[ "${1:-}" == "--with-debug-info" ]]; then with_debug_info=1; shift; fi
 runs="${1:-5}"
 a="${2:-testdata/profiles/smoke/jeprof.18581.0.i0.heap}"
 b="${3:-testdata/profiles/smoke/jeprof.18581.3.f.heap}"
 
-# shellcheck source=ci/bench_lib.sh
-source "ci/bench_lib.sh"
-
-if [[ "${with_debug_info}" -eq 1 ]] &&
-   ! dpkg-query -W -f='${Status}' libc6-dbg 2>/dev/null | grep -q 'install ok installed'; then
-  SUDO=()
-  [[ "$(id -u)" -ne 0 ]] && SUDO=(sudo -n)
+if [[ "${with_debug_info}" -eq 1 ]] && ! apt_installed libc6-dbg; then
   echo "bench_profile: installing libc6-dbg (libc's debug information)" >&2
-  "${SUDO[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq \
-    --no-install-recommends libc6-dbg >/dev/null
+  apt_update
+  apt_install libc6-dbg
 fi
-if dpkg-query -W -f='${Status}' libc6-dbg 2>/dev/null | grep -q 'install ok installed'; then
+if apt_installed libc6-dbg; then
   debug_info="libc6-dbg $(dpkg-query -W -f='${Version}' libc6-dbg) installed"
 else
   debug_info="no libc6-dbg (pass --with-debug-info to install it)"
 fi
 
-"${bazel_cmd[@]}" build -c opt --ui_event_filters=-info --noshow_progress \
-  //harness:jleak //third_party/jemalloc:jeprof //leakers/smoke:libsmoke_jni.so
-bin="$("${bazel_cmd[@]}" info -c opt bazel-bin 2>/dev/null)"
-java="$(readlink -f "$(command -v java)")"
+ci_build -c opt //harness:jleak //third_party/jemalloc:jeprof //leakers/smoke:libsmoke_jni.so
 smoke_dir="${bin}/leakers/smoke"
 
 echo "diff of ${a##*/} -> ${b##*/}, ${runs} runs each; ${debug_info}" >&2

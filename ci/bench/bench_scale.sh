@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ci/bench_scale.sh: how `jleak analyze` grows with the size of its input.
+# ci/bench/bench_scale.sh: how `jleak analyze` grows with the size of its input.
 # For each cell of a grid of stacks per profile x snapshots per series, it
 # writes a synthetic series with a planted leak (//profile:make_synthetic_profiles,
 # stacks of libjvm.so's functions, a snapshot every 5 minutes), times
@@ -8,14 +8,14 @@
 # a table, then the growth exponent along each axis (time ~ size^k, from
 # the largest and smallest cell of each row and column: k near 1 is linear).
 #
-#   ci/bench_scale.sh [--quick] [--full]
+#   ci/bench/bench_scale.sh [--quick] [--full]
 # Default grid: stacks 1000 10000 100000 x snapshots 10 100 1000, without
 # its largest cell (100000 x 1000: 31 GB of files); --full adds it,
 # --quick runs 1000 10000 x 10 100 only. STACKS="..." SNAPSHOTS="..."
 # override the axes. BAZEL="bazel --output_base=DIR" builds elsewhere.
 # Needs the series' size free under $TMPDIR (10000 x 1000: 3.1 GB).
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=ci/bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 stacks_axis="${STACKS:-1000 10000 100000}"
 snapshots_axis="${SNAPSHOTS:-10 100 1000}"
 full=0
@@ -28,13 +28,8 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-# shellcheck source=ci/bench_lib.sh
-source "ci/bench_lib.sh"
-
-"${bazel_cmd[@]}" build -c opt --ui_event_filters=-info --noshow_progress \
-  //harness:jleak //profile:make_synthetic_profiles
-bin="$("${bazel_cmd[@]}" info -c opt bazel-bin 2>/dev/null)"
-libjvm="$(dirname "$(readlink -f "$(command -v java)")")/../lib/server/libjvm.so"
+ci_build -c opt //harness:jleak //profile:make_synthetic_profiles
+libjvm="$(dirname "${java}")/../lib/server/libjvm.so"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/jleak-bench-scale.XXXXXX")"
 trap 'rm -rf "${tmp}"' EXIT
 
@@ -94,22 +89,18 @@ def exponent(a, b, ya, yb):
     return math.log(yb / ya) / math.log(b / a) if ya > 0 and yb > 0 else 0.0
 stacks = sorted({k[0] for k in cells})
 snaps = sorted({k[1] for k in cells})
-for st in stacks:
-    row = [sn for sn in snaps if (st, sn) in cells]
-    if len(row) > 1:
-        a, b = row[0], row[-1]
-        kt = exponent(a, b, cells[(st, a)][0], cells[(st, b)][0])
-        km = exponent(a, b, cells[(st, a)][1], cells[(st, b)][1])
-        print(f"{st} stacks: time ~ snapshots^{kt:.2f} ({word(kt)}), "
-              f"peak RSS ~ snapshots^{km:.2f}")
-for sn in snaps:
-    col = [st for st in stacks if (st, sn) in cells]
-    if len(col) > 1:
-        a, b = col[0], col[-1]
-        kt = exponent(a, b, cells[(a, sn)][0], cells[(b, sn)][0])
-        km = exponent(a, b, cells[(a, sn)][1], cells[(b, sn)][1])
-        print(f"{sn} snapshots: time ~ stacks^{kt:.2f} ({word(kt)}), "
-              f"peak RSS ~ stacks^{km:.2f}")
+def along(fixed, varying, cell, fixed_name, varying_name):
+    """Each line of the grid at one value of `fixed`, along `varying`."""
+    for f in fixed:
+        line = [v for v in varying if cell(f, v) in cells]
+        if len(line) > 1:
+            a, b = line[0], line[-1]
+            (ta, ma), (tb, mb) = cells[cell(f, a)], cells[cell(f, b)]
+            kt, km = exponent(a, b, ta, tb), exponent(a, b, ma, mb)
+            print(f"{f} {fixed_name}: time ~ {varying_name}^{kt:.2f} ({word(kt)}), "
+                  f"peak RSS ~ {varying_name}^{km:.2f}")
+along(stacks, snaps, lambda st, sn: (st, sn), "stacks", "snapshots")
+along(snaps, stacks, lambda sn, st: (st, sn), "snapshots", "stacks")
 PY
 if [[ "${failures}" -gt 0 ]]; then
   echo "bench_scale: the planted site was not found in ${failures} cell(s)" >&2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ci/bench_overhead.sh: what profiling costs a JVM. Times one allocation-
+# ci/bench/bench_overhead.sh: what profiling costs a JVM. Times one allocation-
 # bound workload (RunFaults cpuchurn: zlib streams and small direct buffers,
 # fixed work) three ways, interleaved, RUNS times each: without any preload
 # (glibc malloc), with our jemalloc preloaded but profiling off, and under
@@ -8,20 +8,17 @@
 # --no-java-stacks` (the same without the agent's AsyncGetCallTrace walk:
 # what Java frames cost). Prints medians and the ratios to plain jemalloc.
 #
-#   ci/bench_overhead.sh [RUNS] [ROUNDS]     # defaults: 5 runs, 240 rounds
-#   SAMPLES="65536 524288" ci/bench_overhead.sh   # also time `jleak run`
+#   ci/bench/bench_overhead.sh [RUNS] [ROUNDS]     # defaults: 5 runs, 240 rounds
+#   SAMPLES="65536 524288" ci/bench/bench_overhead.sh   # also time `jleak run`
 #                            # at other --sample-bytes, same interleaving
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=ci/bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs="${1:-5}"; rounds="${2:-240}"
 
-bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
-  //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
-  //harness/testdata:run_faults //harness/testdata:librun_faults_jni.so
-bin="$(bazel info bazel-bin 2>/dev/null)"
-java="$(readlink -f "$(command -v java)")"
-cmd=("${java}" -Xmx256m -cp "${bin}/harness/testdata/run_faults.jar"
-     -Djava.library.path="${bin}/harness/testdata" jleak.testdata.RunFaults
+ci_build //harness:jleak //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
+  //leakers/faults:run_faults //leakers/faults:librun_faults_jni.so
+cmd=("${java}" -Xmx256m -cp "${bin}/leakers/faults/run_faults.jar"
+     -Djava.library.path="${bin}/leakers/faults" jleak.testdata.RunFaults
      cpuchurn "${rounds}")
 tmp="$(mktemp -d /tmp/jleak-overhead.XXXXXX)"
 
@@ -30,7 +27,6 @@ wall() {  # prints the wall seconds of "$@"
   s="$(date +%s.%N)"; "$@" >/dev/null 2>&1; e="$(date +%s.%N)"
   awk -v s="${s}" -v e="${e}" 'BEGIN { printf "%.3f\n", e - s }'
 }
-median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 samples=(${SAMPLES:-})
 glibc=(); plain=(); jleak=(); nojava=(); declare -A sampled=()

@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# harness/cli/bench_attach.sh: what `jleak attach` costs while it samples,
-# and that the cost goes away when it ends. ChurnRate (bench/ChurnRate.java)
-# runs for 20 + DURATION + 25 s under `jleak env`'s standby settings; at
-# t=20 s `jleak attach --duration DURATION` samples it (the run's defaults:
-# 512 KiB sampling, a forced GC and snapshot every DURATION/30 s, within
-# 2-10 s). A second ChurnRate under plain jemalloc (profiling off) runs
-# beside it all along, so both see the same neighbours on this shared
-# machine. Prints, for before, during and after the attach, the ratio of
-# the plain run's rate to the standby run's (>1: slower than plain
-# jemalloc), the attach's verdict line (the workload is healthy: clean
-# expected) and whether the JVM was still running at the end. REPEAT runs.
+# ci/bench/bench_attach.sh: what `jleak attach` costs while it samples,
+# and that the cost goes away when it ends. ChurnRate
+# (leakers/bench/ChurnRate.java) runs for 20 + DURATION + 25 s under
+# `jleak env`'s standby settings; at t=20 s `jleak attach --duration
+# DURATION` samples it (the run's defaults: 512 KiB sampling, a forced GC
+# and snapshot every DURATION/30 s, within 2-10 s). A second ChurnRate
+# under plain jemalloc (profiling off) runs beside it all along, so both
+# see the same neighbours on this shared machine. Prints, for before,
+# during and after the attach, the ratio of the plain run's rate to the
+# standby run's (>1: slower than plain jemalloc), the attach's verdict
+# line (the workload is healthy: clean expected) and whether the JVM was
+# still running at the end. REPEAT runs.
 #
-#   harness/cli/bench_attach.sh [DURATION] [REPEAT]    # defaults: 30 s, 3
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+#   ci/bench/bench_attach.sh [DURATION] [REPEAT]    # defaults: 30 s, 3
+# shellcheck source=ci/bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 duration="${1:-30}"; repeat="${2:-3}"
-# shellcheck source=harness/cli/bench/churn_rate_lib.sh
-source "harness/cli/bench/churn_rate_lib.sh"
 churn_rate_setup attach-bench
 pid=""; ref=""
 trap '[[ -n "${pid}" ]] && kill "${pid}" 2>/dev/null; [[ -n "${ref}" ]] && kill "${ref}" 2>/dev/null; rm -rf "${tmp}"' EXIT
@@ -25,10 +24,10 @@ total=$((20 + duration + 25))
 
 for ((i = 1; i <= repeat; i++)); do
   out="${tmp}/run${i}"
-  env "${vars[@]}" "${java}" -Xmx256m -XX:-UsePerfData -cp "${tmp}" ChurnRate "${total}" \
+  env "${vars[@]}" "${java}" -Xmx256m -XX:-UsePerfData -cp "${tmp}" jleak.bench.ChurnRate "${total}" \
     >"${out}.jvm" 2>&1 &
   pid=$!
-  env LD_PRELOAD="${jemalloc}" "${java}" -Xmx256m -XX:-UsePerfData -cp "${tmp}" ChurnRate "${total}" \
+  env LD_PRELOAD="${jemalloc}" "${java}" -Xmx256m -XX:-UsePerfData -cp "${tmp}" jleak.bench.ChurnRate "${total}" \
     >"${out}.ref" 2>&1 &
   ref=$!
   sleep 20

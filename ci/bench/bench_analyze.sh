@@ -1,29 +1,22 @@
 #!/usr/bin/env bash
-# ci/bench_analyze.sh: `jleak analyze` of a whole run directory (read every
+# ci/bench/bench_analyze.sh: `jleak analyze` of a whole run directory (read every
 # snapshot, symbolize, fit, terminal summary and HTML report) against the
 # reference on one pair of the same files, `jeprof --text --base=FIRST
 # <java> LAST`. Prints the median wall time and peak RSS of each over RUNS
 # runs, and the ratio.
 #
-#   ci/bench_analyze.sh [RUNS] [RUN_DIR]
+#   ci/bench/bench_analyze.sh [RUNS] [RUN_DIR]
 # Without RUN_DIR it makes one: the JNI C++ leaker at 1 MB/s under
 # `jleak run --duration 40` (about 21 snapshots).
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=ci/bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs="${1:-5}"; dir="${2:-}"
 
-# shellcheck source=ci/bench_lib.sh
-source "ci/bench_lib.sh"
-
-"${bazel_cmd[@]}" build -c opt --ui_event_filters=-info --noshow_progress \
-  //harness:jleak //third_party/jemalloc:jeprof
-opt_bin="$("${bazel_cmd[@]}" info -c opt bazel-bin 2>/dev/null)"
-java="$(readlink -f "$(command -v java)")"
+ci_build -c opt //harness:jleak //third_party/jemalloc:jeprof
+opt_bin="${bin}"
 if [[ -z "${dir}" ]]; then
-  "${bazel_cmd[@]}" build --ui_event_filters=-info --noshow_progress //harness:jleak \
-    //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
+  ci_build //harness:jleak //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
     //leakers/jni_cpp //leakers/jni_cpp:libjni_cpp.so
-  bin="$("${bazel_cmd[@]}" info bazel-bin 2>/dev/null)"
   dir="$(mktemp -d /tmp/jleak-bench-analyze.XXXXXX)/run"
   "${bin}/harness/jleak" run --no-analyze --duration 40 --out "${dir}" -- \
     "${java}" -cp "${bin}/leakers/jni_cpp/jni_cpp.jar:${bin}/leakers/common/workload.jar:${bin}/leakers/common/args.jar" \
