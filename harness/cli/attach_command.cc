@@ -12,13 +12,17 @@
 //       For collections over hours or days: the first snapshot turns
 //       sampling on and it stays on; `jleak analyze DIR` at any time.
 //
-// The JVM must have been started with jleak's jemalloc preloaded and
-// profiling compiled in (`jleak env`: prof:true,prof_active:false). The
-// standby agent is loaded at start (JAVA_TOOL_OPTIONS) or, if it was not,
-// through HotSpot's attach mechanism now (hotspot_attach.h). The agent
-// does the work inside the JVM; this side talks to it through its control
-// directory (agent_client.h), reaching the JVM's files through
-// /proc/PID/root when it runs in another mount namespace (a container).
+// Any JVM that allows HotSpot's attach: the standby agent is loaded at
+// start (JAVA_TOOL_OPTIONS, `jleak env`) or, if it was not, through
+// HotSpot's attach mechanism now (hotspot_attach.h). A JVM started with
+// jleak's jemalloc (`jleak env`: prof:true,prof_active:false) is sampled
+// by jemalloc; any other by the agent's sampling engine (the malloc family
+// interposed for the session only), which cannot see memory allocated
+// before the attach: the manifest and the report say which engine ran.
+// The agent does the work inside the JVM; this side talks to it through
+// its control directory (agent_client.h), reaching the JVM's files
+// through /proc/PID/root when it runs in another mount namespace (a
+// container).
 // Every failure is one line on stderr and exit 2, and leaves the JVM as it
 // was: sampling off (the agent turns it off itself if this process dies),
 // nothing left running.
@@ -130,29 +134,17 @@ bool DisablesAttach(const TargetProcess& t) {
   return false;
 }
 
-// AgentRefusal turns Agent_OnAttach's return code (agent.cc) into what the
-// user can do about it.
+// AgentRefusal turns Agent_OnAttach's return code (jvmti_agent.cc) into
+// what the user can do about it. (An agent older than the sampling engine
+// refused JVMs without a profiling jemalloc with 2, 3 and 4.)
 std::string AgentRefusal(const TargetProcess& t, int code) {
-  switch (code) {
-    case 2:
-      return absl::StrCat("process ", t.pid,
-                          " has no jemalloc: restart it with `jleak env`'s "
-                          "settings");
-    case 3:
-      return absl::StrCat(
-          "the jemalloc in process ", t.pid, " (", t.jemalloc_path,
-          ") was built without profiling: restart it with jleak's "
-          "libjemalloc.so.2 (`jleak env`)");
-    case 4:
-      return absl::StrCat(
-          "jemalloc's heap profiling is off in process ", t.pid,
-          " (MALLOC_CONF without prof:true) and can only be turned on at "
-          "start: restart it with `jleak env`'s settings");
-    default:
-      return absl::StrCat("the agent refused to load into process ", t.pid,
-                          " (return code ", code,
-                          "); the JVM's stderr says why");
+  if (code >= 2 && code <= 4) {
+    return absl::StrCat("the agent refused JVM ", t.pid,
+                        " for want of a profiling jemalloc: it is older than "
+                        "this jleak; use the agent built with it (--agent)");
   }
+  return absl::StrCat("the agent refused to load into process ", t.pid,
+                      " (return code ", code, "); the JVM's stderr says why");
 }
 
 // Connect checks the target, takes the control lock, and loads the agent
@@ -164,13 +156,6 @@ absl::StatusOr<Connected> Connect(const AttachSettings& s, const Command& cmd) {
     return absl::FailedPreconditionError(
         absl::StrCat("process ", s.pid, " (", t->comm,
                      ") is not a JVM: no libjvm.so in its memory map"));
-  }
-  if (t->jemalloc_path.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "JVM ", s.pid,
-        " was started without jemalloc (no libjemalloc in its memory map): "
-        "there is no allocation sampling to switch on; restart it with "
-        "`jleak env`'s settings, or under `jleak run`"));
   }
   const std::string control = s.control_dir.empty()
                                   ? agent::DefaultControlDir(t->ns_pid)
@@ -235,6 +220,24 @@ std::string Text(const nlohmann::json& j, const char* key,
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return fallback;
   return PrintableLine(it->get<std::string>(), 300);
+}
+
+// Engine: which capture engine the agent's answer says runs ("jemalloc",
+// "sampling"; "" from an agent that does not say).
+std::string Engine(const nlohmann::json& answer) {
+  if (!answer.is_object()) return "";
+  auto it = answer.find("engine");
+  return it == answer.end() ? "" : Text(*it, "name", "");
+}
+
+// EngineJson: the manifest's "engine", its name and, for the sampling
+// engine, the limit that every report repeats (kSamplingEngineLimit).
+nlohmann::ordered_json EngineJson(const std::string& engine) {
+  nlohmann::ordered_json j = {{"name", engine}};
+  if (engine == agent::kEngineSampling) {
+    j["limit"] = agent::kSamplingEngineLimit;
+  }
+  return j;
 }
 
 bool Flag(const nlohmann::json& j, const char* key) {
@@ -343,10 +346,19 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
     client.Cleanup(*r);
     return cmd.Fail(st);
   }
+  const std::string engine = Engine(*ack);
   cmd.Say(absl::StrFormat(
-      "sampling JVM %d (%s) every 2^%d bytes, a snapshot every %g s for %g "
+      "sampling JVM %d (%s) every 2^%d bytes%s, a snapshot every %g s for %g "
       "s, into %s",
-      s.pid, t.comm, r->lg_sample, s.interval_s, s.duration_s, s.out_dir));
+      s.pid, t.comm, r->lg_sample,
+      engine.empty() ? "" : absl::StrCat(" (", engine, " engine)"),
+      s.interval_s, s.duration_s, s.out_dir));
+  if (engine == agent::kEngineSampling) {
+    cmd.Say(absl::StrCat("JVM ", s.pid,
+                         " has no profiling jemalloc: the agent samples "
+                         "malloc itself; ",
+                         agent::kSamplingEngineLimit));
+  }
 
   // Ctrl-C / SIGTERM end the session early but gracefully.
   sigset_t sigs;
@@ -363,11 +375,13 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
         ReadFileToString(s.out_dir + "/timeline.jsonl").value_or(""));
     for (; logged < tl.size(); ++logged) {
       const SnapshotEntry& e = tl[logged];
-      cmd.Say(absl::StrFormat(
-          "snapshot %d (%s) at %.1f s: rss %.1f MB, jemalloc allocated %.1f "
-          "MB",
-          e.seq, e.kind, e.elapsed_s, e.rss_bytes / 1e6,
-          e.jemalloc_allocated / 1e6));
+      cmd.Say(absl::StrCat(
+          absl::StrFormat("snapshot %d (%s) at %.1f s: rss %.1f MB", e.seq,
+                          e.kind, e.elapsed_s, e.rss_bytes / 1e6),
+          e.jemalloc_allocated < 0
+              ? ""
+              : absl::StrFormat(", jemalloc allocated %.1f MB",
+                                e.jemalloc_allocated / 1e6)));
     }
   };
   while (absl::Now() < deadline) {
@@ -413,6 +427,7 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
                    {"sample_bytes", int64_t{1} << r->lg_sample},
                    {"force_gc", !s.no_gc}};
   m["target"] = TargetJson(*c);
+  m["engine"] = EngineJson(engine);
   m["start_wall_ns"] = start_ns;
   m["end_wall_ns"] = absl::ToUnixNanos(absl::Now());
   m["ended_by"] = exited ? "exit" : ended_by;
@@ -597,6 +612,7 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
                    {"sample_bytes", int64_t{1} << r->lg_sample},
                    {"force_gc", !s.no_gc}};
   m["target"] = TargetJson(*c);
+  m["engine"] = EngineJson(Engine(*answer));
   m["agent"] = *answer;
   m["build_ids"] = BuildIds(s.out_dir, client);
   m["state"] = kind == "final" ? "finished" : "collecting";
@@ -653,9 +669,10 @@ void AddAttachCommand(CLI::App& jleak, int* exit_code) {
   auto argv = std::make_shared<std::vector<std::string>>();
   CLI::App* attach = jleak.add_subcommand(
       "attach",
-      "Profile a running JVM started with `jleak env`'s settings: sampling "
-      "on, a GC'd snapshot every --interval for --duration, sampling off, "
-      "then the analysis of `jleak run`.\n"
+      "Profile a running JVM: sampling on, a GC'd snapshot every --interval "
+      "for --duration, sampling off, then the analysis of `jleak run`. A JVM "
+      "started without `jleak env`'s settings is sampled by the agent's own "
+      "engine, which sees only what is allocated after the attach.\n"
       "  jleak attach [options] PID\n"
       "Exit: 0 clean, 1 leak, 2 inconclusive, or it could not attach (one "
       "line says why; the JVM is left as it was).");
@@ -684,9 +701,9 @@ void AddAttachCommand(CLI::App& jleak, int* exit_code) {
   auto snap = std::make_shared<AttachSettings>();
   CLI::App* snapshot = jleak.add_subcommand(
       "snapshot",
-      "Take one GC'd snapshot of a running JVM (started with `jleak env`'s "
-      "settings) into a folder that grows over hours or days. The first "
-      "turns sampling on, and it stays on until --stop.\n"
+      "Take one GC'd snapshot of a running JVM into a folder that grows over "
+      "hours or days. The first turns sampling on, and it stays on until "
+      "--stop.\n"
       "  jleak snapshot --out DIR PID\n"
       "  jleak snapshot --stop --out DIR PID\n"
       "  jleak analyze DIR\n"

@@ -9,12 +9,14 @@
 #   3. `jleak snapshot` twelve times, --stop, `jleak analyze` of the
 #      folder; attach refuses while a collection is on;
 #   4. a JVM with jemalloc (prof:true) but no agent: the agent is loaded
-#      through HotSpot's attach mechanism and the leak is named;
+#      through HotSpot's attach mechanism and the leak is named; a JVM
+#      with jemalloc but profiling off: the agent is loaded and samples
+#      with its own engine (JVMs with glibc's malloc:
+#      sampling_attach_test.sh);
 #   5. bad input, each one line on stderr, exit 2, the target unharmed and
-#      nothing left running or in its /tmp: not a JVM, no jemalloc,
-#      jemalloc with profiling off, a user that may not inspect the JVM,
-#      a JVM that exits mid-attach, `jleak attach` itself killed (-9): the
-#      agent turns sampling off and the next attach works.
+#      nothing left running or in its /tmp: not a JVM, a user that may not
+#      inspect the JVM, a JVM that exits mid-attach, `jleak attach` itself
+#      killed (-9): the agent turns sampling off and the next attach works.
 set -euo pipefail
 
 if [[ $# -ne 5 ]]; then
@@ -219,6 +221,7 @@ import json, sys
 m = json.load(open(sys.argv[1] + "/manifest.json"))
 assert m["mode"] == "attach" and m["outcome"] == "collected", m
 assert m["target"]["agent_loaded"] == "start", m["target"]
+assert m["engine"] == {"name": "jemalloc"}, m["engine"]  # started with jleak env
 assert any("JniMalloc" in a for a in m["settings"]["command"])
 PY
 # Twice in a row, and the second is refused while the first runs.
@@ -291,16 +294,20 @@ one_line_error not_jvm "process ${sleeper} \(sleep\) is not a JVM"
 kill -0 "${sleeper}" || fail "not_jvm: the process was harmed"
 attach no_pid 2 attach --duration 3 999999999
 one_line_error no_pid "no process 999999999"
-start plain plain "${leak_jar}" jleak.leakers.JniMalloc --rate 100000 --duration 600
-attach no_jemalloc 2 attach --duration 3 "${pid}"
-one_line_error no_jemalloc "was started without jemalloc"
-kill -0 "${pid}" || fail "no_jemalloc: the JVM was harmed"
-kill "${pid}"
+# 4b. jemalloc that cannot profile (prof:true missing): the agent is
+# loaded and its sampling engine interposes malloc over that jemalloc.
 start prof_off prof-off "${leak_jar}" jleak.leakers.JniMalloc --rate 100000 --duration 600
-attach prof_off 2 attach --duration 3 "${pid}"
-one_line_error prof_off "heap profiling is off .* restart it"
+attach prof_off 0 attach --duration 3 --interval 1 --no-analyze --out "${root}/prof_off" "${pid}"
+grep -q 'every 2^19 bytes (sampling engine)' prof_off.stderr || fail "prof_off: not the sampling engine"
+python3 - "${root}/prof_off" <<'PY' || fail "prof_off: manifest or agent.json"
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+assert m["engine"]["name"] == "sampling" and "before the attach" in m["engine"]["limit"], m["engine"]
+a = json.load(open(sys.argv[1] + "/agent.json"))
+assert a["engine"]["installed"] is False and a["engine"]["patcher"]["slots_restored"] > 0, a["engine"]
+PY
+sampling_off "${root}/prof_off"
 kill -0 "${pid}" || fail "prof_off: the JVM was harmed"
-[[ ! -e "/tmp/jleak-${pid}" ]] || fail "prof_off: control directory left in /tmp"
 # Another user may not inspect (ptrace-read) the JVM. Bazel's sandbox may
 # map no user but root; then this case only runs outside it
 # (--spawn_strategy=standalone).
