@@ -28,10 +28,7 @@ fi
 jleak="$(readlink -f "$1")"; java="$(readlink -f "$2")"
 leak_jar="$(readlink -f "$3")"; churn_jar="$(readlink -f "$4")"
 common="$(dirname "$(readlink -f "$5")")"
-root="${TEST_TMPDIR:-$(mktemp -d)}/attach"
-mkdir -p "${root}"
-cd "${root}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+attach_test_setup attach
 # The evidence behind each asserted verdict, by design rather than by luck
 # (issue 22: the collection was judged clean 1 run in 4 with the old
 # numbers). The leaker mallocs --block-bytes blocks at --rate; a
@@ -87,15 +84,6 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # attach_acceptance.sh's (30 s attaches of a 1 MB/s leak).
 leaker=(jleak.leakers.JniMalloc --rate 2000000 --block-bytes 131071 --duration 600)
 sampling=(--sample-bytes 32768)
-# Tests share the host's /tmp but each has its own PID namespace: JVMs of
-# two tests may have the same PID, hence the same /tmp/jleak-<pid>. Runs of
-# this test take turns.
-exec 9>/tmp/jleak-attach-test.lock
-flock 9
-
-pids=()
-trap kill_started_jvms EXIT
-
 # jleak env points at the jemalloc and agent in jleak's runfiles.
 "${jleak}" env --format shell >env.sh
 jemalloc="$(sed -n "s/^export LD_PRELOAD=//p" env.sh | tr -d "'")"

@@ -55,7 +55,24 @@ leaker_command() {
 # sampling_attach_test.sh). They use the caller's variables: jleak, java,
 # common (the directory of workload.jar and args.jar), jemalloc (start's
 # jemalloc modes), root (logs and output directories), the array pids (JVMs
-# started, killed at exit by kill_started_jvms) and its function `fail`.
+# started, killed at exit by kill_started_jvms); `fail` ends the test.
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# attach_test_setup NAME: makes and enters root ($TEST_TMPDIR/NAME), takes
+# the attach tests' lock (they share the host's /tmp but each has its own
+# PID namespace: JVMs of two tests may have the same PID, hence the same
+# /tmp/jleak-<pid>; they take turns), and sets pids=() with
+# kill_started_jvms as the EXIT trap.
+attach_test_setup() {
+  root="${TEST_TMPDIR:-$(mktemp -d)}/$1"
+  mkdir -p "${root}"
+  cd "${root}"
+  exec 9>/tmp/jleak-attach-test.lock
+  flock 9
+  pids=()
+  trap kill_started_jvms EXIT
+}
 
 # kill_started_jvms: the EXIT trap; kills every JVM in pids and removes
 # its control directory.

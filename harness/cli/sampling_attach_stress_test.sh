@@ -21,15 +21,7 @@ if [[ $# -ne 4 ]]; then
 fi
 jleak="$(readlink -f "$1")"; java="$(readlink -f "$2")"
 stress_jar="$(readlink -f "$3")"; common="$(dirname "$(readlink -f "$4")")"
-root="${TEST_TMPDIR:-$(mktemp -d)}/stress"
-mkdir -p "${root}"
-cd "${root}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-exec 9>/tmp/jleak-attach-test.lock
-flock 9
-pids=()
-trap kill_started_jvms EXIT
+attach_test_setup stress
 
 # The workload runs until told to stop (--stop-file), then checks every
 # block it still holds and exits.

@@ -29,18 +29,8 @@ fi
 jleak="$(readlink -f "$1")"; java="$(readlink -f "$2")"
 leak_jar="$(readlink -f "$3")"; zlib_jar="$(readlink -f "$4")"
 churn_jar="$(readlink -f "$5")"; common="$(dirname "$(readlink -f "$6")")"
-root="${TEST_TMPDIR:-$(mktemp -d)}/sampling"
-mkdir -p "${root}"
-cd "${root}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+attach_test_setup sampling
 limit='memory allocated before the attach is not seen \(the verdict is about growth after it\)'
-
-# /tmp/jleak-<pid> may collide with another attach test's JVM (see
-# attach_command_test.sh): take turns.
-exec 9>/tmp/jleak-attach-test.lock
-flock 9
-pids=()
-trap kill_started_jvms EXIT
 
 # sampling_engine_ran NAME: manifest, agent.json and report of NAME/ say
 # the sampling engine ran, with its limit, and detached cleanly.
