@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "harness/analyze/analyzer.h"
 #include "harness/analyze/series_loader.h"
+#include "harness/analyze/suppressions.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/confined_symbolizer.h"
 #include "harness/cli/subcommand.h"
