@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "harness/analyze/run_metadata.h"
+#include "harness/analyze/timeline.h"
 #include "harness/io/file_io.h"
 #include "profile/java_frame.h"
 

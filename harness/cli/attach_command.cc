@@ -47,6 +47,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "agent/control_protocol.h"
+#include "harness/analyze/timeline.h"
 #include "harness/cli/analyze_command.h"
 #include "harness/cli/build_ids.h"
 #include "harness/cli/commands.h"
@@ -257,17 +258,22 @@ absl::Status CheckAnswer(const nlohmann::json& answer, int pid) {
       absl::StrCat("the agent in JVM ", pid, " refused: ", reason));
 }
 
+// ReadTimeline: DIR/timeline.jsonl's snapshots (timeline.h); none when
+// there is no such file yet.
+absl::StatusOr<std::vector<TimelineLine>> ReadTimeline(const std::string& dir) {
+  const std::string path = dir + "/timeline.jsonl";
+  return ParseTimeline(ReadFileToString(path).value_or(std::string()), path);
+}
+
 // BuildIds: the modules' build-ids (build_ids.h), read inside the
 // target by its broker while it still runs.
 std::map<std::string, std::string> BuildIds(const std::string& dir,
                                             AgentClient& client) {
-  return ModuleBuildIds(
-      dir,
-      ParseTimeline(
-          ReadFileToString(dir + "/timeline.jsonl").value_or(std::string())),
-      [&client](const std::vector<std::string>& paths) {
-        return client.BuildIds(paths);
-      });
+  return ModuleBuildIds(dir,
+                        ReadTimeline(dir).value_or(std::vector<TimelineLine>()),
+                        [&client](const std::vector<std::string>& paths) {
+                          return client.BuildIds(paths);
+                        });
 }
 
 nlohmann::ordered_json TargetJson(const Connected& c) {
@@ -359,15 +365,17 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
   std::string ended_by = "duration";
   size_t logged = 0;
   auto log_progress = [&] {
-    std::vector<SnapshotEntry> tl = ParseTimeline(
-        ReadFileToString(s.out_dir + "/timeline.jsonl").value_or(""));
+    // A damaged timeline shows nothing new; `jleak analyze` says why.
+    std::vector<TimelineLine> tl =
+        ReadTimeline(s.out_dir).value_or(std::vector<TimelineLine>());
     for (; logged < tl.size(); ++logged) {
-      const SnapshotEntry& e = tl[logged];
+      const TimelineLine& e = tl[logged];
       cmd.Say(absl::StrFormat(
           "snapshot %d (%s) at %.1f s: rss %.1f MB, jemalloc allocated %.1f "
           "MB",
-          e.seq, e.kind, e.elapsed_s, e.rss_bytes / 1e6,
-          e.jemalloc_allocated / 1e6));
+          e.point.seq, e.kind, e.elapsed_s,
+          e.point.rss_bytes.value_or(-1) / 1e6,
+          e.point.jemalloc_allocated.value_or(-1) / 1e6));
     }
   };
   while (absl::Now() < deadline) {
@@ -474,9 +482,11 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
 // ------------------------------------------------------------- snapshot
 
 // NextSeq: the sequence number the next snapshot of a folder gets.
-int NextSeq(const std::vector<SnapshotEntry>& timeline) {
-  int next = 0;
-  for (const SnapshotEntry& e : timeline) next = std::max(next, e.seq + 1);
+int64_t NextSeq(const std::vector<TimelineLine>& timeline) {
+  int64_t next = 0;
+  for (const TimelineLine& e : timeline) {
+    next = std::max(next, e.point.seq + 1);
+  }
   return next;
 }
 
@@ -492,6 +502,11 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
   const nlohmann::json old =
       ParseAgentJson(ReadFileToString(manifest_path).value_or("{}"))
           .value_or(nlohmann::json::object());
+  // The collection's timeline so far: one that does not read (damaged or
+  // planted) is not added to, as `jleak analyze` would refuse it.
+  const std::string timeline_path = s.out_dir + "/timeline.jsonl";
+  absl::StatusOr<std::vector<TimelineLine>> timeline = ReadTimeline(s.out_dir);
+  if (!timeline.ok()) return cmd.Fail(timeline.status());
   absl::StatusOr<Connected> c = Connect(s, cmd);
   if (!c.ok()) return cmd.Fail(c.status());
   if (absl::Status st = CreateRunDir(s.out_dir, /*may_exist=*/true); !st.ok()) {
@@ -547,10 +562,7 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
   std::optional<nlohmann::json> parsed = ParseAgentJson(lines.back());
   nlohmann::ordered_json line;
   if (parsed) line = nlohmann::ordered_json::parse(parsed->dump());
-  const std::string timeline_path = s.out_dir + "/timeline.jsonl";
-  std::vector<SnapshotEntry> timeline =
-      ParseTimeline(ReadFileToString(timeline_path).value_or(""));
-  const int seq = NextSeq(timeline);
+  const int64_t seq = NextSeq(*timeline);
   const std::string file = absl::StrCat("snapshot-", seq, ".heap");
   if (!parsed || !Flag(*parsed, "dumped")) {
     client.Cleanup(*r);
@@ -605,7 +617,7 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
     return cmd.Fail(st);
   }
   client.Cleanup(*r);
-  const int count = static_cast<int>(timeline.size()) + 1;
+  const int count = static_cast<int>(timeline->size()) + 1;
   if (kind == "final") {
     cmd.Say(absl::StrCat("snapshot ", seq, " (final) of JVM ", s.pid, " in ",
                          s.out_dir, "; sampling is off again. ", count,
