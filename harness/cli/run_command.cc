@@ -30,6 +30,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "agent/control_protocol.h"
 #include "agent/proc_stats.h"
 #include "harness/analyze/timeline.h"
 #include "harness/cli/analyze_command.h"
@@ -74,7 +75,7 @@ absl::StatusOr<std::vector<TimelineLine>> ReadTimeline(const std::string& dir) {
 }
 
 // ReadTimelineSoFar: ReadTimeline for progress and waiting, where a damaged
-// timeline shows as nothing new (the outcome says why, DecideOutcome).
+// timeline shows as nothing new (the outcome says why, DecideRunOutcome).
 std::vector<TimelineLine> ReadTimelineSoFar(const std::string& dir) {
   return ReadTimeline(dir).value_or(std::vector<TimelineLine>());
 }
@@ -152,11 +153,16 @@ class Progress {
   size_t logged_ = 0;
 };
 
-// RequestFinalSnapshot asks the agent for its final snapshot (it polls for
-// DIR/final.request) and waits until the timeline has it, the child has
-// exited, or `budget_s` passed.
+// FinalRequestPath: the file whose appearance asks the agent for its
+// final snapshot (it polls for it), as `jleak attach` asks a session's.
+std::string FinalRequestPath(const std::string& dir) {
+  return absl::StrCat(dir, "/", agent::kFinalRequestName);
+}
+
+// RequestFinalSnapshot asks the agent for its final snapshot and waits
+// until the timeline has it, the child has exited, or `budget_s` passed.
 void RequestFinalSnapshot(const std::string& dir, pid_t pid, double budget_s) {
-  const std::string request = dir + "/final.request";
+  const std::string request = FinalRequestPath(dir);
   int fd = open(request.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return;  // directory gone: nothing to wait for
   close(fd);
@@ -216,11 +222,13 @@ std::string NoDataWhy(const RunRecord& r, const absl::Status& timeline_read) {
                       error.empty() ? "" : absl::StrCat(" (", error, ")"));
 }
 
-// Judge fills outcome and message and returns the exit code: 0 only when
-// snapshots were written, the agent could profile, and the workload ended
-// on its own or by our --duration / a signal the user sent; 2 otherwise.
-int Judge(RunRecord& r, int snapshots_dumped,
-          const absl::Status& timeline_read) {
+// DecideRunOutcome: how the collection went (manifest.json's outcome and
+// message), not the verdict, which the analysis of the run directory gives
+// after it. Returns the exit code: 0 only when snapshots were written, the
+// agent could profile, and the workload ended on its own or by our
+// --duration / a signal the user sent; 2 otherwise.
+int DecideRunOutcome(RunRecord& r, int snapshots_dumped,
+                     const absl::Status& timeline_read) {
   const SuperviseResult& w = *r.workload;
   const std::string& dir = r.settings.out_dir;
   const std::string kept =
@@ -396,7 +404,7 @@ int RunWorkload(LaunchSettings settings) {
   r.state = "finished";
 
   absl::StatusOr<std::string> agent_text =
-      ReadFileToString(dir + "/agent.json");
+      ReadFileToString(absl::StrCat(dir, "/", agent::kAgentReportName));
   r.agent = agent_text.ok() ? nlohmann::json::parse(*agent_text, nullptr, false)
                             : nlohmann::json();
   if (r.agent.is_discarded()) r.agent = nullptr;
@@ -407,8 +415,8 @@ int RunWorkload(LaunchSettings settings) {
   for (const TimelineLine& e : r.snapshots) {
     if (e.dumped && Exists(dir + "/" + e.file)) ++dumped;
   }
-  int code = Judge(r, dumped, timeline.status());
-  unlink((dir + "/final.request").c_str());
+  int code = DecideRunOutcome(r, dumped, timeline.status());
+  unlink(FinalRequestPath(dir).c_str());
   if (absl::Status s = WriteManifest(r); !s.ok()) {
     Say(absl::StrCat(s.message(), "; ", r.message));
     return kExitTrouble;
