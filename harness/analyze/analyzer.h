@@ -1,9 +1,9 @@
 // File: analyzer.h
 //
 // Analyze: a series of heap snapshots (and, when the run had the agent, its
-// timeline) -> an Analysis with a verdict. Pure: no file I/O (see
-// series_loader.h for reading run directories and .heap files), so it is
-// tested on data without a JVM.
+// timeline) -> an Analysis with a verdict. Pure: no file I/O (reading run
+// directories and .heap files is harness/load/series_loader.h's), so it
+// is tested on data without a JVM.
 //
 // Steps:
 // 1. Warm-up: snapshots earlier than the warm-up window (default: the
@@ -97,7 +97,8 @@ struct SnapshotMeta {
   int64_t seq = 0;
   double time_seconds = 0;  // by the series' TimeSource
   // Whether a symbolic link at `path` is followed: only for files the user
-  // named, never for those a run directory lists (series_loader.h).
+  // named, never for those a run directory lists
+  // (harness/load/series_loader.h).
   bool follow_symlinks = false;
 };
 

@@ -1,4 +1,4 @@
-#include "harness/analyze/series_loader.h"
+#include "harness/load/series_loader.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

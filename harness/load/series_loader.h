@@ -3,7 +3,7 @@
 // LoadSeries: finds, orders and parses the heap snapshots to analyze, from
 // a `jleak run` directory or from plain jemalloc .heap files collected in
 // production. The I/O edge of `jleak analyze`; the analysis itself
-// (analyzer.h) is pure.
+// (harness/analyze/analyzer.h) is pure.
 //
 // Order and times, strongest source first:
 // 1. timeline.jsonl (written by the agent): each line names its snapshot
@@ -29,8 +29,8 @@
 // (analyze_command.cc feeds them to a SeriesAccumulator). LoadSeries reads
 // a whole series into memory, for tests and small inputs.
 
-#ifndef JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_
-#define JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_
+#ifndef JLEAK_HARNESS_LOAD_SERIES_LOADER_H_
+#define JLEAK_HARNESS_LOAD_SERIES_LOADER_H_
 
 #include <cstdint>
 #include <functional>
@@ -118,4 +118,4 @@ absl::StatusOr<LoadedSeries> LoadSeries(
 
 }  // namespace jleak
 
-#endif  // JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_
+#endif  // JLEAK_HARNESS_LOAD_SERIES_LOADER_H_

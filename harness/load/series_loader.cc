@@ -2,7 +2,7 @@
 //
 // Finding, ordering and parsing snapshot files (see series_loader.h).
 
-#include "harness/analyze/series_loader.h"
+#include "harness/load/series_loader.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
