@@ -17,7 +17,7 @@
 # parser and the stack namer), run_metadata
 # (//harness/analyze:run_metadata_fuzzer: timeline.jsonl, manifest.json,
 # perf maps and Java frame names) and run_directory
-# (//harness/analyze:run_directory_fuzzer: a whole run directory, its file
+# (//harness/load:run_directory_fuzzer: a whole run directory, its file
 # names, FIFOs and links included, loaded and analyzed) and broker_protocol
 # (//harness/run:broker_protocol_fuzzer: what jleak reads back from an
 # attached target: its helper's messages, agent.json and timeline lines).
@@ -40,7 +40,7 @@ done
 declare -A label=(
   [heap_profile]=//profile:heap_profile_fuzzer
   [run_metadata]=//harness/analyze:run_metadata_fuzzer
-  [run_directory]=//harness/analyze:run_directory_fuzzer
+  [run_directory]=//harness/load:run_directory_fuzzer
   [broker_protocol]=//harness/run:broker_protocol_fuzzer
 )
 labels=()

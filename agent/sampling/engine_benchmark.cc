@@ -22,17 +22,12 @@
 #include <string>
 
 #include "agent/sampling/engine.h"
+#include "bazel/testing/runfiles.h"
 
 namespace jleak::agent::sampling {
 namespace {
 
-std::string Runfile(const std::string& relative) {
-  for (const char* var : {"TEST_SRCDIR", "RUNFILES_DIR"}) {
-    const char* dir = std::getenv(var);
-    if (dir != nullptr) return std::string(dir) + "/jleak/" + relative;
-  }
-  return relative;  // bazel run starts in the runfiles tree
-}
+using ::jleak::testing::Runfile;
 
 using MallocFree = void (*)(size_t);
 

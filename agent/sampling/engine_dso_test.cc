@@ -15,17 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "bazel/testing/runfiles.h"
 #include "gtest/gtest.h"
 #include "profile/heap_profile.h"
 
 namespace jleak::agent::sampling {
 namespace {
 
-std::string Runfile(const std::string& relative) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  return srcdir == nullptr ? relative
-                           : std::string(srcdir) + "/jleak/" + relative;
-}
+using ::jleak::testing::Runfile;
 
 template <typename F>
 F Sym(void* handle, const char* name) {

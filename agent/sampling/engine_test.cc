@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "bazel/testing/runfiles.h"
 #include "gtest/gtest.h"
 #include "profile/heap_profile.h"
 #include "profile/proc_maps.h"
@@ -36,11 +37,7 @@
 namespace jleak::agent::sampling {
 namespace {
 
-std::string Runfile(const std::string& relative) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  return srcdir == nullptr ? relative
-                           : std::string(srcdir) + "/jleak/" + relative;
-}
+using ::jleak::testing::Runfile;
 
 std::string LibPath(const std::string& name) {
   return Runfile("agent/sampling/" + name);

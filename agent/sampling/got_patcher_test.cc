@@ -23,10 +23,13 @@
 #include <string>
 #include <vector>
 
+#include "bazel/testing/runfiles.h"
 #include "gtest/gtest.h"
 
 namespace jleak::agent::sampling {
 namespace {
+
+using ::jleak::testing::Runfile;
 
 // ------------------------------------------------------------ made up
 
@@ -241,12 +244,6 @@ TEST(ForEachImportSlot, NoDynamicNoTerminatorNoRelocations) {
 }
 
 // ------------------------------------------------------------ real
-
-std::string Runfile(const std::string& relative) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  return srcdir == nullptr ? relative
-                           : std::string(srcdir) + "/jleak/" + relative;
-}
 
 void* Open(const char* name, int mode) {
   void* h =

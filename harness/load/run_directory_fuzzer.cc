@@ -18,8 +18,8 @@
 // "!", the .heap files are given as files (the user's list) instead.
 //
 // Built with clang's -fsanitize=fuzzer,address,undefined by
-// //harness/analyze:run_directory_fuzzer; run for a bounded time by
-// //harness/analyze:run_directory_fuzz_test, longer by ci/fuzz.sh.
+// //harness/load:run_directory_fuzzer; run for a bounded time by
+// //harness/load:run_directory_fuzz_test, longer by ci/fuzz.sh.
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -37,8 +37,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "harness/analyze/analyzer.h"
-#include "harness/analyze/series_loader.h"
 #include "harness/io/file_io.h"
+#include "harness/load/series_loader.h"
 #include "profile/fake_symbolizer.h"
 #include "profile/perf_map.h"
 

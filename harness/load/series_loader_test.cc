@@ -1,4 +1,9 @@
-#include "harness/analyze/series_loader.h"
+// File: series_loader_test.cc
+//
+// Finding, ordering, timing and reading series: directories of .heap
+// files, run directories, hostile ones, and the threaded reader.
+
+#include "harness/load/series_loader.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -359,6 +364,34 @@ TEST(ReadSnapshotsTest, TheFirstBadFileStopsItAndIsNamed) {
   EXPECT_FALSE(st.ok());
   EXPECT_THAT(std::string(st.message()), HasSubstr("/3.heap:1:"));
   EXPECT_EQ(consumed, 3u);
+}
+
+TEST(ReadSnapshotsTest, AParsedSnapshotIsHandedOverNotReadAgain) {
+  const std::string dir = NewDir("parsed");
+  std::vector<SnapshotMeta> metas;
+  for (int i = 0; i < 5; ++i) {
+    const std::string path = dir + "/" + std::to_string(i) + ".heap";
+    Copy(std::string(kSmoke) + kFiles[0], path, 1000 + i);
+    metas.push_back({path, i, static_cast<double>(i)});
+  }
+  absl::StatusOr<HeapProfile> last = ReadSnapshot(metas.back());
+  ASSERT_TRUE(last.ok()) << last.status();
+  const size_t stacks = last->stacks.size();
+  // Gone from disk (as if rewritten since): only the parsed one can serve.
+  ASSERT_EQ(unlink(metas.back().path.c_str()), 0);
+  last->stacks.resize(1);  // and told apart from a fresh parse
+  std::vector<size_t> seen;
+  absl::Status st = ReadSnapshots(
+      metas, 2,
+      [&](size_t, HeapProfile& p) {
+        seen.push_back(p.stacks.size());
+        return absl::OkStatus();
+      },
+      nullptr, ParsedSnapshot{4, *std::move(last)});
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(seen, (std::vector<size_t>{stacks, stacks, stacks, stacks, 1}));
+  EXPECT_THAT(std::string(ReadSnapshot(metas.back()).status().message()),
+              HasSubstr("/4.heap"));
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 // LoadSeries: finds, orders and parses the heap snapshots to analyze, from
 // a `jleak run` directory or from plain jemalloc .heap files collected in
 // production. The I/O edge of `jleak analyze`; the analysis itself
-// (analyzer.h) is pure.
+// (harness/analyze/analyzer.h) is pure.
 //
 // Order and times, strongest source first:
 // 1. timeline.jsonl (written by the agent): each line names its snapshot
@@ -29,8 +29,8 @@
 // (analyze_command.cc feeds them to a SeriesAccumulator). LoadSeries reads
 // a whole series into memory, for tests and small inputs.
 
-#ifndef JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_
-#define JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_
+#ifndef JLEAK_HARNESS_LOAD_SERIES_LOADER_H_
+#define JLEAK_HARNESS_LOAD_SERIES_LOADER_H_
 
 #include <cstdint>
 #include <functional>
@@ -99,17 +99,31 @@ absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs);
 // regular files only (harness/io/file_io.h).
 absl::Status ReadSnapshotText(const SnapshotMeta& snapshot, std::string* text);
 
+// ReadSnapshot reads and parses one snapshot (ReadSnapshotText, then
+// ParseHeapProfile); errors name its path.
+absl::StatusOr<HeapProfile> ReadSnapshot(const SnapshotMeta& snapshot);
+
+// A snapshot parsed before ReadSnapshots runs: `jleak analyze` parses the
+// last one first, whose mappings build the symbolizer, and hands it over
+// rather than have it read and parsed twice.
+struct ParsedSnapshot {
+  size_t index = 0;  // into ReadSnapshots' `snapshots`
+  HeapProfile profile;
+};
+
 // ReadSnapshots reads and parses `snapshots` on `jobs` threads (0: one per
 // core) and calls `consume(i, profile)` for i = 0, 1, ... in order, on the
 // calling thread, with at most 2 * jobs profiles parsed ahead. `profile` is
 // parsed into again after `consume` returns (move from it to keep it). The
 // first error (a file that does not read or parse, in order, or one
 // `consume` returns) stops it. `progress`, if set, is called after each
-// snapshot with (done, total).
+// snapshot with (done, total). `parsed`, if set, is consumed in its turn
+// and not read again.
 absl::Status ReadSnapshots(
     const std::vector<SnapshotMeta>& snapshots, int jobs,
     const std::function<absl::Status(size_t, HeapProfile&)>& consume,
-    const std::function<void(size_t, size_t)>& progress = nullptr);
+    const std::function<void(size_t, size_t)>& progress = nullptr,
+    std::optional<ParsedSnapshot> parsed = std::nullopt);
 
 // LoadSeries reads `inputs` (PlanSeries, then ReadSnapshots) into memory.
 // `progress`, if set, is called after each file with (done, total).
@@ -119,4 +133,4 @@ absl::StatusOr<LoadedSeries> LoadSeries(
 
 }  // namespace jleak
 
-#endif  // JLEAK_HARNESS_ANALYZE_SERIES_LOADER_H_
+#endif  // JLEAK_HARNESS_LOAD_SERIES_LOADER_H_

@@ -2,7 +2,7 @@
 //
 // Finding, ordering and parsing snapshot files (see series_loader.h).
 
-#include "harness/analyze/series_loader.h"
+#include "harness/load/series_loader.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "harness/analyze/run_metadata.h"
+#include "harness/analyze/timeline.h"
 #include "harness/io/file_io.h"
 #include "profile/java_frame.h"
 
@@ -366,6 +367,12 @@ absl::Status ReadSnapshotText(const SnapshotMeta& snapshot, std::string* text) {
   return ReadFileInto(snapshot.path, text, options);
 }
 
+absl::StatusOr<HeapProfile> ReadSnapshot(const SnapshotMeta& snapshot) {
+  std::string text;
+  if (absl::Status st = ReadSnapshotText(snapshot, &text); !st.ok()) return st;
+  return ParseHeapProfile(text, snapshot.path);
+}
+
 int DefaultJobs() {
   const unsigned n = std::thread::hardware_concurrency();
   return static_cast<int>(std::clamp(n, 1u, 16u));
@@ -374,7 +381,8 @@ int DefaultJobs() {
 absl::Status ReadSnapshots(
     const std::vector<SnapshotMeta>& snapshots, int jobs,
     const std::function<absl::Status(size_t, HeapProfile&)>& consume,
-    const std::function<void(size_t, size_t)>& progress) {
+    const std::function<void(size_t, size_t)>& progress,
+    std::optional<ParsedSnapshot> parsed) {
   const size_t n = snapshots.size();
   if (jobs <= 0) jobs = DefaultJobs();
   jobs = static_cast<int>(std::min<size_t>(jobs, std::max<size_t>(n, 1)));
@@ -394,6 +402,13 @@ absl::Status ReadSnapshots(
   bool stop = false;
   std::map<size_t, Parsed> ready;
   std::vector<std::unique_ptr<HeapProfile>> pool;
+  // The one parsed already waits for its turn; no worker reads it.
+  const size_t skip = parsed.has_value() ? parsed->index : n;
+  if (skip < n) {
+    ready.emplace(skip,
+                  Parsed{absl::OkStatus(), std::make_unique<HeapProfile>(
+                                               std::move(parsed->profile))});
+  }
 
   auto worker = [&] {
     std::string text;  // reused
@@ -406,6 +421,7 @@ absl::Status ReadSnapshots(
                 [&] { return stop || next >= n || next < consumed + window; });
         if (stop || next >= n) return;
         i = next++;
+        if (i == skip) continue;
         if (!pool.empty()) {
           profile = std::move(pool.back());
           pool.pop_back();
