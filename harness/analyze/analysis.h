@@ -162,6 +162,10 @@ struct Analysis {
   NamedProfile growth_profile;
   std::vector<std::string> warnings;  // symbolizer and input notes
   std::string command;                // the workload's command line, when known
+  // The capture engine that collected ("jemalloc", "sampling"), and its
+  // limit; empty when the run directory does not say (`jleak run`).
+  std::string engine;
+  std::string engine_limit;
 };
 
 }  // namespace jleak

@@ -44,6 +44,12 @@ absl::StatusOr<ManifestInfo> ParseManifest(absl::string_view text,
     }
     info.command = absl::StrJoin(argv, " ");
   }
+  if (auto e = j.find("engine"); e != j.end() && e->is_object()) {
+    auto name = e->find("name");
+    auto limit = e->find("limit");
+    if (name != e->end() && name->is_string()) info.engine = *name;
+    if (limit != e->end() && limit->is_string()) info.engine_limit = *limit;
+  }
   if (auto b = j.find("build_ids"); b != j.end() && b->is_object()) {
     for (auto it = b->begin(); it != b->end(); ++it) {
       if (it.value().is_string()) {

@@ -23,6 +23,10 @@ namespace jleak {
 // What the analysis takes from manifest.json.
 struct ManifestInfo {
   std::string command;  // settings.command, joined with spaces if an array
+  // engine.name and engine.limit (`jleak attach` / `snapshot`: which capture
+  // engine collected, and what it cannot see); empty when not said.
+  std::string engine;
+  std::string engine_limit;
   // Module path -> build-id recorded at run time.
   absl::flat_hash_map<std::string, std::string> build_ids;
 };

@@ -22,6 +22,21 @@ TEST(ParseManifestTest, CommandAndBuildIds) {
             "a b");
 }
 
+// `jleak attach` names the capture engine and its limit; ill-typed reads
+// as unsaid.
+TEST(ParseManifestTest, Engine) {
+  absl::StatusOr<ManifestInfo> m = ParseManifest(
+      R"({"engine":{"name":"sampling","limit":"not before the attach"}})", "m");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->engine, "sampling");
+  EXPECT_EQ(m->engine_limit, "not before the attach");
+  m = ParseManifest(R"({"engine":{"name":7,"limit":[]}})", "m");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->engine, "");
+  EXPECT_EQ(m->engine_limit, "");
+  EXPECT_EQ(ParseManifest(R"({"engine":"jemalloc"})", "m")->engine, "");
+}
+
 TEST(ParseManifestTest, NotJsonIsAnError) {
   absl::StatusOr<ManifestInfo> m =
       ParseManifest("{not json", "d/manifest.json");

@@ -399,6 +399,8 @@ absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
   Analysis analysis = std::move(accumulator)
                           .Finish(plan->time_source, std::move(plan->timeline));
   analysis.command = plan->command;
+  analysis.engine = plan->engine;
+  analysis.engine_limit = plan->engine_limit;
   for (const std::string& w : plan->warnings) {
     analysis.warnings.push_back(w);
   }

@@ -10,10 +10,12 @@
 //
 // The JVM is reached through its standby agent (attach_target.h), loaded
 // at start (JAVA_TOOL_OPTIONS) or, if it was not, through HotSpot's attach
-// mechanism now. Every failure is one line on stderr and exit 2, and
-// leaves the JVM as it was: sampling off (the agent turns it off itself if
-// this process dies), nothing left running. For collections over hours or
-// days, see `jleak snapshot` (snapshot_command.cc).
+// mechanism now; any JVM, with or without jleak's jemalloc (the agent's
+// sampling engine then, which does not see what was allocated before). Every
+// failure is one line on stderr and exit 2, and leaves the JVM as it was:
+// sampling off (the agent turns it off itself if this process dies), nothing
+// left running. For collections over hours or days, see `jleak snapshot`
+// (snapshot_command.cc).
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -105,10 +107,19 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
     client.Cleanup(*r);
     return cmd.Fail(st);
   }
+  const std::string engine = AnswerEngine(*ack);
   cmd.Say(absl::StrFormat(
-      "sampling JVM %d (%s) every 2^%d bytes, a snapshot every %g s for %g "
+      "sampling JVM %d (%s) every 2^%d bytes%s, a snapshot every %g s for %g "
       "s, into %s",
-      s.pid, t.comm, r->lg_sample, s.interval_s, s.duration_s, s.out_dir));
+      s.pid, t.comm, r->lg_sample,
+      engine.empty() ? "" : absl::StrCat(" (", engine, " engine)"),
+      s.interval_s, s.duration_s, s.out_dir));
+  if (engine == agent::kEngineSampling) {
+    cmd.Say(absl::StrCat("JVM ", s.pid,
+                         " has no profiling jemalloc: the agent samples "
+                         "malloc itself; ",
+                         agent::kSamplingEngineLimit));
+  }
 
   // Ctrl-C / SIGTERM end the session early but gracefully.
   sigset_t sigs;
@@ -126,12 +137,14 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
         ReadTimeline(s.out_dir).value_or(std::vector<TimelineLine>());
     for (; logged < tl.size(); ++logged) {
       const TimelineLine& e = tl[logged];
-      cmd.Say(absl::StrFormat(
-          "snapshot %d (%s) at %.1f s: rss %.1f MB, jemalloc allocated %.1f "
-          "MB",
-          e.point.seq, e.kind, e.elapsed_s,
-          e.point.rss_bytes.value_or(-1) / 1e6,
-          e.point.jemalloc_allocated.value_or(-1) / 1e6));
+      cmd.Say(absl::StrCat(
+          absl::StrFormat("snapshot %d (%s) at %.1f s: rss %.1f MB",
+                          e.point.seq, e.kind, e.elapsed_s,
+                          e.point.rss_bytes.value_or(-1) / 1e6),
+          e.point.jemalloc_allocated.has_value()
+              ? absl::StrFormat(", jemalloc allocated %.1f MB",
+                                *e.point.jemalloc_allocated / 1e6)
+              : ""));
     }
   };
   while (absl::Now() < deadline) {
@@ -177,6 +190,7 @@ int RunAttach(AttachSettings s, const AnalyzeFlags* analyze,
                    {"sample_bytes", int64_t{1} << r->lg_sample},
                    {"force_gc", !s.no_gc}};
   m["target"] = TargetJson(*c);
+  m["engine"] = EngineJson(engine);
   m["start_wall_ns"] = start_ns;
   m["end_wall_ns"] = absl::ToUnixNanos(absl::Now());
   m["ended_by"] = exited ? "exit" : ended_by;
@@ -244,9 +258,10 @@ void AddAttachCommand(CLI::App& jleak, int* exit_code) {
   auto argv = std::make_shared<std::vector<std::string>>();
   CLI::App* attach = jleak.add_subcommand(
       "attach",
-      "Profile a running JVM started with `jleak env`'s settings: sampling "
-      "on, a GC'd snapshot every --interval for --duration, sampling off, "
-      "then the analysis of `jleak run`.\n"
+      "Profile a running JVM: sampling on, a GC'd snapshot every --interval "
+      "for --duration, sampling off, then the analysis of `jleak run`. A JVM "
+      "started without `jleak env`'s settings is sampled by the agent's own "
+      "engine, which sees only what is allocated after the attach.\n"
       "  jleak attach [options] PID\n"
       "Exit: 0 clean, 1 leak, 2 inconclusive, or it could not attach (one "
       "line says why; the JVM is left as it was).");

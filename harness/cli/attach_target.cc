@@ -38,29 +38,17 @@ bool DisablesAttach(const TargetProcess& t) {
   return false;
 }
 
-// AgentRefusal turns Agent_OnAttach's return code (agent.cc) into what the
-// user can do about it.
+// AgentRefusal turns Agent_OnAttach's return code (jvmti_agent.cc) into
+// what the user can do about it. (An agent older than the sampling engine
+// refused JVMs without a profiling jemalloc with 2, 3 and 4.)
 std::string AgentRefusal(const TargetProcess& t, int code) {
-  switch (code) {
-    case 2:
-      return absl::StrCat("process ", t.pid,
-                          " has no jemalloc: restart it with `jleak env`'s "
-                          "settings");
-    case 3:
-      return absl::StrCat(
-          "the jemalloc in process ", t.pid, " (", t.jemalloc_path,
-          ") was built without profiling: restart it with jleak's "
-          "libjemalloc.so.2 (`jleak env`)");
-    case 4:
-      return absl::StrCat(
-          "jemalloc's heap profiling is off in process ", t.pid,
-          " (MALLOC_CONF without prof:true) and can only be turned on at "
-          "start: restart it with `jleak env`'s settings");
-    default:
-      return absl::StrCat("the agent refused to load into process ", t.pid,
-                          " (return code ", code,
-                          "); the JVM's stderr says why");
+  if (code >= 2 && code <= 4) {
+    return absl::StrCat("the agent refused JVM ", t.pid,
+                        " for want of a profiling jemalloc: it is older than "
+                        "this jleak; use the agent built with it (--agent)");
   }
+  return absl::StrCat("the agent refused to load into process ", t.pid,
+                      " (return code ", code, "); the JVM's stderr says why");
 }
 
 }  // namespace
@@ -85,13 +73,6 @@ absl::StatusOr<Connected> Connect(const AttachSettings& s, const Command& cmd) {
     return absl::FailedPreconditionError(
         absl::StrCat("process ", s.pid, " (", t->comm,
                      ") is not a JVM: no libjvm.so in its memory map"));
-  }
-  if (t->jemalloc_path.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "JVM ", s.pid,
-        " was started without jemalloc (no libjemalloc in its memory map): "
-        "there is no allocation sampling to switch on; restart it with "
-        "`jleak env`'s settings, or under `jleak run`"));
   }
   const std::string control = s.control_dir.empty()
                                   ? agent::DefaultControlDir(t->ns_pid)
@@ -159,6 +140,20 @@ bool JsonFlag(const nlohmann::json& j, const char* key) {
   if (!j.is_object()) return false;
   auto it = j.find(key);
   return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string AnswerEngine(const nlohmann::json& answer) {
+  if (!answer.is_object()) return "";
+  auto it = answer.find("engine");
+  return it == answer.end() ? "" : JsonText(*it, "name", "");
+}
+
+nlohmann::ordered_json EngineJson(const std::string& engine) {
+  nlohmann::ordered_json j = {{"name", engine}};
+  if (engine == agent::kEngineSampling) {
+    j["limit"] = agent::kSamplingEngineLimit;
+  }
+  return j;
 }
 
 absl::Status CheckAnswer(const nlohmann::json& answer, int pid) {

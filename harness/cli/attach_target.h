@@ -10,11 +10,15 @@
 //   if (!c.ok()) return cmd.Fail(c.status());
 //   ... c->client->NewRequest(...), Send, WaitForAnswer ...
 //
-// The JVM must have been started with jleak's jemalloc preloaded and
-// profiling compiled in (`jleak env`: prof:true,prof_active:false). The
-// agent does the work inside the JVM; this side talks to it through its
-// control directory (agent_client.h), reaching the JVM's files through
-// /proc/PID/root when it runs in another mount namespace (a container).
+// Any JVM that allows HotSpot's attach: a JVM started with jleak's
+// jemalloc (`jleak env`: prof:true,prof_active:false) is sampled by
+// jemalloc; any other (plain `java`, glibc's malloc) by the agent's own
+// sampling engine, for the session only, which cannot see memory allocated
+// before the attach: the manifest ("engine", EngineJson) and the report say
+// which ran. The agent does the work inside the JVM; this side talks to it
+// through its control directory (agent_client.h), reaching the JVM's files
+// through /proc/PID/root when it runs in another mount namespace (a
+// container).
 
 #ifndef JLEAK_HARNESS_CLI_ATTACH_TARGET_H_
 #define JLEAK_HARNESS_CLI_ATTACH_TARGET_H_
@@ -81,9 +85,9 @@ struct Connected {
   std::string agent_loaded;  // "start" or "attach"
 };
 
-// Connect checks the target (a JVM with jemalloc), takes the control lock,
-// and loads the agent through HotSpot's attach mechanism if the JVM was
-// started without it (saying so through `cmd`).
+// Connect checks the target (a JVM), takes the control lock, and loads the
+// agent through HotSpot's attach mechanism if the JVM was started without
+// it (saying so through `cmd`).
 absl::StatusOr<Connected> Connect(const AttachSettings& s, const Command& cmd);
 
 // JsonText: the string at `key` of a JSON object the target wrote, or
@@ -93,6 +97,15 @@ std::string JsonText(const nlohmann::json& j, const char* key,
                      const std::string& fallback);
 // JsonFlag: the boolean at `key`, false when missing or not a boolean.
 bool JsonFlag(const nlohmann::json& j, const char* key);
+
+// AnswerEngine: which capture engine the agent's answer (agent.json) says
+// runs: "jemalloc", "sampling", or "" from an agent that does not say.
+std::string AnswerEngine(const nlohmann::json& answer);
+
+// EngineJson: manifest.json's "engine": its name and, for the sampling
+// engine, the limit every report repeats (agent::kSamplingEngineLimit,
+// jleak's own words, not the agent's).
+nlohmann::ordered_json EngineJson(const std::string& engine);
 
 // CheckAnswer turns an agent.json that is not "ok" into an error.
 absl::Status CheckAnswer(const nlohmann::json& answer, int pid);

@@ -169,6 +169,7 @@ int RunSnapshot(AttachSettings s, const std::vector<std::string>& argv) {
                    {"sample_bytes", int64_t{1} << r->lg_sample},
                    {"force_gc", !s.no_gc}};
   m["target"] = TargetJson(*c);
+  m["engine"] = EngineJson(AnswerEngine(*answer));
   m["agent"] = *answer;
   m["build_ids"] = BuildIds(s.out_dir, client);
   m["state"] = kind == "final" ? "finished" : "collecting";
@@ -201,9 +202,9 @@ void AddSnapshotCommand(CLI::App& jleak, int* exit_code) {
   auto snap = std::make_shared<AttachSettings>();
   CLI::App* snapshot = jleak.add_subcommand(
       "snapshot",
-      "Take one GC'd snapshot of a running JVM (started with `jleak env`'s "
-      "settings) into a folder that grows over hours or days. The first "
-      "turns sampling on, and it stays on until --stop.\n"
+      "Take one GC'd snapshot of a running JVM into a folder that grows over "
+      "hours or days. The first turns sampling on, and it stays on until "
+      "--stop.\n"
       "  jleak snapshot --out DIR PID\n"
       "  jleak snapshot --stop --out DIR PID\n"
       "  jleak analyze DIR\n"

@@ -99,7 +99,7 @@ absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir) {
 }
 
 // Reads what the series needs from manifest.json; a missing or foreign
-// manifest only costs the command line and build-ids. One that is not a
+// manifest only costs the command line, engine and build-ids. One that is not a
 // regular file, is too large or nests too deep was crafted: an error.
 absl::Status ReadManifest(const std::string& dir, SeriesPlan* plan) {
   const std::string path = dir + "/manifest.json";
@@ -114,6 +114,8 @@ absl::Status ReadManifest(const std::string& dir, SeriesPlan* plan) {
     return absl::OkStatus();
   }
   plan->command = std::move(info->command);
+  plan->engine = std::move(info->engine);
+  plan->engine_limit = std::move(info->engine_limit);
   plan->build_ids = std::move(info->build_ids);
   return absl::OkStatus();
 }

@@ -54,6 +54,7 @@ struct SeriesContext {
   std::string perf_map_path;            // found beside the snapshots
   std::string java_frames_map_path;     // likewise (java_frame.h)
   std::string command;                  // from manifest.json, if any
+  std::string engine, engine_limit;     // likewise (ManifestInfo)
   // Module path -> build-id recorded at run time (manifest.json).
   absl::flat_hash_map<std::string, std::string> build_ids;
   std::vector<std::string> warnings;

@@ -36,7 +36,11 @@ const jleakSummary = (() => {
            el('p', {class: 'kind'}, data.kind_sentence),
            data.command &&
                el('p', {class: 'command'}, el('span', {}, 'Command'), ' ',
-                  el('code', {}, data.command))));
+                  el('code', {}, data.command)),
+           data.engine && data.engine.name &&
+               el('p', {class: 'command'}, el('span', {}, 'Engine'), ' ',
+                  el('code', {}, data.engine.name),
+                  data.engine.limit ? ': ' + data.engine.limit : '')));
   }
 
   function card(label, value, sub) {
