@@ -122,6 +122,8 @@ void WriteAgentReport(AgentState& s, const Snapshotter& snap, bool finished,
                    {"opt_prof", s.jemalloc_info.opt_prof},
                    {"prof_active", s.jemalloc_info.prof_active},
                    {"lg_prof_sample", s.jemalloc_info.lg_prof_sample}};
+  j["engine"] = s.engine != nullptr ? s.engine->Report()
+                                    : nlohmann::ordered_json{{"name", ""}};
   if (!s.vm_info.empty()) j["vm"] = s.vm_info;
   j["perf_map"] = s.options.perf_map && s.mode == "jvm"
                       ? absl::StrCat("perf-", getpid(), ".map")

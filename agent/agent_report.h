@@ -6,6 +6,8 @@
 // mode, status ("ok", "inconclusive" or "refused", with a "reason"), the
 // options of the snapshotter, for a standby agent the request it answers
 // and whether sampling is on, jemalloc's version and profiling settings,
+// "engine" (which capture engine runs, "jemalloc" or "sampling", and its
+// counters: CaptureEngine::Report; "name" "" when none can),
 // the JVM's properties, the perf map's name, "java_stacks" (whether heap
 // profile stacks carry Java frames, and the hook's counts), how many
 // snapshots were written and whether the agent has finished.

@@ -1,7 +1,7 @@
 // File: agent_state.cc
 //
-// Making the agent's state: options, the run directory's claim, jemalloc
-// (see agent_state.h).
+// Making the agent's state: options, the run directory's claim, the
+// capture engine (see agent_state.h).
 
 #include "agent/agent_state.h"
 
@@ -14,6 +14,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "agent/jemalloc_capture.h"
+#include "agent/sampling_capture.h"
 
 namespace jleak::agent {
 namespace {
@@ -75,14 +77,20 @@ std::unique_ptr<AgentState> Setup(const char* text, const std::string& mode) {
   absl::StatusOr<std::unique_ptr<MallocControl>> je =
       FindJemalloc(&s->jemalloc_info);
   if (je.ok()) {
-    s->jemalloc = std::move(*je);
+    s->engine = std::make_unique<JemallocCapture>(*std::move(je));
+  } else if (s->options.standby) {
+    // A JVM started without jleak's jemalloc: each session interposes
+    // malloc itself (nothing is installed before one starts).
+    auto sampling = std::make_unique<SamplingCapture>();
+    s->sampling = sampling.get();
+    s->engine = std::move(sampling);
+    Say("no profiling jemalloc in this JVM: `jleak attach` sessions will "
+        "use the sampling engine");
   } else {
     s->inconclusive = std::string(je.status().message());
     Say(absl::StrCat(s->inconclusive,
-                     s->options.standby
-                         ? "; `jleak attach` cannot profile this JVM"
-                         : "; no heap profiles will be taken, the run is "
-                           "inconclusive"));
+                     "; no heap profiles will be taken, the run is "
+                     "inconclusive"));
   }
   return s;
 }

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "agent/agent_options.h"
+#include "agent/capture_engine.h"
 #include "agent/class_source_recorder.h"
 #include "agent/control_protocol.h"
 #include "agent/java_stacks.h"
@@ -32,6 +33,7 @@
 #include "agent/loop_clock.h"
 #include "agent/malloc_control.h"
 #include "agent/perf_map_writer.h"
+#include "agent/sampling_capture.h"
 #include "agent/snapshotter.h"
 #include "nlohmann/json.hpp"
 
@@ -40,7 +42,12 @@ namespace jleak::agent {
 struct AgentState {
   AgentOptions options;
   std::string mode;  // "jvm" or "native"
-  std::unique_ptr<MallocControl> jemalloc;
+  // What samples allocations and writes heap profiles (capture_engine.h):
+  // jleak's profiling jemalloc when the process has it; in a standby JVM
+  // without it, the agent's sampling engine (`sampling` then points at it);
+  // null when neither can run (`inconclusive` says why).
+  std::unique_ptr<CaptureEngine> engine;
+  SamplingCapture* sampling = nullptr;
   JemallocInfo jemalloc_info;
   std::string inconclusive;  // why the run cannot give a verdict, or empty
   PerfMapWriter perf_map;
@@ -89,9 +96,8 @@ struct AgentState {
   bool session_active = false;  // an attach session runs
   bool collecting = false;      // sampling left on by `jleak snapshot`
   int64_t collecting_since_ns = 0;
-  ControlRequest request;           // the request being served
-  bool loaded_at_attach = false;    // Agent_OnAttach, not Agent_OnLoad
-  void* sampling_marker = nullptr;  // see StartSampling (control_server.cc)
+  ControlRequest request;         // the request being served
+  bool loaded_at_attach = false;  // Agent_OnAttach, not Agent_OnLoad
   bool jit_events_on = false;
   // Everything set in jvmti, for taking it back if start-up fails.
   std::unique_ptr<JvmtiRegistration> registration;
@@ -105,10 +111,12 @@ void Say(const std::string& message);
 
 // Setup parses `options` (the -agentpath string or JLEAK_AGENT_OPTIONS),
 // claims the output directory (run mode: one profiled process per run) and
-// finds jemalloc; `mode` is "jvm" or "native". Returns null when the agent
-// should stay out of the way entirely (bad options, directory taken or
-// unusable), having said why; a state without jemalloc (jemalloc null,
-// `inconclusive` saying why) when it can only report.
+// chooses the capture engine: jemalloc if it can profile, else, for a
+// standby agent (a JVM `jleak attach` may meet), the sampling engine;
+// `mode` is "jvm" or "native". Returns null when the agent should stay out
+// of the way entirely (bad options, directory taken or unusable), having
+// said why; a state without an engine (engine null, `inconclusive` saying
+// why) when it can only report.
 std::unique_ptr<AgentState> Setup(const char* options, const std::string& mode);
 
 }  // namespace jleak::agent

@@ -66,6 +66,15 @@ inline constexpr char kAgentReportName[] = "agent.json";
 // standby costs nothing measurable, and an attach starts within this.
 inline constexpr int kStandbyPollMs = 500;
 
+// agent.json's "engine" "name": which capture engine (capture_engine.h)
+// collected. The sampling engine sees only what is allocated once it is
+// on: kSamplingEngineLimit is how jleak's manifest and reports say so.
+inline constexpr char kEngineJemalloc[] = "jemalloc";
+inline constexpr char kEngineSampling[] = "sampling";
+inline constexpr char kSamplingEngineLimit[] =
+    "memory allocated before the attach is not seen (the verdict is about "
+    "growth after it)";
+
 // The longest control directory accepted: with "/lock", "/request" or a
 // request's "s-<id>/final.request" below it, every path stays short (a
 // Unix socket's path must fit in 108 bytes).

@@ -8,9 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -77,36 +75,27 @@ std::shared_ptr<Snapshotter> NewSnapshotter(AgentState& s,
   o.force_gc = r.force_gc;
   o.baseline = baseline;
   AgentState* raw = &s;
-  return std::make_shared<Snapshotter>(o, s.jemalloc.get(),
+  return std::make_shared<Snapshotter>(o, s.engine.get(),
                                        [raw] { raw->perf_map.Flush(); });
 }
 
-// StopSampling: sampling off, the marker below freed.
+// StopSampling: the engine's sampling off.
 void StopSampling(AgentState& s) {
-  if (absl::Status st = s.jemalloc->SetActive(false); !st.ok()) {
+  if (absl::Status st = s.engine->Deactivate(); !st.ok()) {
     Say(absl::StrCat("could not turn sampling off: ", st.message()));
   }
-  std::free(s.sampling_marker);
-  s.sampling_marker = nullptr;
 }
 
-// StartSampling: an empty profile sampled every 2^lg_sample bytes from now.
-// One allocation of 16 sampling periods is made and held until
-// StopSampling: it is sampled but for a chance of e^-16, so the profiles of
-// a JVM that keeps nothing it allocates during the session (a healthy
-// service) still hold a sample, and read as "nothing grew" rather than as
-// "profiling was off". Its pages are never touched: address space only.
-// On failure sampling is left off, and the error says so.
+// StartSampling: an empty profile sampled every 2^lg_sample bytes from now
+// (CaptureEngine::Reset, Activate). On failure sampling is left off, and
+// the error says so.
 absl::Status StartSampling(AgentState& s, int lg_sample) {
-  absl::Status st = s.jemalloc->ResetProfile(lg_sample);
-  if (st.ok()) st = s.jemalloc->SetActive(true);
+  absl::Status st = s.engine->Reset(lg_sample);
+  if (st.ok()) st = s.engine->Activate();
   if (!st.ok()) {
     StopSampling(s);
     return absl::Status(st.code(),
                         absl::StrCat("cannot start sampling: ", st.message()));
-  }
-  if (s.sampling_marker == nullptr) {
-    s.sampling_marker = std::malloc(size_t{1} << std::min(lg_sample + 4, 26));
   }
   return absl::OkStatus();
 }
@@ -119,7 +108,7 @@ bool Collecting(AgentState& s) {
 // ServeSession: `jleak attach`. Sampling is on only inside this function.
 void ServeSession(AgentState& s, JvmHooks& jvm, const ControlRequest& r) {
   std::shared_ptr<Snapshotter> snap = NewSnapshotter(s, r, /*baseline=*/true);
-  if (s.jemalloc == nullptr) {
+  if (s.engine == nullptr) {
     WriteAgentReport(s, *snap, true);  // status inconclusive, with the reason
     return;
   }
@@ -158,7 +147,7 @@ void ServeSession(AgentState& s, JvmHooks& jvm, const ControlRequest& r) {
 // `jleak snapshot --stop` (a final one, sampling off).
 void ServeSnapshot(AgentState& s, JvmHooks& jvm, const ControlRequest& r) {
   std::shared_ptr<Snapshotter> snap = NewSnapshotter(s, r, /*baseline=*/false);
-  if (s.jemalloc == nullptr) {
+  if (s.engine == nullptr) {
     WriteAgentReport(s, *snap, true);
     return;
   }

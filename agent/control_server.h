@@ -12,6 +12,10 @@
 //             off and left on (a collection);
 //   stop      `jleak snapshot --stop`: a final snapshot, sampling off.
 //
+// "Sampling on/off" is the capture engine's (AgentState::engine,
+// capture_engine.h): jemalloc's prof.active, or the sampling engine's
+// install and detach; the server does not know which.
+//
 // A request is obeyed only from a control directory that passes
 // CheckControlDirTrusted (it names where the agent writes, and /tmp is
 // shared); a malformed one is removed and ignored; one the agent will not

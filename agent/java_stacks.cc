@@ -601,6 +601,29 @@ absl::Status JavaStacks::InstallEarly(JavaVM* vm, jvmtiEnv* jvmti) {
   return InstallHook(vm, jvmti);
 }
 
+absl::StatusOr<JavaStacks*> JavaStacks::InstallOver(JavaVM* vm, jvmtiEnv* jvmti,
+                                                    BacktraceHook native) {
+  if (g_hook.load() != nullptr) {
+    return absl::FailedPreconditionError("the Java stack hook is installed");
+  }
+  AsgctFn asgct = FindAsyncGetCallTrace(jvmti);
+  if (asgct == nullptr) {
+    return absl::FailedPreconditionError(
+        "this JVM has no AsyncGetCallTrace symbol");
+  }
+  auto* state = new HookState();  // never freed: the engine may call it
+  state->vm = vm;
+  FindCodeCache(jvmti, &state->code_low_at, &state->code_high_at);
+  state->asgct = asgct;
+  state->previous.store(native);
+  g_hook.store(state, std::memory_order_release);
+  auto* stacks = new JavaStacks();
+  stacks->jvmti_ = jvmti;
+  return stacks;
+}
+
+JavaStacks::BacktraceHook JavaStacks::Hook() { return &JavaStackHook; }
+
 absl::StatusOr<JavaStacks*> JavaStacks::Install(JavaVM* vm, jvmtiEnv* jvmti) {
   HookState* s = g_hook.load();
   if (s != nullptr && s->asgct.load() != nullptr) {

@@ -269,6 +269,14 @@ class JavaStacks {
   // gives native frames only).
   static absl::StatusOr<JavaStacks*> Install(JavaVM* vm, jvmtiEnv* jvmti);
 
+  // InstallOver: the same hook over `native` (the sampling engine's stack
+  // walker, agent/sampling) instead of jemalloc's; jemalloc is not asked.
+  // The engine then walks stacks with Hook(). Same layout, same counts.
+  using BacktraceHook = void (*)(void** vec, unsigned* len, unsigned max_len);
+  static absl::StatusOr<JavaStacks*> InstallOver(JavaVM* vm, jvmtiEnv* jvmti,
+                                                 BacktraceHook native);
+  static BacktraceHook Hook();
+
   // Stop makes the hook give native frames only (at VM death: the JVM's
   // threads are about to go away under it). Cannot be undone.
   void Stop();

@@ -10,9 +10,11 @@
 //
 // Agent_OnLoad always returns JNI_OK, even when not profiling: a broken
 // harness must not stop the workload; the launcher sees the missing or
-// inconclusive agent.json. Agent_OnAttach refuses (HotSpot then unloads
-// the library) when the JVM's jemalloc cannot profile: an attached agent
-// cannot turn jemalloc or its profiling on.
+// inconclusive agent.json. Agent_OnAttach loads into any JVM: without
+// jleak's profiling jemalloc (which cannot be turned on after start) the
+// standby agent's sessions use the sampling engine (sampling_capture.h);
+// it refuses (HotSpot then unloads the library) only bad options or a
+// JVM without JVMTI.
 
 #include <jvmti.h>
 #include <unistd.h>
@@ -34,8 +36,9 @@
 #include "agent/jvm_probe.h"
 #include "agent/jvmti_registration.h"
 #include "agent/live_jvm_hooks.h"
-#include "agent/malloc_control.h"
 #include "agent/perf_map_writer.h"
+#include "agent/sampling/frame_pointer_backtrace.h"
+#include "agent/sampling_capture.h"
 #include "agent/snapshot_loop.h"
 #include "agent/snapshotter.h"
 
@@ -44,10 +47,8 @@ namespace {
 
 // Agent_OnAttach's return codes (HotSpot prints them as "return code: N"
 // to the attaching tool, and unloads the library when N is not 0).
+// (2, 3 and 4 were "no profiling jemalloc", before the sampling engine.)
 constexpr int kAttachBadOptions = 5;
-constexpr int kAttachNoJemalloc = 2;
-constexpr int kAttachJemallocWithoutProf = 3;
-constexpr int kAttachProfilingOff = 4;
 constexpr int kAttachNoJvmti = 6;
 
 // SystemProperty: a property the VM itself sets, through JVMTI (agent.json
@@ -91,13 +92,19 @@ std::string JavaSystemProperty(JNIEnv* env, const char* name) {
 void StartJavaStacks(AgentState& s, jvmtiEnv* jvmti, JNIEnv* env) {
   if (!s.java_stacks_off.empty() || !s.options.java_stacks) return;
   JavaStacks::LoadAllMethodIds(jvmti, env);
-  absl::StatusOr<JavaStacks*> stacks = JavaStacks::Install(s.vm, jvmti);
+  // jemalloc's backtrace hook, or the sampling engine's walker (the same
+  // hook over its frame-pointer walk, handed to the engine).
+  absl::StatusOr<JavaStacks*> stacks =
+      s.sampling != nullptr ? JavaStacks::InstallOver(
+                                  s.vm, jvmti, &sampling::FramePointerBacktrace)
+                            : JavaStacks::Install(s.vm, jvmti);
   if (!stacks.ok()) {
     s.java_stacks_off = std::string(stacks.status().message());
     Say(absl::StrCat("no Java frames in heap profiles: ", s.java_stacks_off));
     return;
   }
   s.java_stacks = *stacks;
+  if (s.sampling != nullptr) s.sampling->set_backtrace(JavaStacks::Hook());
 }
 
 // StartJavaClasses records, from now on, where each class is loaded from
@@ -274,8 +281,8 @@ bool SetUpJvmti(AgentState& s, JavaVM* vm) {
   JvmtiRegistration& reg = *s.registration;
   if (s.options.java_stacks) {
     jvmtiCapabilities java_caps = JavaStacks::Capabilities();
-    if (s.jemalloc == nullptr) {
-      s.java_stacks_off = "no profiling jemalloc";
+    if (s.engine == nullptr) {
+      s.java_stacks_off = "no capture engine";
     } else if (!reg.AddCapabilities(java_caps)) {
       s.java_stacks_off = "JVMTI refused line numbers and source file names";
       Say(absl::StrCat("no Java frames in heap profiles: ", s.java_stacks_off));
@@ -325,7 +332,7 @@ bool SetUpJvmti(AgentState& s, JavaVM* vm) {
   // At start-up, before the JVM runs Java code: its samples until VMInit
   // are marked (java_stacks.h). Install at VMInit says what went wrong, if
   // anything.
-  if (!s.loaded_at_attach && s.options.java_stacks &&
+  if (!s.loaded_at_attach && s.sampling == nullptr && s.options.java_stacks &&
       s.java_stacks_off.empty()) {
     JavaStacks::InstallEarly(vm, jvmti).IgnoreError();
   }
@@ -345,7 +352,7 @@ jint StartJvmAgent(JavaVM* vm, char* options) {
   AgentState* raw = s.get();
   if (!raw->options.standby) {
     raw->snapshotter = std::make_shared<Snapshotter>(
-        raw->options, raw->jemalloc.get(), [raw] { raw->perf_map.Flush(); });
+        raw->options, raw->engine.get(), [raw] { raw->perf_map.Flush(); });
   }
   // Never freed: JVMTI callbacks may run until the process is gone.
   g_state = s.release();
@@ -354,16 +361,10 @@ jint StartJvmAgent(JavaVM* vm, char* options) {
   return JNI_OK;
 }
 
-// AttachCode: why a JVM's jemalloc cannot be profiled, as Agent_OnAttach's
-// return code (the attaching `jleak attach` turns it into a sentence).
-int AttachCode(const JemallocInfo& info) {
-  if (info.version.empty() && !info.config_prof) return kAttachNoJemalloc;
-  if (!info.config_prof) return kAttachJemallocWithoutProf;
-  return kAttachProfilingOff;
-}
-
-// StartAttachedAgent: a standby agent loaded into a running JVM. It refuses
-// (and HotSpot unloads it) when there is nothing to activate.
+// StartAttachedAgent: a standby agent loaded into a running JVM, with
+// jemalloc's engine if the JVM has jleak's profiling jemalloc, else with
+// the sampling engine (installed by each session only). It refuses (and
+// HotSpot unloads it) bad options and a JVM without JVMTI.
 jint StartAttachedAgent(JavaVM* vm, char* options) {
   absl::StatusOr<AgentOptions> parsed =
       ParseAgentOptions(options ? options : "");
@@ -371,14 +372,8 @@ jint StartAttachedAgent(JavaVM* vm, char* options) {
     Say("loaded into a running JVM, the agent needs the option standby");
     return kAttachBadOptions;
   }
-  JemallocInfo info;
-  if (absl::StatusOr<std::unique_ptr<MallocControl>> je = FindJemalloc(&info);
-      !je.ok()) {
-    Say(absl::StrCat("not loaded: ", je.status().message()));
-    return AttachCode(info);
-  }
   std::unique_ptr<AgentState> s = Setup(options, "jvm");
-  if (s == nullptr || s->jemalloc == nullptr) return kAttachBadOptions;
+  if (s == nullptr || s->engine == nullptr) return kAttachBadOptions;
   s->loaded_at_attach = true;
   if (!SetUpJvmti(*s, vm)) {
     Say("not loaded: JVMTI 1.2 is not available or refused the agent's "
@@ -413,8 +408,8 @@ JNIEXPORT jint JNICALL Agent_OnLoad(JavaVM* vm, char* options, void*) {
 }
 
 // Agent_OnAttach: `jleak attach` (or `jcmd PID JVMTI.agent_load
-// libjleak_agent.so standby`) on a JVM started with the profiling jemalloc
-// (prof:true) but without the agent.
+// libjleak_agent.so standby`) on a JVM started without the agent: with
+// jleak's profiling jemalloc (prof:true) or, the usual case, without.
 JNIEXPORT jint JNICALL Agent_OnAttach(JavaVM* vm, char* options, void*) {
   if (jleak::agent::g_state != nullptr) {
     // Already here (loaded at start, or by an earlier attach): it is the

@@ -44,7 +44,7 @@ __attribute__((constructor)) void StartNativeAgent() {
   if (s == nullptr) return;
   AgentState* raw = s.get();
   raw->snapshotter =
-      std::make_shared<Snapshotter>(raw->options, raw->jemalloc.get(), nullptr);
+      std::make_shared<Snapshotter>(raw->options, raw->engine.get(), nullptr);
   g_state = s.release();
   WriteAgentReport(*raw, *raw->snapshotter, false);
   raw->native_thread =

@@ -90,7 +90,10 @@ Wake SnapshotLoop(AgentState& s, Snapshotter& snap, VmProbe* vm,
       case Wake::kFinal:
         snap.Take("final", vm);
         if (after_snapshot) after_snapshot();
-        WriteAgentReport(s, snap, true);
+        // A standby session is finished once its server has turned
+        // sampling off, and says so then: jleak, which copies out at the
+        // first "finished", must find sampling off.
+        WriteAgentReport(s, snap, !s.options.standby);
         return wake;
       case Wake::kStop:
       case Wake::kAbandoned:

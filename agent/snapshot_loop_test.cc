@@ -49,7 +49,7 @@ class SnapshotLoopTest : public ::testing::Test {
   }
 
   FakeLoopClock clock_;
-  FakeJemalloc je_;
+  FakeEngine je_;
   FakeVmProbe vm_;
   AgentState s_;
 };

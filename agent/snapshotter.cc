@@ -49,10 +49,10 @@ absl::Status AppendLine(const std::string& path, const std::string& line) {
 int64_t MonotonicNanos() { return ClockNanos(CLOCK_MONOTONIC); }
 int64_t WallNanos() { return ClockNanos(CLOCK_REALTIME); }
 
-Snapshotter::Snapshotter(AgentOptions options, MallocControl* ctl,
+Snapshotter::Snapshotter(AgentOptions options, CaptureEngine* engine,
                          std::function<void()> before_dump)
     : options_(std::move(options)),
-      ctl_(ctl),
+      engine_(engine),
       before_dump_(std::move(before_dump)),
       start_mono_ns_(MonotonicNanos()) {}
 
@@ -70,10 +70,10 @@ bool Snapshotter::Take(const std::string& kind, VmProbe* vm) {
   if (vm != nullptr) {
     r.java = vm->CollectAfterGc(options_.force_gc, options_.gc_wait_ms);
   }
-  if (ctl_ != nullptr) {
+  if (engine_ != nullptr) {
     if (before_dump_) before_dump_();
     r.file = absl::StrCat("snapshot-", r.seq, ".heap");
-    absl::Status dumped = ctl_->Dump(options_.out_dir + "/" + r.file);
+    absl::Status dumped = engine_->Dump(options_.out_dir + "/" + r.file);
     r.dumped = dumped.ok();
     if (!dumped.ok()) {
       r.error = std::string(dumped.message());
@@ -83,7 +83,7 @@ bool Snapshotter::Take(const std::string& kind, VmProbe* vm) {
     } else {
       ++written_;
     }
-    r.jemalloc = ctl_->Stats();
+    r.jemalloc = engine_->AllocatorStats();
   }
   r.wall_time_ns = WallNanos();
   r.mono_ns = MonotonicNanos();

@@ -2,7 +2,8 @@
 //
 // The agent's one job, independent of JVMTI: take a snapshot. A snapshot
 // is (1) the VM's chance to collect garbage and run Cleaners first, (2) a
-// jemalloc heap profile `snapshot-<seq>.heap` in the output directory,
+// heap profile `snapshot-<seq>.heap` in the output directory, written by
+// the capture engine (capture_engine.h: jemalloc's or the agent's own),
 // (3) one line appended to `timeline.jsonl`. In a JVM, JvmProbe
 // (jvm_probe.h) is the VmProbe; native programs pass none.
 //
@@ -20,7 +21,7 @@
 #include <string>
 
 #include "agent/agent_options.h"
-#include "agent/malloc_control.h"
+#include "agent/capture_engine.h"
 #include "agent/timeline.h"
 
 namespace jleak::agent {
@@ -34,10 +35,10 @@ class VmProbe {
 
 class Snapshotter {
  public:
-  // `ctl` may be null (no profiling jemalloc): records are still written,
+  // `engine` may be null (no engine can run): records are still written,
   // without dumps, so RSS is tracked. `before_dump` runs before each dump
   // (the agent flushes its perf map there); may be empty.
-  Snapshotter(AgentOptions options, MallocControl* ctl,
+  Snapshotter(AgentOptions options, CaptureEngine* engine,
               std::function<void()> before_dump);
 
   // Take takes snapshot number `next seq` of `kind` ("baseline",
@@ -55,7 +56,7 @@ class Snapshotter {
 
  private:
   const AgentOptions options_;
-  MallocControl* const ctl_;
+  CaptureEngine* const engine_;
   const std::function<void()> before_dump_;
   const int64_t start_mono_ns_;
   mutable std::mutex mu_;

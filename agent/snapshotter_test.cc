@@ -1,7 +1,8 @@
 // File: snapshotter_test.cc
 //
-// Tests of the snapshot sequence with a fake jemalloc and a fake VM: file
-// names, timeline lines, GC-before-dump order, failures kept on record.
+// Tests of the snapshot sequence with a fake capture engine and a fake VM:
+// file names, timeline lines, GC-before-dump order, failures kept on
+// record.
 
 #include "agent/snapshotter.h"
 
@@ -20,7 +21,7 @@ namespace {
 
 TEST(Snapshotter, GcThenDumpThenTimeline) {
   std::vector<std::string> events;
-  FakeJemalloc je;
+  FakeEngine je;
   je.log = &events;
   FakeVmProbe vm;
   vm.log = &events;
@@ -52,7 +53,7 @@ TEST(Snapshotter, GcThenDumpThenTimeline) {
 }
 
 TEST(Snapshotter, FailedDumpIsRecordedNotFatal) {
-  FakeJemalloc je;
+  FakeEngine je;
   je.dump_error = "disk full";
   AgentOptions o;
   o.out_dir = FreshTestDir("fail");

@@ -3,7 +3,7 @@
 // Fakes for the tests of the snapshot loop, the control server and the
 // snapshotter: a clock that jumps to each deadline (virtual time, so a
 // test checks when snapshots are taken without sleeping or timing), a
-// jemalloc and a VM probe that record what they are asked, and helpers
+// capture engine and a VM probe that record what they are asked, and helpers
 // that read what the agent wrote.
 
 #ifndef JLEAK_AGENT_TEST_FAKES_H_
@@ -22,8 +22,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "agent/capture_engine.h"
 #include "agent/loop_clock.h"
-#include "agent/malloc_control.h"
 #include "agent/snapshotter.h"
 #include "agent/timeline.h"
 #include "gtest/gtest.h"
@@ -58,37 +58,44 @@ class FakeLoopClock : public LoopClock {
   bool* stop = nullptr;
 };
 
-// FakeJemalloc appends what it is asked to `*log` ("dump snapshot-0.heap",
-// "reset 19", "active on", "active off"); Dump writes a one-line profile.
-class FakeJemalloc : public MallocControl {
+// FakeEngine, a capture engine, appends what it is asked to `*log` ("dump
+// snapshot-0.heap", "reset 19", "active on", "active off"); Dump writes a
+// one-line profile.
+class FakeEngine : public CaptureEngine {
  public:
-  JemallocInfo Info() override { return {}; }
+  const char* name() const override { return "fake"; }
   absl::Status Dump(const std::string& path) override {
     log->push_back("dump " + path.substr(path.rfind('/') + 1));
     if (!dump_error.empty()) return absl::UnavailableError(dump_error);
     std::ofstream(path) << "heap_v2/524288\n";
     return absl::OkStatus();
   }
-  JemallocStats Stats() override {
+  JemallocStats AllocatorStats() override {
     JemallocStats s;
     s.allocated = allocated += 100;
     return s;
   }
-  absl::Status SetActive(bool on) override {
-    log->push_back(on ? "active on" : "active off");
-    active = on;
+  absl::Status Activate() override {
+    log->push_back("active on");
+    active = true;
     return absl::OkStatus();
   }
-  absl::Status ResetProfile(int lg_sample) override {
+  absl::Status Deactivate() override {
+    log->push_back("active off");
+    active = false;
+    return absl::OkStatus();
+  }
+  absl::Status Reset(int lg_sample) override {
     log->push_back(absl::StrCat("reset ", lg_sample));
     if (!reset_error.empty()) return absl::InternalError(reset_error);
     return absl::OkStatus();
   }
+  nlohmann::ordered_json Report() override { return {{"name", "fake"}}; }
 
   std::vector<std::string> calls;
   std::vector<std::string>* log = &calls;
   std::string dump_error;   // not empty: Dump fails with it
-  std::string reset_error;  // not empty: ResetProfile fails with it
+  std::string reset_error;  // not empty: Reset fails with it
   bool active = false;
   int64_t allocated = 0;
 };

@@ -14,16 +14,13 @@
 #
 #   ci/compare_demo.sh [RUNS] [DURATION]      # defaults: 10 runs, 60 s
 #   PARALLEL=2 LEAK_RATES="65536 8192" ci/compare_demo.sh 5 60
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs="${1:-10}"; duration="${2:-60}"; parallel="${PARALLEL:-1}"
 rates="${LEAK_RATES:-65536}"; churn_rate="${CHURN_RATE:-10000000}"
 
-bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
-  //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
+ci_build //harness:jleak //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
   //leakers/churn //leakers/churn:libchurn_jni.so
-bin="$(bazel info bazel-bin 2>/dev/null)"
-java="$(readlink -f "$(command -v java)")"
 cp="${bin}/leakers/churn/churn.jar:${bin}/leakers/common/workload.jar:${bin}/leakers/common/args.jar"
 root="$(mktemp -d /tmp/jleak-compare-demo.XXXXXX)"
 

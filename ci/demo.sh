@@ -7,19 +7,16 @@
 # which must be judged clean. Reports land in OUTPUT_DIR/<name>/report.html.
 #
 #   ci/demo.sh [OUTPUT_DIR]     # default: ./jleak-demo-out
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 out="${1:-jleak-demo-out}"
 log() { printf '\ndemo: %s\n' "$*" >&2; }
 
 log "building jemalloc (profiling, libunwind), jleak, the agent and two workloads"
-bazel build --ui_event_filters=-info --noshow_progress \
-  //harness:jleak //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
+ci_build //harness:jleak //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
   //leakers/jni_malloc //leakers/jni_malloc:libjni_malloc.so \
   //leakers/churn //leakers/churn:libchurn_jni.so
-bin="$(bazel info bazel-bin 2>/dev/null)"
-java="$(readlink -f "$(command -v java)")"
 rm -rf "${out}"
 mkdir -p "${out}"
 out="$(cd "${out}" && pwd)"

@@ -11,17 +11,14 @@
 #   PARALLEL=2 ci/false_positives.sh           # two runs at a time
 #   KEEP=1 ci/false_positives.sh               # keep clean runs' directories
 #                                              # too (to re-analyze them)
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs="${1:-20}"; duration="${2:-60}"; parallel="${PARALLEL:-1}"
 
-bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
-  //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
+ci_build //harness:jleak //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
   //leakers/churn //leakers/churn:libchurn_jni.so \
   //leakers/plateau //leakers/plateau:libplateau_jni.so \
   //leakers/warmup //leakers/zlib_bounded //examples/cache
-bin="$(bazel info bazel-bin 2>/dev/null)"
-java="$(readlink -f "$(command -v java)")"
 common="${bin}/leakers/common/workload.jar:${bin}/leakers/common/args.jar"
 root="$(mktemp -d /tmp/jleak-false-positives.XXXXXX)"
 

@@ -17,12 +17,12 @@
 # parser and the stack namer), run_metadata
 # (//harness/analyze:run_metadata_fuzzer: timeline.jsonl, manifest.json,
 # perf maps and Java frame names) and run_directory
-# (//harness/analyze:run_directory_fuzzer: a whole run directory, its file
+# (//harness/load:run_directory_fuzzer: a whole run directory, its file
 # names, FIFOs and links included, loaded and analyzed) and broker_protocol
 # (//harness/run:broker_protocol_fuzzer: what jleak reads back from an
 # attached target: its helper's messages, agent.json and timeline lines).
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 minutes=30
 parallel=2
 targets=()
@@ -36,12 +36,11 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 [[ ${#targets[@]} -gt 0 ]] || targets=(heap_profile run_metadata run_directory broker_protocol)
-read -r -a bazel_cmd <<< "${BAZEL:-bazel}"
 
 declare -A label=(
   [heap_profile]=//profile:heap_profile_fuzzer
   [run_metadata]=//harness/analyze:run_metadata_fuzzer
-  [run_directory]=//harness/analyze:run_directory_fuzzer
+  [run_directory]=//harness/load:run_directory_fuzzer
   [broker_protocol]=//harness/run:broker_protocol_fuzzer
 )
 labels=()
@@ -49,8 +48,7 @@ for t in "${targets[@]}"; do
   [[ -n "${label[$t]:-}" ]] || { echo "fuzz: unknown fuzzer '$t'" >&2; exit 2; }
   labels+=("${label[$t]}")
 done
-"${bazel_cmd[@]}" build --ui_event_filters=-info --noshow_progress "${labels[@]}"
-bin="$("${bazel_cmd[@]}" info bazel-bin 2>/dev/null)"
+ci_build "${labels[@]}"
 
 tmp="$(mktemp -d /tmp/jleak-fuzz.XXXXXX)"
 trap 'rm -rf "${tmp}"' EXIT

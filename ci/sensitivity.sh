@@ -11,16 +11,13 @@
 #   SAMPLE_BYTES=65536 ci/sensitivity.sh ... # finer sampling than the
 #                                            # default 512 KiB
 #   REPEAT=5 ci/sensitivity.sh ...           # each rate 5 times
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 duration="${1:-60}"; shift || true
 [[ $# -gt 0 ]] || set -- 17476 8738 4369
 
-bazel build --ui_event_filters=-info --noshow_progress //harness:jleak \
-  //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
+ci_build //harness:jleak //third_party/jemalloc:jemalloc //agent:libjleak_agent.so \
   //leakers/jni_malloc //leakers/jni_malloc:libjni_malloc.so
-bin="$(bazel info bazel-bin 2>/dev/null)"
-java="$(readlink -f "$(command -v java)")"
 cp="${bin}/leakers/jni_malloc/jni_malloc.jar:${bin}/leakers/common/workload.jar:${bin}/leakers/common/args.jar"
 root="$(mktemp -d /tmp/jleak-sensitivity.XXXXXX)"
 

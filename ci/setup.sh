@@ -8,9 +8,8 @@
 #
 #   ci/setup.sh            # install packages + fetch jemalloc source
 #   ci/setup.sh --check    # only report what is missing, change nothing
-set -euo pipefail
-
-readonly ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Debian packages, and why each is here.
 readonly PACKAGES=(
@@ -43,11 +42,15 @@ readonly PACKAGES=(
   binutils perl
   # python3: run_command_test.sh reads manifests and reports (JSON).
   python3
-  # /usr/bin/time: peak memory in ci/bench_profile.sh.
+  # /usr/bin/time: peak memory in ci/bench/bench_profile.sh.
   time
   # Headless browser: opens the HTML leak report and screenshots it
   # (//harness/report:report_html_browser_test, tag "browser").
   chromium
+  # nginx (its WebDAV module): the HTTP build cache of ci/remote_cache.sh,
+  # checked by //ci:remote_cache_test. Debian's own nginx service, which
+  # the package would start on port 80, is stopped and disabled.
+  nginx
   # Real third-party JNI libraries, run as the suite's leakers and healthy
   # twins (leakers/zstd_jni, sqlite_jdbc, jna; jars through @debian_java,
   # native halves from Debian's paths): zstd-jni, Xerial sqlite-jdbc, JNA.
@@ -62,7 +65,7 @@ readonly PACKAGES=(
 # Keep in sync with bazel/jemalloc.bzl (JEMALLOC_SHA256).
 readonly JEMALLOC_TARBALL="jemalloc_5.3.0.orig.tar.bz2"
 readonly JEMALLOC_SHA256="2db82d1e7119df3e71b7640219b6dfe84789bc0537983c3b7ac4f7189aecfeaa"
-readonly DISTDIR="${JLEAK_DISTDIR:-${ROOT}/third_party/distfiles}"
+readonly DISTDIR="${JLEAK_DISTDIR:-${jleak_root}/third_party/distfiles}"
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
@@ -70,7 +73,6 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 check_only=0
 case "${1:-}" in
   --check) check_only=1 ;;
-  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   "") ;;
   *) die "unknown argument '$1' (try --help)" ;;
 esac
@@ -79,21 +81,14 @@ command -v apt-get >/dev/null 2>&1 ||
   die "apt-get not found: this script supports Debian bookworm only"
 command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found"
 
-SUDO=()
-if [[ "$(id -u)" -ne 0 ]]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    SUDO=(sudo -n)
-  elif [[ "${check_only}" -eq 0 ]]; then
-    die "must run as root or with password-less sudo (uid $(id -u))"
-  fi
+if [[ "$(id -u)" -ne 0 && "${check_only}" -eq 0 ]] &&
+   ! { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; then
+  die "must run as root or with password-less sudo (uid $(id -u))"
 fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null |
-      grep -q 'install ok installed'; then
-    missing+=("${pkg}")
-  fi
+  apt_installed "${pkg}" || missing+=("${pkg}")
 done
 
 tarball_ok() {
@@ -123,20 +118,18 @@ if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
     die "no /etc/apt/sources.list.d/debian.sources to derive a deb-src entry from"
   log "adding deb-src entry ${SRC_LIST}"
   sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
-    "${SUDO[@]}" tee "${SRC_LIST}" >/dev/null
+    "${sudo_cmd[@]}" tee "${SRC_LIST}" >/dev/null
   need_update=1
 fi
 
 if [[ ${#missing[@]} -gt 0 || ${need_update} -eq 1 ]] || ! tarball_ok; then
   log "apt-get update"
-  "${SUDO[@]}" apt-get update -qq || die "apt-get update failed (is Debian's archive reachable?)"
+  apt_update || die "apt-get update failed (is Debian's archive reachable?)"
 fi
 
 if [[ ${#missing[@]} -gt 0 ]]; then
   log "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq \
-    --no-install-recommends "${missing[@]}" >/dev/null ||
-    die "apt-get install failed for: ${missing[*]}"
+  apt_install "${missing[@]}" || die "apt-get install failed for: ${missing[*]}"
 else
   log "all ${#PACKAGES[@]} packages already installed"
 fi

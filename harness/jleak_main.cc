@@ -2,11 +2,11 @@
 //
 // `jleak`: the command line of the native-memory leak harness.
 //
-//   jleak profile [--base OLD] [--format text|collapsed|pprof] PROFILE
-//   jleak run [options] -- <command> [args...]
-//   jleak analyze [options] DIR_OR_FILES...
+//   jleak --help              the subcommands, from the registry
+//   jleak SUBCOMMAND --help   one's usage
 //
-// Each subcommand lives in its own file (see subcommand.h); this file only
+// Each subcommand lives in its own file (see subcommand.h), registered by
+// the one list of them, commands.h's kSubcommands; this file only
 // dispatches and maps command-line errors to exit code 2.
 
 #include <fcntl.h>

@@ -19,17 +19,15 @@
 # e.g. BAZEL="bazel --output_base=/root/.cache/bazel-helper-leakers".
 # Results: DIR/<workload>/{stdout,stderr,jeprof.*.heap,diff.txt} and
 # DIR/summary.txt (default DIR: /tmp/jleak-measure).
-set -euo pipefail
+# shellcheck source=ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../ci/lib.sh"
 
-readonly ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly JAVA_ELF=/usr/lib/jvm/java-17-openjdk-amd64/bin/java
-read -r -a bazel <<<"${BAZEL:-bazel}"
 duration=30 out=/tmp/jleak-measure
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "measure.sh: unknown flag $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -55,9 +53,7 @@ readonly WORKLOADS=(
 )
 readonly CONTROL_LIMIT_BPS=100000  # 2% of the 5 MB/s leak rate
 
-cd "${ROOT}"
-"${bazel[@]}" build --symlink_prefix=/ //leakers/... //third_party/jemalloc:jemalloc //third_party/jemalloc:jeprof >&2
-bin="$("${bazel[@]}" info bazel-bin 2>/dev/null)"
+ci_build --symlink_prefix=/ //leakers/... //third_party/jemalloc:jemalloc //third_party/jemalloc:jeprof >&2
 jemalloc="${bin}/third_party/jemalloc/lib/libjemalloc.so.2"
 jeprof="${bin}/third_party/jemalloc/bin/jeprof"
 mkdir -p "${out}"

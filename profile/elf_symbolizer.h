@@ -65,6 +65,11 @@
 
 namespace jleak {
 
+namespace elf_internal {
+struct DwflState;  // elf_debuginfo.h
+struct Module;     // elf_module.h
+}  // namespace elf_internal
+
 struct ElfSymbolizerOptions {
   // Prepended to every module path ("/srv/prod-root" reads
   // "/srv/prod-root/usr/lib/libz.so.1"). With a sysroot, the host's own
@@ -124,17 +129,14 @@ class ElfSymbolizer : public Symbolizer {
   int DwarfModulesOpened() const { return dwarf_modules_opened_; }
 
  private:
-  struct DwflState;
-  struct Module;
-
   SymbolizedAddress NameUncached(uint64_t address);
   SymbolizedAddress DetailUncached(uint64_t address,
                                    const SymbolizedAddress& name);
   SymbolizedAddress SymbolizeJavaFrame(uint64_t address);
   std::optional<PerfMap> ReadMap(const std::string& path,
                                  absl::string_view what);
-  Module& GetModule(const Mapping& mapping);
-  bool LoadDwarf(Module& m);
+  elf_internal::Module& GetModule(const Mapping& mapping);
+  bool LoadDwarf(elf_internal::Module& m);
   void Warn(std::string warning);
 
   std::vector<Mapping> mappings_;  // sorted by start
@@ -142,8 +144,10 @@ class ElfSymbolizer : public Symbolizer {
   std::optional<PerfMap> perf_map_;
   std::optional<PerfMap> java_frames_map_;
   bool warned_no_java_frames_map_ = false;
-  std::unique_ptr<DwflState> dwfl_state_;  // outlives modules_ below
-  absl::flat_hash_map<std::string, std::unique_ptr<Module>> modules_;
+  // Outlives modules_ below.
+  std::unique_ptr<elf_internal::DwflState> dwfl_state_;
+  absl::flat_hash_map<std::string, std::unique_ptr<elf_internal::Module>>
+      modules_;
   // Per address: the name level, and the detailed level.
   absl::flat_hash_map<uint64_t, SymbolizedAddress> names_;
   absl::flat_hash_map<uint64_t, SymbolizedAddress> details_;

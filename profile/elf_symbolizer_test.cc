@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bazel/testing/runfiles.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "profile/elf_symbolizer_testlib.h"
@@ -36,6 +37,8 @@ void PrintTo(const SourceFrame& f, std::ostream* os) {
 
 namespace {
 
+using ::jleak::testing::Runfile;
+
 namespace fs = std::filesystem;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -48,12 +51,6 @@ using ::testing::StartsWith;
 
 constexpr char kLibName[] = "libjleak_elf_symbolizer_testlib.so";
 constexpr char kLibSource[] = "elf_symbolizer_testlib.cc";
-
-std::string Runfile(const std::string& relative) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  return srcdir == nullptr ? relative
-                           : absl::StrCat(srcdir, "/jleak/", relative);
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

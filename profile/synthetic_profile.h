@@ -2,7 +2,7 @@
 //
 // SyntheticSeries: jemalloc heap profiles of any size, a whole series of
 // them, with a leak planted at known stacks: the input of the scaling
-// benchmarks (ci/bench_scale.sh) and of the tests that check the planted
+// benchmarks (ci/bench/bench_scale.sh) and of the tests that check the planted
 // site is found at every size (//harness/analyze:planted_site_test).
 //
 //   SyntheticOptions o;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "harness/analyze/growth.h"
+#include "harness/analyze/timeline.h"
 #include "profile/named_profile.h"
 
 namespace jleak {
@@ -41,26 +42,6 @@ enum class GrowthKind {
 const char* GrowthKindName(GrowthKind k);  // "none", "malloc", ...
 // GrowthKindSentence: one human sentence describing the kind.
 const char* GrowthKindSentence(GrowthKind k);
-
-// One line of timeline.jsonl, as the agent writes it. Absent values are
-// nullopt (older agents, non-JVM programs).
-struct TimelinePoint {
-  int64_t seq = -1;
-  double time_seconds = 0;  // since the first snapshot of the series
-  std::optional<double> rss_bytes;
-  std::optional<double> anon_rss_bytes;
-  std::optional<double> jemalloc_allocated;
-  std::optional<double> jemalloc_active;
-  std::optional<double> jemalloc_resident;
-  std::optional<double> jemalloc_mapped;
-  std::optional<double> jemalloc_retained;
-  std::optional<double> java_heap_used;
-  std::optional<double> direct_buffer_bytes;
-  std::optional<double> direct_buffer_count;
-  std::optional<double> threads;
-  // Native Memory Tracking committed bytes per category (jleak run --nmt).
-  std::map<std::string, double> nmt_committed;
-};
 
 // How snapshot times were established, weakest last.
 enum class TimeSource {
@@ -181,6 +162,10 @@ struct Analysis {
   NamedProfile growth_profile;
   std::vector<std::string> warnings;  // symbolizer and input notes
   std::string command;                // the workload's command line, when known
+  // The capture engine that collected ("jemalloc", "sampling"), and its
+  // limit; empty when the run directory does not say (`jleak run`).
+  std::string engine;
+  std::string engine_limit;
 };
 
 }  // namespace jleak

@@ -1,9 +1,9 @@
 // File: analyzer.h
 //
 // Analyze: a series of heap snapshots (and, when the run had the agent, its
-// timeline) -> an Analysis with a verdict. Pure: no file I/O (see
-// series_loader.h for reading run directories and .heap files), so it is
-// tested on data without a JVM.
+// timeline) -> an Analysis with a verdict. Pure: no file I/O (reading run
+// directories and .heap files is harness/load/series_loader.h's), so it
+// is tested on data without a JVM.
 //
 // Steps:
 // 1. Warm-up: snapshots earlier than the warm-up window (default: the
@@ -18,32 +18,20 @@
 //    frames mid-run, which would cut one leak into two sites that each look
 //    flat; the agent's Java frames are the same either way.
 // 3. Growth: per site, for the process total of all sites, and for the
-//    timeline signals, EstimateGrowth (growth.h). A site's sampling noise
-//    at a snapshot, from its unsampled objects N and bytes B with mean
-//    size S = B/N and p = 1 - exp(-S/period), is sd = S * sqrt(N(1-p)/p)
-//    (binomial sampling of N objects with probability p).
-// 4. Verdict:
-//    - inconclusive: fewer than `min_snapshots` snapshots after warm-up,
-//      or no profile had any sample (profiling off);
-//    - leak, kind malloc: an unsuppressed site whose trend is significant
-//      (Mann-Kendall p < alpha) and whose slope's lower confidence bound
-//      exceeds max_site_rate; or the total of all sites likewise over
-//      max_total_rate, or its fitted growth over max_total_growth;
-//    - leak, kind outside malloc / allocator retention: timeline RSS grows
-//      significantly faster than max_rss_rate while jemalloc allocated does
-//      not grow past max_total_rate (retention when jemalloc resident does);
-//    - but not from sampled sites or totals that jemalloc's exact count
-//      rules out: when the timeline's allocated bytes grow, at the upper
-//      bound of their interval, slower than the budget, such growth is
-//      sampling noise (said in a warning);
-//    - leak, kind malloc, from the timeline: jemalloc's exact allocated
-//      count (not sampled) grows significantly, its lower bound less the
-//      suppressed sites' slope exceeds max_allocated_rate, and so does the
-//      slope of the window's second half; the site with the most sampled
-//      growth is named as the likely one. This is what catches leaks of
-//      about 1 MiB/min at the default 512 KiB sampling, where a site holds
-//      one or two sampled objects;
-//    - clean otherwise.
+//    timeline signals (timeline_growth.h), EstimateGrowth (growth.h). A
+//    site's sampling noise at a snapshot, from its unsampled objects N and
+//    bytes B with mean size S = B/N and p = 1 - exp(-S/period), is
+//    sd = S * sqrt(N(1-p)/p) (binomial sampling of N objects with
+//    probability p).
+// 4. Verdict (verdict.h): inconclusive with too few snapshots after the
+//    warm-up or no samples at all; a leak outside malloc (or allocator
+//    retention) when RSS grows past its budget and the sites do not
+//    explain it; a malloc leak when a site, or all sites together, grow
+//    significantly past their budgets, unless jemalloc's exact allocated
+//    count rules that growth out as sampling noise; a malloc leak too when
+//    that exact count itself grows past its budget (the site with the most
+//    sampled growth named as the likely one); clean otherwise. Suppressed
+//    sites (suppressions.h) are reported but never judged.
 //    Rates are per second, or per snapshot when only sequence numbers
 //    order the series.
 // Long series: a fit costs O(n^2) in its points (every pair's slope), so a
@@ -60,43 +48,13 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "harness/analyze/analysis.h"
+#include "harness/analyze/suppressions.h"
 #include "profile/frame_filter.h"
 #include "profile/heap_profile.h"
 #include "profile/symbolizer.h"
-#include "re2/re2.h"
 
 namespace jleak {
-
-// One suppression: a site is ignored when any of its frames' function
-// names matches (`function`: exactly; `frame`: an RE2 regex found anywhere
-// in the name). RE2 runs in time linear in the name, without recursion, so
-// that no pattern and no frame name from a profile can hang or crash it.
-struct Suppression {
-  enum class Kind { kFunction, kFrameRegex };
-  Kind kind = Kind::kFunction;
-  std::string text;                  // as written, for reports
-  std::shared_ptr<const RE2> regex;  // kFrameRegex only
-};
-
-// ParseSuppressions reads a suppressions file:
-//   # comment
-//   function Java_com_example_Cache_fill
-//   frame ^libfoo::Pool::
-// Errors name the line.
-absl::StatusOr<std::vector<Suppression>> ParseSuppressions(
-    absl::string_view text, absl::string_view source_name);
-
-// MakeFrameSuppression builds a `frame` suppression from a regex (the
-// --suppress flag); InvalidArgument for a bad regex.
-absl::StatusOr<Suppression> MakeFrameSuppression(const std::string& regex);
-
-// CompileFrameRegex compiles a regex matched against frame names (RE2
-// syntax: no backreferences or lookaround; linear time in the name).
-// InvalidArgument, quoting the pattern, when it does not compile.
-absl::StatusOr<std::shared_ptr<const RE2>> CompileFrameRegex(
-    const std::string& regex);
 
 struct AnalyzerOptions {
   // Warm-up: `warmup_seconds` if >= 0, else `warmup_fraction` of the span.
@@ -139,7 +97,8 @@ struct SnapshotMeta {
   int64_t seq = 0;
   double time_seconds = 0;  // by the series' TimeSource
   // Whether a symbolic link at `path` is followed: only for files the user
-  // named, never for those a run directory lists (series_loader.h).
+  // named, never for those a run directory lists
+  // (harness/load/series_loader.h).
   bool follow_symlinks = false;
 };
 

@@ -1,68 +1,31 @@
+// File: analyzer_test.cc
+//
+// The analyzer's sites and growth on the fake process of
+// analyzer_testing.h: how stacks become sites (user frames, Java frames,
+// JIT, inlining), the warm-up, suppressed sites, long series, streaming.
+// The verdict's rules are verdict_test.cc's.
+
 #include "harness/analyze/analyzer.h"
 
 #include <cmath>
-#include <random>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/analyze/analyzer_testing.h"
 #include "profile/fake_symbolizer.h"
 #include "profile/java_frame.h"
 
 namespace jleak {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
+using ::jleak::analyzer_testing::kCompiled;
+using ::jleak::analyzer_testing::kLeakSite;
+using ::jleak::analyzer_testing::kMalloc;
+using ::jleak::analyzer_testing::RunAnalysis;
+using ::jleak::analyzer_testing::Snap;
+using ::jleak::analyzer_testing::Symbols;
 using ::testing::StartsWith;
-
-// Addresses of the fake process.
-constexpr uint64_t kMalloc = 0x1000;
-constexpr uint64_t kLeakSite = 0x2000;   // Java_X_leak in /tmp/libx.so
-constexpr uint64_t kOtherSite = 0x3000;  // steady JVM allocation
-constexpr uint64_t kInterp = 0x4000;     // interpreter frame, [jit]
-constexpr uint64_t kCompiled = 0x5000;   // X.leak() compiled, [jit]
-constexpr uint64_t kCacheSite = 0x6000;  // a native cache that plateaus
-
-FakeSymbolizer Symbols() {
-  FakeSymbolizer s;
-  s.Add(kMalloc, 0x100, {"malloc"}, "/lib/libjemalloc.so.2");
-  s.Add(kLeakSite, 0x100, {"Java_X_leak"}, "/tmp/libx.so");
-  s.Add(kOtherSite, 0x100, {"ChunkPool::allocate"}, "/usr/lib/libjvm.so");
-  s.Add(kInterp, 0x100, {"Interpreter"}, "[jit]");
-  s.Add(kCompiled, 0x100, {"X.leak()"}, "[jit]");
-  s.Add(kCacheSite, 0x100, {"Java_Cache_fill"}, "/tmp/libcache.so");
-  return s;
-}
-
-// One snapshot with the given live bytes per site (period 0: exact).
-SnapshotInput Snap(int seq, double t, double leak_bytes, double other_bytes,
-                   double cache_bytes = 0, bool compiled = false) {
-  SnapshotInput s;
-  s.path = "snapshot-" + std::to_string(seq) + ".heap";
-  s.seq = seq;
-  s.time_seconds = t;
-  HeapProfile& p = s.profile;
-  if (leak_bytes > 0) {
-    p.stacks.push_back(
-        {{kMalloc, kLeakSite + 1, (compiled ? kCompiled : kInterp) + 1},
-         {std::max(1.0, leak_bytes / 1024), leak_bytes},
-         {}});
-  }
-  p.stacks.push_back({{kMalloc, kOtherSite + 1}, {100, other_bytes}, {}});
-  if (cache_bytes > 0) {
-    p.stacks.push_back({{kMalloc, kCacheSite + 1}, {10, cache_bytes}, {}});
-  }
-  return s;
-}
-
-Analysis RunAnalysis(std::vector<SnapshotInput> snaps,
-                     std::vector<TimelinePoint> timeline = {},
-                     AnalyzerOptions options = {},
-                     TimeSource ts = TimeSource::kTimeline) {
-  FakeSymbolizer symbols = Symbols();
-  return Analyze(std::move(snaps), ts, std::move(timeline), symbols,
-                 FrameFilter(), options);
-}
 
 TEST(AnalyzeTest, SteadyLeakIsNamedWithItsRate) {
   std::vector<SnapshotInput> snaps;
@@ -113,30 +76,6 @@ TEST(AnalyzeTest, JitCompilationMidRunDoesNotSplitTheSite) {
   EXPECT_EQ(leak_sites, 1);
 }
 
-TEST(AnalyzeTest, NoisyFlatSeriesIsClean) {
-  std::mt19937 rng(3);
-  std::normal_distribution<double> noise(0, 300e3);
-  std::vector<SnapshotInput> snaps;
-  for (int i = 0; i < 15; ++i) {
-    snaps.push_back(Snap(i, 2.0 * i, 2e6 + noise(rng), 5e6 + noise(rng)));
-  }
-  Analysis a = RunAnalysis(snaps);
-  EXPECT_EQ(a.verdict, Verdict::kClean) << a.reason;
-  EXPECT_EQ(a.kind, GrowthKind::kNone);
-  EXPECT_THAT(a.reason,
-              StartsWith("clean: no site grows faster than 4.0 KiB/s"));
-}
-
-TEST(AnalyzeTest, GcDeferredSpikeIsNotALeak) {
-  // Healthy direct-buffer churn: one snapshot caught 400 MB not yet freed.
-  std::vector<SnapshotInput> snaps;
-  for (int i = 0; i < 10; ++i) {
-    snaps.push_back(Snap(i, 2.0 * i, i == 6 ? 400e6 : 25e6, 5e6));
-  }
-  Analysis a = RunAnalysis(snaps);
-  EXPECT_EQ(a.verdict, Verdict::kClean) << a.reason;
-}
-
 TEST(AnalyzeTest, WarmupPlateauIsClean) {
   std::vector<SnapshotInput> snaps;
   for (int i = 0; i < 16; ++i) {
@@ -180,80 +119,6 @@ TEST(AnalyzeTest, SuppressedSiteIsReportedButNotJudged) {
   EXPECT_EQ(RunAnalysis(snaps, {}, o).verdict, Verdict::kClean);
 }
 
-TEST(AnalyzeTest, TooFewSnapshotsIsInconclusive) {
-  std::vector<SnapshotInput> snaps;
-  for (int i = 0; i < 4; ++i) snaps.push_back(Snap(i, i, 1e6 * (i + 1), 5e6));
-  Analysis a = RunAnalysis(snaps);  // warm-up leaves 3
-  EXPECT_EQ(a.verdict, Verdict::kInconclusive);
-  EXPECT_THAT(a.reason, HasSubstr("too few snapshots"));
-  EXPECT_THAT(a.reason, HasSubstr("3 of the 4 needed"));
-}
-
-TEST(AnalyzeTest, NoSamplesIsInconclusive) {
-  std::vector<SnapshotInput> snaps(5);
-  for (int i = 0; i < 5; ++i) snaps[i].time_seconds = i;
-  Analysis a = RunAnalysis(snaps);
-  EXPECT_EQ(a.verdict, Verdict::kInconclusive);
-  EXPECT_THAT(a.reason, HasSubstr("profiling on"));
-  EXPECT_EQ(RunAnalysis({}).verdict, Verdict::kInconclusive);
-}
-
-TEST(AnalyzeTest, RssGrowthWithFlatMallocIsOutsideMalloc) {
-  std::vector<SnapshotInput> snaps;
-  std::vector<TimelinePoint> timeline;
-  for (int i = 0; i < 12; ++i) {
-    snaps.push_back(Snap(i, 2.0 * i, 1e6, 5e6));
-    TimelinePoint p;
-    p.seq = i;
-    p.time_seconds = 2.0 * i;
-    p.rss_bytes = 200e6 + 2e6 * i;  // 1 MB/s
-    p.jemalloc_allocated = 30e6;
-    p.jemalloc_resident = 40e6;
-    p.threads = 20 + 10 * i;
-    // Native Memory Tracking sees the thread stacks; metaspace is flat.
-    p.nmt_committed = {{"Thread", 1e6 + 1.9e6 * i},
-                       {"Class", 5e6},
-                       {"Total", 150e6 + 1.9e6 * i}};
-    timeline.push_back(p);
-  }
-  Analysis a = RunAnalysis(snaps, timeline);
-  EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
-  EXPECT_EQ(a.kind, GrowthKind::kOutsideMalloc);
-  EXPECT_THAT(a.reason, HasSubstr("growth outside malloc"));
-  EXPECT_THAT(a.reason, HasSubstr("threads 50 -> 130"));
-  EXPECT_THAT(a.reason,
-              HasSubstr("; Native Memory Tracking: Thread +14.5 MiB"));
-  EXPECT_THAT(a.reason, Not(HasSubstr("Class")));
-  ASSERT_EQ(a.nmt_growth.size(), 3u);
-  EXPECT_EQ(a.nmt_growth.back().first, "Class");
-  for (const SiteSeries& s : a.sites) EXPECT_FALSE(s.over_budget);
-  ASSERT_TRUE(a.rss_growth.has_value());
-  EXPECT_NEAR(a.rss_growth->slope, 1e6, 1);
-}
-
-TEST(AnalyzeTest, SequenceTimeSourceUsesPerSnapshotRates) {
-  std::vector<SnapshotInput> snaps;
-  for (int i = 0; i < 10; ++i) snaps.push_back(Snap(i, i, 1e6 + 1e6 * i, 5e6));
-  Analysis a = RunAnalysis(snaps, {}, {}, TimeSource::kSequence);
-  EXPECT_EQ(a.verdict, Verdict::kLeak);
-  EXPECT_THAT(a.reason, HasSubstr("/snapshot"));
-  EXPECT_THAT(a.reason, HasSubstr("over 7 snapshots"));
-  EXPECT_THAT(a.warnings.back(), HasSubstr("rates are per snapshot"));
-}
-
-TEST(ParseSuppressionsTest, ErrorsNameTheLine) {
-  EXPECT_THAT(std::string(ParseSuppressions("function a\nbogus x\n", "s.txt")
-                              .status()
-                              .message()),
-              HasSubstr("s.txt:2: unknown suppression kind 'bogus'"));
-  EXPECT_THAT(
-      std::string(ParseSuppressions("frame (\n", "s.txt").status().message()),
-      HasSubstr("s.txt:1: bad regular expression"));
-  EXPECT_THAT(
-      std::string(ParseSuppressions("function\n", "s.txt").status().message()),
-      HasSubstr("s.txt:1: expected"));
-}
-
 TEST(SiteKeyFramesTest, LeadingNativeFramesCapped) {
   std::vector<NamedFrame> f(8);
   for (auto& x : f) x.module = "/lib/a.so";
@@ -264,234 +129,6 @@ TEST(SiteKeyFramesTest, LeadingNativeFramesCapped) {
   EXPECT_EQ(SiteKeyFrames(f, 6), 1u);  // never zero
   EXPECT_EQ(SiteKeyFrames({}, 6), 0u);
 }
-
-}  // namespace
-}  // namespace jleak
-
-namespace jleak {
-namespace {
-
-TEST(AnalyzeTest, SmallMallocShareOfRssGrowthIsOutsideMalloc) {
-  // A thread leak: each thread mallocs 7 KB of JVM structures (a site well
-  // over the budget) while its stack grows RSS by 127 KB.
-  std::vector<SnapshotInput> snaps;
-  std::vector<TimelinePoint> timeline;
-  for (int i = 0; i < 12; ++i) {
-    const double threads = 20.0 * 2 * i;
-    snaps.push_back(Snap(i, 2.0 * i, 1e6 + 7e3 * threads, 5e6));
-    TimelinePoint p;
-    p.time_seconds = 2.0 * i;
-    p.rss_bytes = 200e6 + 127e3 * threads;
-    p.jemalloc_allocated = 30e6 + 53e3 * threads;
-    p.jemalloc_resident = 40e6 + 60e3 * threads;
-    p.threads = 20 + threads;
-    timeline.push_back(p);
-  }
-  Analysis a = RunAnalysis(snaps, timeline);
-  EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
-  EXPECT_EQ(a.kind, GrowthKind::kOutsideMalloc) << a.reason;
-  EXPECT_THAT(a.reason, HasSubstr("malloc'd memory explains 6% of it"));
-  // The malloc site is still reported, over its own budget.
-  EXPECT_TRUE(a.sites[0].over_budget);
-}
-
-TEST(AnalyzeTest, MallocLeakWithMatchingRssIsMalloc) {
-  std::vector<SnapshotInput> snaps;
-  std::vector<TimelinePoint> timeline;
-  for (int i = 0; i < 12; ++i) {
-    snaps.push_back(Snap(i, 2.0 * i, 1e6 + 5e6 * i, 5e6));
-    TimelinePoint p;
-    p.time_seconds = 2.0 * i;
-    p.rss_bytes = 200e6 + 5.2e6 * i;
-    p.jemalloc_allocated = 30e6 + 5e6 * i;
-    timeline.push_back(p);
-  }
-  Analysis a = RunAnalysis(snaps, timeline);
-  EXPECT_EQ(a.kind, GrowthKind::kMalloc) << a.reason;
-  EXPECT_EQ(a.sites[0].top_frame, "Java_X_leak");
-}
-
-}  // namespace
-}  // namespace jleak
-
-namespace jleak {
-namespace {
-
-TEST(AnalyzeTest, RssThatSettlesIsNotALeak) {
-  // RSS rising fast then flattening (heap committing after warm-up).
-  std::vector<SnapshotInput> snaps;
-  std::vector<TimelinePoint> timeline;
-  for (int i = 0; i < 12; ++i) {
-    snaps.push_back(Snap(i, 2.0 * i, 1e6, 5e6));
-    TimelinePoint p;
-    p.time_seconds = 2.0 * i;
-    p.rss_bytes = 200e6 + 40e6 * (1 - std::exp(-i / 2.0)) + 1e3 * i;
-    p.jemalloc_allocated = 30e6;
-    timeline.push_back(p);
-  }
-  Analysis a = RunAnalysis(snaps, timeline);
-  EXPECT_EQ(a.verdict, Verdict::kClean) << a.reason;
-}
-
-// A slow JNI leak (17,476 B/s = 1 MiB/min in 65,521-byte blocks) as the
-// default 512 KiB sampling sees it: the leak site holds 0, 1 or 2 sampled
-// blocks, far too few for a confident site slope; jemalloc's exact
-// allocated count in the timeline grows steadily under +-200 KB of JVM
-// noise. `settle` adds a JVM-like rise that flattens after warm-up.
-struct SlowLeakRun {
-  std::vector<SnapshotInput> snaps;
-  std::vector<TimelinePoint> timeline;
-};
-SlowLeakRun MakeSlowLeakRun(double leak_rate, uint32_t seed,
-                            double settle = 0) {
-  constexpr uint64_t kPeriod = 524288;
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> jitter(-200e3, 200e3);
-  SlowLeakRun run;
-  for (int i = 0; i < 31; ++i) {
-    const double t = 2.0 * i;
-    SnapshotInput s;
-    s.path = "snapshot-" + std::to_string(i) + ".heap";
-    s.seq = i;
-    s.time_seconds = t;
-    s.profile.sample_period = kPeriod;
-    // The JVM's steady allocations: many small sampled objects.
-    s.profile.stacks.push_back(
-        {{kMalloc, kOtherSite + 1}, {20, 20 * 4096}, {}});
-    const int sampled_blocks = leak_rate > 0 ? (i < 12   ? 0
-                                                : i < 24 ? 1
-                                                         : 2)
-                                             : 0;
-    if (sampled_blocks > 0) {
-      s.profile.stacks.push_back(
-          {{kMalloc, kLeakSite + 1, kInterp + 1},
-           {1.0 * sampled_blocks, 65521.0 * sampled_blocks},
-           {}});
-    }
-    run.snaps.push_back(std::move(s));
-    TimelinePoint p;
-    p.seq = i;
-    p.time_seconds = t;
-    p.rss_bytes = 200e6;
-    p.jemalloc_allocated =
-        11.5e6 + leak_rate * t + jitter(rng) + settle * (1 - std::exp(-t / 4));
-    run.timeline.push_back(p);
-  }
-  return run;
-}
-
-TEST(AnalyzeTest, SlowLeakIsCaughtByTheExactAllocatedCount) {
-  SlowLeakRun run = MakeSlowLeakRun(17476, 1);
-  Analysis a = RunAnalysis(run.snaps, run.timeline);
-  EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
-  EXPECT_EQ(a.kind, GrowthKind::kMalloc);
-  // The sampled site alone is not enough...
-  ASSERT_FALSE(a.sites.empty());
-  EXPECT_EQ(a.sites[0].top_frame, "Java_X_leak");
-  EXPECT_FALSE(a.sites[0].over_budget);
-  // ...the exact count is, and the sentence names the likely site.
-  ASSERT_TRUE(a.allocated_growth.has_value());
-  EXPECT_NEAR(a.allocated_growth->slope, 17476, 4000);
-  EXPECT_THAT(a.reason, StartsWith("leak: malloc'd memory grows "));
-  EXPECT_THAT(a.reason, HasSubstr("by jemalloc's exact count"));
-  EXPECT_THAT(a.reason, HasSubstr("most likely at Java_X_leak"));
-  EXPECT_TRUE(a.sites[0].likely);
-  for (size_t i = 1; i < a.sites.size(); ++i) EXPECT_FALSE(a.sites[i].likely);
-}
-
-TEST(AnalyzeTest, ExactCountLeakWithoutSampledSiteSaysToSampleFiner) {
-  SlowLeakRun run = MakeSlowLeakRun(17476, 2);
-  for (SnapshotInput& s : run.snaps) s.profile.stacks.resize(1);
-  Analysis a = RunAnalysis(run.snaps, run.timeline);
-  EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
-  EXPECT_THAT(a.reason, HasSubstr("--sample-bytes 65536"));
-  for (const SiteSeries& s : a.sites) EXPECT_FALSE(s.likely);
-}
-
-TEST(AnalyzeTest, ExactCountLeakNamesASiteSampledOnlyBeforeTheWindow) {
-  // One sampled block, caught during the warm-up, none after: its fitted
-  // slope is 0 like every other site's, yet it is the only one that grew.
-  SlowLeakRun run = MakeSlowLeakRun(17476, 4);
-  for (size_t i = 0; i < run.snaps.size(); ++i) {
-    std::vector<StackSample>& stacks = run.snaps[i].profile.stacks;
-    stacks.resize(1);
-    if (i >= 5) {
-      stacks.push_back({{kMalloc, kLeakSite + 1, kInterp + 1}, {1, 65521}, {}});
-    }
-  }
-  Analysis a = RunAnalysis(run.snaps, run.timeline);
-  EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
-  ASSERT_FALSE(a.sites.empty());
-  EXPECT_EQ(a.sites[0].top_frame, "Java_X_leak");
-  EXPECT_EQ(a.sites[0].growth.growth, 0);
-  EXPECT_THAT(a.reason, HasSubstr("most likely at Java_X_leak (sampled +"));
-}
-
-TEST(AnalyzeTest, SampledDriftThatTheExactCountRulesOutIsNotALeak) {
-  // A native cache at capacity: its entries are replaced, so which of them
-  // were sampled drifts, and the sampled site seems to grow 100 KB/s; the
-  // exact allocated count stays flat.
-  std::vector<SnapshotInput> snaps;
-  std::vector<TimelinePoint> timeline;
-  for (int i = 0; i < 16; ++i) {
-    snaps.push_back(Snap(i, 2.0 * i, 60e6 + 200e3 * i, 5e6));
-    TimelinePoint p;
-    p.seq = i;
-    p.time_seconds = 2.0 * i;
-    p.rss_bytes = 200e6;
-    p.jemalloc_allocated = 86e6 + (i % 3) * 1e3;
-    timeline.push_back(p);
-  }
-  Analysis a = RunAnalysis(snaps, timeline);
-  EXPECT_EQ(a.verdict, Verdict::kClean) << a.reason;
-  EXPECT_FALSE(a.sites[0].over_budget);
-  ASSERT_FALSE(a.warnings.empty());
-  EXPECT_THAT(a.warnings.back(),
-              HasSubstr("Java_X_leak (97.7 KiB/s) is not borne out by "
-                        "jemalloc's exact count"));
-  // The same sampled growth with the exact count growing too: a leak.
-  for (int i = 0; i < 16; ++i) timeline[i].jemalloc_allocated = 86e6 + 2e5 * i;
-  a = RunAnalysis(snaps, timeline);
-  EXPECT_EQ(a.verdict, Verdict::kLeak) << a.reason;
-  EXPECT_TRUE(a.sites[0].over_budget);
-}
-
-TEST(AnalyzeTest, NoisyFlatOrSettlingExactCountIsClean) {
-  for (uint32_t seed = 1; seed <= 20; ++seed) {
-    SlowLeakRun flat = MakeSlowLeakRun(0, seed);
-    Analysis a = RunAnalysis(flat.snaps, flat.timeline);
-    EXPECT_EQ(a.verdict, Verdict::kClean)
-        << "seed " << seed << ": " << a.reason;
-    // Settles by 2 MB, mostly inside the warm-up, still creeping after.
-    SlowLeakRun settling = MakeSlowLeakRun(0, seed, 2e6);
-    a = RunAnalysis(settling.snaps, settling.timeline);
-    EXPECT_EQ(a.verdict, Verdict::kClean)
-        << "seed " << seed << ": " << a.reason;
-  }
-}
-
-TEST(AnalyzeTest, ExactCountLessSuppressedSitesOrDisabledIsClean) {
-  const SlowLeakRun run = MakeSlowLeakRun(17476, 3);
-  // The suppressed site's sampled slope (two blocks of 555 KB estimated
-  // over the window) is taken off the exact one: nothing is left.
-  AnalyzerOptions o;
-  o.suppressions = *ParseSuppressions("function Java_X_leak\n", "s");
-  Analysis a = RunAnalysis(run.snaps, run.timeline, o);
-  EXPECT_EQ(a.verdict, Verdict::kClean) << a.reason;
-  // Suppressing an unrelated function changes nothing.
-  o.suppressions = *ParseSuppressions("function Java_Cache_fill\n", "s");
-  EXPECT_EQ(RunAnalysis(run.snaps, run.timeline, o).verdict, Verdict::kLeak);
-  AnalyzerOptions off;
-  off.budgets.max_allocated_rate = 0;
-  a = RunAnalysis(run.snaps, run.timeline, off);
-  EXPECT_EQ(a.verdict, Verdict::kClean) << a.reason;
-}
-
-}  // namespace
-}  // namespace jleak
-
-namespace jleak {
-namespace {
 
 // The held-out case of issue 11: a JNI library leaks through a
 // std::vector<char> grown in its cache's Insert(); a healthy Fill() goes

@@ -3,7 +3,7 @@
 // The planted leak of a synthetic series (profile/synthetic_profile.h) is
 // the first site and over budget, alone, at every size of the scaling grid
 // that fits a unit test: 1k, 10k and 100k stacks per profile, 10 to 1000
-// snapshots (ci/bench_scale.sh checks the whole grid through `jleak
+// snapshots (ci/bench/bench_scale.sh checks the whole grid through `jleak
 // analyze` on files). Snapshots go through SeriesAccumulator one at a
 // time, as `jleak analyze` streams them, 300 s apart.
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "harness/analyze/run_metadata.h"
+#include "harness/analyze/timeline.h"
 #include "profile/java_frame.h"
 #include "profile/perf_map.h"
 

@@ -14,11 +14,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "harness/analyze/analyzer.h"
-#include "harness/analyze/series_loader.h"
+#include "harness/analyze/suppressions.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/confined_symbolizer.h"
 #include "harness/cli/subcommand.h"
 #include "harness/io/file_io.h"
+#include "harness/load/series_loader.h"
 #include "harness/report/report_html.h"
 #include "harness/report/report_json.h"
 #include "harness/report/report_text.h"
@@ -166,6 +167,17 @@ std::string CheckJavaAndCleanSites(const Analysis& a,
     }
   }
   return "";
+}
+
+// IndexOf: where the snapshot at `path` is among `ordered`, the last such
+// (the accumulator orders by time: crafted times may move the plan's last
+// snapshot); ordered.size() when none.
+size_t IndexOf(const std::vector<SnapshotMeta>& ordered,
+               const std::string& path) {
+  for (size_t i = ordered.size(); i-- > 0;) {
+    if (ordered[i].path == path) return i;
+  }
+  return ordered.size();
 }
 
 }  // namespace
@@ -349,22 +361,17 @@ absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
   if (plan->snapshots.empty()) {
     return absl::NotFoundError("no snapshots to analyze");
   }
-  // The last snapshot maps every library the process loaded so far.
-  absl::StatusOr<std::string> last_text = std::string();
-  if (absl::Status st = ReadSnapshotText(plan->snapshots.back(), &*last_text);
-      !st.ok()) {
-    return st;
-  }
-  absl::StatusOr<HeapProfile> last =
-      ParseHeapProfile(*last_text, plan->snapshots.back().path);
+  // The last snapshot maps every library the process loaded so far: its
+  // mappings build the symbolizer, and it is parsed once, for that and
+  // for its turn in the series (ReadSnapshots).
+  const std::string last_path = plan->snapshots.back().path;
+  absl::StatusOr<HeapProfile> last = ReadSnapshot(plan->snapshots.back());
   if (!last.ok()) return last.status();
   absl::StatusOr<std::unique_ptr<Symbolizer>> symbolizer =
       MakeAnalysisSymbolizer(last->mappings, flags.symbolizer,
                              {plan->perf_map_path, plan->java_frames_map_path},
                              plan->build_ids);
   if (!symbolizer.ok()) return symbolizer.status();
-  last_text = std::string();
-  last = HeapProfile();
 
   // Only the HTML report and --pprof show the growth profile.
   options->growth_profile = !flags.html.empty() || !flags.pprof.empty();
@@ -372,9 +379,11 @@ absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
   // per-site counts as it comes, never the whole series in memory.
   SeriesAccumulator accumulator(plan->snapshots, **symbolizer, *filter,
                                 *options);
+  const std::vector<SnapshotMeta>& ordered = accumulator.snapshots();
+  ParsedSnapshot parsed{IndexOf(ordered, last_path), *std::move(last)};
   const bool tty = isatty(STDERR_FILENO);
   absl::Status read = ReadSnapshots(
-      accumulator.snapshots(), flags.jobs,
+      ordered, flags.jobs,
       [&](size_t i, HeapProfile& profile) {
         accumulator.Add(i, profile);
         return absl::OkStatus();
@@ -384,11 +393,14 @@ absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
           std::cerr << absl::StrFormat("\rreading snapshot %d/%d", done, total)
                     << (done == total ? "\r\033[K" : "") << std::flush;
         }
-      });
+      },
+      std::move(parsed));
   if (!read.ok()) return read;
   Analysis analysis = std::move(accumulator)
                           .Finish(plan->time_source, std::move(plan->timeline));
   analysis.command = plan->command;
+  analysis.engine = plan->engine;
+  analysis.engine_limit = plan->engine_limit;
   for (const std::string& w : plan->warnings) {
     analysis.warnings.push_back(w);
   }

@@ -6,7 +6,7 @@
 # WAIT s, `jleak attach --duration DURATION` samples each. Prints, per run:
 # the exit code (1 leak, 0 clean), the verdict line, whether the JVM was
 # still running afterwards, and whether its agent says sampling is off.
-# (The cost during and after an attach: harness/cli/bench_attach.sh.)
+# (The cost during and after an attach: ci/bench/bench_attach.sh.)
 #
 #   harness/cli/attach_acceptance.sh [REPEAT] [WAIT] [DURATION]   # 1, 20, 30
 set -euo pipefail

@@ -9,13 +9,17 @@
 #   3. `jleak snapshot` twelve times, --stop, `jleak analyze` of the
 #      folder; attach refuses while a collection is on;
 #   4. a JVM with jemalloc (prof:true) but no agent: the agent is loaded
-#      through HotSpot's attach mechanism and the leak is named;
+#      through HotSpot's attach mechanism and the leak is named; a JVM
+#      with jemalloc but profiling off: the agent is loaded and samples
+#      with its own engine (JVMs with glibc's malloc:
+#      sampling_attach_test.sh);
 #   5. bad input, each one line on stderr, exit 2, the target unharmed and
-#      nothing left running or in its /tmp: not a JVM, no jemalloc,
-#      jemalloc with profiling off, a user that may not inspect the JVM,
-#      a JVM that exits mid-attach, `jleak attach` itself killed (-9): the
-#      agent turns sampling off and the next attach works.
+#      nothing left running or in its /tmp: not a JVM, a user that may not
+#      inspect the JVM, a JVM that exits mid-attach, `jleak attach` itself
+#      killed (-9): the agent turns sampling off and the next attach works.
 set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/attach_test_lib.sh"
 
 if [[ $# -ne 5 ]]; then
   echo "usage: $0 JLEAK JAVA JNI_MALLOC_JAR CHURN_JAR COMMON_JARS_DIR" >&2
@@ -24,10 +28,7 @@ fi
 jleak="$(readlink -f "$1")"; java="$(readlink -f "$2")"
 leak_jar="$(readlink -f "$3")"; churn_jar="$(readlink -f "$4")"
 common="$(dirname "$(readlink -f "$5")")"
-root="${TEST_TMPDIR:-$(mktemp -d)}/attach"
-mkdir -p "${root}"
-cd "${root}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+attach_test_setup attach
 # The evidence behind each asserted verdict, by design rather than by luck
 # (issue 22: the collection was judged clean 1 run in 4 with the old
 # numbers). The leaker mallocs --block-bytes blocks at --rate; a
@@ -83,99 +84,6 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # attach_acceptance.sh's (30 s attaches of a 1 MB/s leak).
 leaker=(jleak.leakers.JniMalloc --rate 2000000 --block-bytes 131071 --duration 600)
 sampling=(--sample-bytes 32768)
-# evidence NAME REPORT_JSON: the verdict's evidence, one line in the log:
-# analyzed snapshots, the leak site's (or, if none, the steepest site's)
-# rate and 95% CI, and jemalloc's exact count.
-evidence() {
-  python3 - "$1" "$2" <<'PY' || echo "--- $1: evidence: no report"
-import json, sys
-name, path = sys.argv[1:3]
-r = json.load(open(path))
-snaps = r["snapshots"]
-idx = [i for i, s in enumerate(snaps) if s.get("analyzed")]
-window = snaps[idx[-1]]["time_seconds"] - snaps[idx[0]]["time_seconds"] if idx else 0
-sites = r["sites"]
-site = next((s for s in sites if "JniMalloc_leak" in s["headline"]), None)
-if site is None and sites:
-    site = max(sites, key=lambda s: s["bytes_per_second_low"])
-k = lambda v: "%.1f KiB/s" % (v / 1024)
-line = "--- %s: evidence: %s, n=%d of %d snapshots over %.1f s" % (
-    name, r["verdict"], len(idx), len(snaps), window)
-if site:
-    b = site["bytes"]
-    gained = (b[idx[-1]] - b[idx[0]]) if idx else 0
-    line += "; site %s %s (95%% CI %s to %s, p=%.2g, +%.1f MiB in the window)" % (
-        site["top_frame"][:40], k(site["bytes_per_second"]), k(site["bytes_per_second_low"]),
-        k(site["bytes_per_second_high"]), site["p_value"], gained / 2**20)
-a = r.get("signals", {}).get("jemalloc_allocated")
-if a:
-    line += "; exact %s (%s to %s)" % (k(a["rate"]), k(a["rate_low"]), k(a["rate_high"]))
-print(line)
-PY
-}
-# Tests share the host's /tmp but each has its own PID namespace: JVMs of
-# two tests may have the same PID, hence the same /tmp/jleak-<pid>. Runs of
-# this test take turns.
-exec 9>/tmp/jleak-attach-test.lock
-flock 9
-
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do
-    kill -9 "${p}" 2>/dev/null || true
-    rm -rf "/tmp/jleak-${p}"
-  done
-}
-trap cleanup EXIT
-
-# start NAME ENV_MODE JAR MAIN ARGS...: starts a JVM in the background with
-# ENV_MODE "standby" (jleak env), "jemalloc" (prof:true, no agent),
-# "prof-off" (jemalloc, profiling off) or "plain"; sets $pid.
-start() {
-  local name="$1" mode="$2" jar="$3" main="$4"; shift 4
-  local env=()
-  case "${mode}" in
-    standby) mapfile -t env < <("${jleak}" env --format shell | sed -n 's/^export //p' | tr -d "'") ;;
-    jemalloc) env=("LD_PRELOAD=${jemalloc}" "MALLOC_CONF=prof:true,prof_active:false") ;;
-    prof-off) env=("LD_PRELOAD=${jemalloc}") ;;
-    plain) env=() ;;
-  esac
-  env "${env[@]}" "${java}" -Xmx128m -XX:-UsePerfData -cp "${jar}:${common}/workload.jar:${common}/args.jar" \
-    "-Djava.library.path=$(dirname "${jar}")" "${main}" "$@" \
-    >"${root}/${name}.jvm.out" 2>&1 &
-  pid=$!
-  pids+=("${pid}")
-  sleep 3  # JVM start and JIT warm-up, on a shared machine
-  kill -0 "${pid}" || { cat "${root}/${name}.jvm.out" >&2; fail "${name}: JVM did not start"; }
-}
-
-# attach NAME WANT_EXIT [jleak args...]: runs jleak, checks the exit code.
-attach() {
-  local name="$1" want="$2"; shift 2
-  set +e
-  "${jleak}" "$@" >"${root}/${name}.stdout" 2>"${root}/${name}.stderr"
-  local got=$?
-  set -e
-  echo "--- ${name}: exit ${got}"; tail -n 3 "${root}/${name}.stderr"
-  [[ ${got} -eq ${want} ]] || { cat "${root}/${name}.stdout" "${root}/${name}.stderr" >&2; fail "${name}: exit ${got}, want ${want}"; }
-}
-
-# one_line_error NAME REGEX: stderr is exactly one line, matching REGEX.
-one_line_error() {
-  [[ "$(wc -l <"${root}/$1.stderr")" -eq 1 ]] || { cat "${root}/$1.stderr" >&2; fail "$1: not a one-line error"; }
-  grep -Eq -- "$2" "${root}/$1.stderr" || { cat "${root}/$1.stderr" >&2; fail "$1: error does not match '$2'"; }
-}
-
-# last_line_error NAME REGEX: after progress lines, one line says why.
-last_line_error() {
-  tail -n 1 "${root}/$1.stderr" | grep -Eq -- "$2" || { cat "${root}/$1.stderr" >&2; fail "$1: last line does not match '$2'"; }
-}
-
-sampling_off() {  # DIR: the agent's last word is "sampling off"
-  python3 -c 'import json,sys; a=json.load(open(sys.argv[1]+"/agent.json")); sys.exit(0 if a["standby"]["sampling"] is False and a["finished"] else 1)' "$1" ||
-    fail "$1: agent.json does not say sampling is off"
-}
-
 # jleak env points at the jemalloc and agent in jleak's runfiles.
 "${jleak}" env --format shell >env.sh
 jemalloc="$(sed -n "s/^export LD_PRELOAD=//p" env.sh | tr -d "'")"
@@ -219,6 +127,7 @@ import json, sys
 m = json.load(open(sys.argv[1] + "/manifest.json"))
 assert m["mode"] == "attach" and m["outcome"] == "collected", m
 assert m["target"]["agent_loaded"] == "start", m["target"]
+assert m["engine"] == {"name": "jemalloc"}, m["engine"]  # started with jleak env
 assert any("JniMalloc" in a for a in m["settings"]["command"])
 PY
 # Twice in a row, and the second is refused while the first runs.
@@ -291,16 +200,20 @@ one_line_error not_jvm "process ${sleeper} \(sleep\) is not a JVM"
 kill -0 "${sleeper}" || fail "not_jvm: the process was harmed"
 attach no_pid 2 attach --duration 3 999999999
 one_line_error no_pid "no process 999999999"
-start plain plain "${leak_jar}" jleak.leakers.JniMalloc --rate 100000 --duration 600
-attach no_jemalloc 2 attach --duration 3 "${pid}"
-one_line_error no_jemalloc "was started without jemalloc"
-kill -0 "${pid}" || fail "no_jemalloc: the JVM was harmed"
-kill "${pid}"
+# 4b. jemalloc that cannot profile (prof:true missing): the agent is
+# loaded and its sampling engine interposes malloc over that jemalloc.
 start prof_off prof-off "${leak_jar}" jleak.leakers.JniMalloc --rate 100000 --duration 600
-attach prof_off 2 attach --duration 3 "${pid}"
-one_line_error prof_off "heap profiling is off .* restart it"
+attach prof_off 0 attach --duration 3 --interval 1 --no-analyze --out "${root}/prof_off" "${pid}"
+grep -q 'every 2^19 bytes (sampling engine)' prof_off.stderr || fail "prof_off: not the sampling engine"
+python3 - "${root}/prof_off" <<'PY' || fail "prof_off: manifest or agent.json"
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+assert m["engine"]["name"] == "sampling" and "before the attach" in m["engine"]["limit"], m["engine"]
+a = json.load(open(sys.argv[1] + "/agent.json"))
+assert a["engine"]["installed"] is False and a["engine"]["patcher"]["slots_restored"] > 0, a["engine"]
+PY
+sampling_off "${root}/prof_off"
 kill -0 "${pid}" || fail "prof_off: the JVM was harmed"
-[[ ! -e "/tmp/jleak-${pid}" ]] || fail "prof_off: control directory left in /tmp"
 # Another user may not inspect (ptrace-read) the JVM. Bazel's sandbox may
 # map no user but root; then this case only runs outside it
 # (--spawn_strategy=standalone).

@@ -12,7 +12,7 @@
 namespace jleak {
 
 std::vector<std::string> ModulePaths(
-    const std::string& dir, const std::vector<SnapshotEntry>& snapshots) {
+    const std::string& dir, const std::vector<TimelineLine>& snapshots) {
   std::vector<std::string> paths;
   for (auto e = snapshots.rbegin(); e != snapshots.rend(); ++e) {
     if (!e->dumped) continue;
@@ -31,7 +31,7 @@ std::vector<std::string> ModulePaths(
 }
 
 std::map<std::string, std::string> ModuleBuildIds(
-    const std::string& dir, const std::vector<SnapshotEntry>& snapshots,
+    const std::string& dir, const std::vector<TimelineLine>& snapshots,
     const BuildIdReader& read_ids) {
   return read_ids(ModulePaths(dir, snapshots));
 }

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/run/manifest.h"
+#include "harness/analyze/timeline.h"
 
 namespace jleak {
 
@@ -21,7 +21,7 @@ namespace jleak {
 // of the last dumped snapshot of `snapshots` (files in `dir`), as the
 // process saw it.
 std::vector<std::string> ModulePaths(
-    const std::string& dir, const std::vector<SnapshotEntry>& snapshots);
+    const std::string& dir, const std::vector<TimelineLine>& snapshots);
 
 // ModuleBuildIds: the GNU build-id (lower-case hex) of each of
 // ModulePaths, read by `read_ids` (paths -> ids; the files of a process of
@@ -31,7 +31,7 @@ std::vector<std::string> ModulePaths(
 using BuildIdReader = std::function<std::map<std::string, std::string>(
     const std::vector<std::string>&)>;
 std::map<std::string, std::string> ModuleBuildIds(
-    const std::string& dir, const std::vector<SnapshotEntry>& snapshots,
+    const std::string& dir, const std::vector<TimelineLine>& snapshots,
     const BuildIdReader& read_ids);
 
 // LocalBuildIds: a BuildIdReader of this machine's files.

@@ -37,8 +37,8 @@ class ModuleBuildIdsTest : public ::testing::Test {
   void Write(const std::string& name, const std::string& text) {
     ASSERT_TRUE(WriteFileAtomically(dir_ + "/" + name, text).ok());
   }
-  static SnapshotEntry Entry(const std::string& file, bool dumped) {
-    SnapshotEntry e;
+  static TimelineLine Entry(const std::string& file, bool dumped) {
+    TimelineLine e;
     e.file = file;
     e.dumped = dumped;
     return e;

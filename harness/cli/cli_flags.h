@@ -41,8 +41,8 @@ struct SymbolizerFlags {
 // --trim on `cmd`.
 void AddSymbolizerFlags(CLI::App* cmd, SymbolizerFlags* flags);
 
-// The maps found beside the snapshots (series_loader.h), used when the
-// flags do not name others.
+// The maps found beside the snapshots (harness/load/series_loader.h), used when
+// the flags do not name others.
 struct FoundMaps {
   std::string perf_map;
   std::string java_frames;

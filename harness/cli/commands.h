@@ -1,7 +1,8 @@
 // File: commands.h
 //
-// The registration functions of every `jleak` subcommand (see
-// subcommand.h for the contract).
+// The registry of `jleak` subcommands: kSubcommands is the one list of
+// them. `jleak --help` lists what it registers, in its order; nothing
+// else enumerates them (see subcommand.h for how one plugs in).
 
 #ifndef JLEAK_HARNESS_CLI_COMMANDS_H_
 #define JLEAK_HARNESS_CLI_COMMANDS_H_
@@ -10,22 +11,30 @@
 
 namespace jleak {
 
-void AddProfileCommand(CLI::App& jleak, int* exit_code);  // profile_command.cc
-void AddAnalyzeCommand(CLI::App& jleak, int* exit_code);  // analyze_command.cc
-void AddRunCommand(CLI::App& jleak, int* exit_code);      // run_command.cc
-void AddCompareCommand(CLI::App& jleak, int* exit_code);  // compare_command.cc
-// attach and snapshot (attach_command.cc); env and install (env_command.cc).
+// Each registers one subcommand, its options and its callback; defined in
+// the file named after it (profile_command.cc, ...; env and install in
+// env_command.cc).
+void AddProfileCommand(CLI::App& jleak, int* exit_code);
+void AddAnalyzeCommand(CLI::App& jleak, int* exit_code);
+void AddRunCommand(CLI::App& jleak, int* exit_code);
+void AddCompareCommand(CLI::App& jleak, int* exit_code);
 void AddAttachCommand(CLI::App& jleak, int* exit_code);
+void AddSnapshotCommand(CLI::App& jleak, int* exit_code);
 void AddEnvCommand(CLI::App& jleak, int* exit_code);
+void AddInstallCommand(CLI::App& jleak, int* exit_code);
 
-// AddAllCommands registers every subcommand above on `jleak`.
+using AddCommandFn = void (*)(CLI::App& jleak, int* exit_code);
+
+// kSubcommands: every subcommand, in the order `jleak --help` lists them:
+// first the development loop, then production.
+inline constexpr AddCommandFn kSubcommands[] = {
+    AddProfileCommand, AddAnalyzeCommand,  AddRunCommand, AddCompareCommand,
+    AddAttachCommand,  AddSnapshotCommand, AddEnvCommand, AddInstallCommand,
+};
+
+// AddAllCommands registers every subcommand of kSubcommands on `jleak`.
 inline void AddAllCommands(CLI::App& jleak, int* exit_code) {
-  AddProfileCommand(jleak, exit_code);
-  AddAnalyzeCommand(jleak, exit_code);
-  AddRunCommand(jleak, exit_code);
-  AddCompareCommand(jleak, exit_code);
-  AddAttachCommand(jleak, exit_code);
-  AddEnvCommand(jleak, exit_code);
+  for (AddCommandFn add : kSubcommands) add(jleak, exit_code);
 }
 
 }  // namespace jleak

@@ -232,7 +232,9 @@ void AddEnvCommand(CLI::App& jleak, int* exit_code) {
   env->add_option("--agent", s->agent_path,
                   "libjleak_agent.so (default: next to jleak)");
   env->callback([s, exit_code] { *exit_code = RunEnv(*s); });
+}
 
+void AddInstallCommand(CLI::App& jleak, int* exit_code) {
   auto is = std::make_shared<EnvSettings>();
   CLI::App* install = jleak.add_subcommand(
       "install",

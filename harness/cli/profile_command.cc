@@ -11,11 +11,11 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "harness/analyze/series_loader.h"
 #include "harness/cli/cli_flags.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/subcommand.h"
 #include "harness/io/file_io.h"
+#include "harness/load/series_loader.h"
 #include "profile/heap_profile.h"
 #include "profile/named_profile.h"
 #include "profile/pprof_writer.h"

@@ -30,7 +30,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "agent/control_protocol.h"
 #include "agent/proc_stats.h"
+#include "harness/analyze/timeline.h"
 #include "harness/cli/analyze_command.h"
 #include "harness/cli/build_ids.h"
 #include "harness/cli/subcommand.h"
@@ -63,11 +65,19 @@ void Say(const std::string& line) {
   std::fprintf(stderr, "jleak run: %s\n", line.c_str());
 }
 
-// The agent appends to timeline.jsonl while the workload runs; before its
-// first snapshot the file does not exist, which reads as no snapshots.
-std::vector<SnapshotEntry> ReadTimeline(const std::string& dir) {
-  return ParseTimeline(
-      ReadFileToString(dir + "/timeline.jsonl").value_or(std::string()));
+// ReadTimeline: the snapshots the agent has listed so far. It appends to
+// timeline.jsonl while the workload runs (a line it is still writing is
+// left out, timeline.h); before its first snapshot the file does not
+// exist, which reads as no snapshots.
+absl::StatusOr<std::vector<TimelineLine>> ReadTimeline(const std::string& dir) {
+  const std::string path = dir + "/timeline.jsonl";
+  return ParseTimeline(ReadFileToString(path).value_or(std::string()), path);
+}
+
+// ReadTimelineSoFar: ReadTimeline for progress and waiting, where a damaged
+// timeline shows as nothing new (the outcome says why, DecideRunOutcome).
+std::vector<TimelineLine> ReadTimelineSoFar(const std::string& dir) {
+  return ReadTimeline(dir).value_or(std::vector<TimelineLine>());
 }
 
 bool Exists(const std::string& path) {
@@ -108,7 +118,7 @@ class Progress {
       : dir_(std::move(dir)), pid_(pid), tty_(isatty(STDERR_FILENO)) {}
 
   void Tick(double elapsed) {
-    std::vector<SnapshotEntry> t = ReadTimeline(dir_);
+    std::vector<TimelineLine> t = ReadTimelineSoFar(dir_);
     if (tty_) {
       agent::ProcStats ps = agent::ReadProcStats(pid_);
       std::fprintf(stderr,
@@ -119,12 +129,13 @@ class Progress {
       return;
     }
     for (size_t i = logged_; i < t.size(); ++i) {
-      const SnapshotEntry& e = t[i];
+      const TimelineLine& e = t[i];
       Say(absl::StrFormat(
           "snapshot %d (%s) at %.1f s: %s, rss %.1f MB, jemalloc allocated "
           "%.1f MB",
-          e.seq, e.kind, e.elapsed_s, e.dumped ? e.file : "NOT WRITTEN",
-          e.rss_bytes / 1e6, e.jemalloc_allocated / 1e6));
+          e.point.seq, e.kind, e.elapsed_s, e.dumped ? e.file : "NOT WRITTEN",
+          e.point.rss_bytes.value_or(-1) / 1e6,
+          e.point.jemalloc_allocated.value_or(-1) / 1e6));
     }
     logged_ = t.size();
   }
@@ -142,17 +153,22 @@ class Progress {
   size_t logged_ = 0;
 };
 
-// RequestFinalSnapshot asks the agent for its final snapshot (it polls for
-// DIR/final.request) and waits until the timeline has it, the child has
-// exited, or `budget_s` passed.
+// FinalRequestPath: the file whose appearance asks the agent for its
+// final snapshot (it polls for it), as `jleak attach` asks a session's.
+std::string FinalRequestPath(const std::string& dir) {
+  return absl::StrCat(dir, "/", agent::kFinalRequestName);
+}
+
+// RequestFinalSnapshot asks the agent for its final snapshot and waits
+// until the timeline has it, the child has exited, or `budget_s` passed.
 void RequestFinalSnapshot(const std::string& dir, pid_t pid, double budget_s) {
-  const std::string request = dir + "/final.request";
+  const std::string request = FinalRequestPath(dir);
   int fd = open(request.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return;  // directory gone: nothing to wait for
   close(fd);
   const absl::Time deadline = absl::Now() + absl::Seconds(budget_s);
   while (absl::Now() < deadline) {
-    for (const SnapshotEntry& e : ReadTimeline(dir)) {
+    for (const TimelineLine& e : ReadTimelineSoFar(dir)) {
       if (e.kind == "final") return;
     }
     siginfo_t info = {};
@@ -191,10 +207,28 @@ std::vector<std::string> CanonicalCommandLine(const LaunchSettings& s) {
   return argv;
 }
 
-// Judge fills outcome and message and returns the exit code: 0 only when
-// snapshots were written, the agent could profile, and the workload ended
-// on its own or by our --duration / a signal the user sent; 2 otherwise.
-int Judge(RunRecord& r, int snapshots_dumped) {
+// NoDataWhy: why a run has no snapshot to analyze: the timeline does not
+// read (`timeline_read`), or the agent's last error, if any.
+std::string NoDataWhy(const RunRecord& r, const absl::Status& timeline_read) {
+  if (!timeline_read.ok()) {
+    return absl::StrCat("the timeline does not read (", timeline_read.message(),
+                        ")");
+  }
+  std::string error;
+  for (const TimelineLine& e : r.snapshots) {
+    if (!e.error.empty()) error = e.error;
+  }
+  return absl::StrCat("no snapshot was written",
+                      error.empty() ? "" : absl::StrCat(" (", error, ")"));
+}
+
+// DecideRunOutcome: how the collection went (manifest.json's outcome and
+// message), not the verdict, which the analysis of the run directory gives
+// after it. Returns the exit code: 0 only when snapshots were written, the
+// agent could profile, and the workload ended on its own or by our
+// --duration / a signal the user sent; 2 otherwise.
+int DecideRunOutcome(RunRecord& r, int snapshots_dumped,
+                     const absl::Status& timeline_read) {
   const SuperviseResult& w = *r.workload;
   const std::string& dir = r.settings.out_dir;
   const std::string kept =
@@ -226,21 +260,16 @@ int Judge(RunRecord& r, int snapshots_dumped) {
     return kExitTrouble;
   }
   if (snapshots_dumped == 0) {
-    std::string error;
-    for (const SnapshotEntry& e : r.snapshots) {
-      if (!e.error.empty()) error = e.error;
-    }
     r.outcome = "no-data";
     r.message = absl::StrCat(
-        "no snapshot was written",
-        error.empty() ? "" : absl::StrCat(" (", error, ")"), "; workload ",
-        DescribeExit(w.exit), "; check that ", dir,
+        NoDataWhy(r, timeline_read), "; workload ", DescribeExit(w.exit),
+        "; check that ", dir,
         " is writable with free space, and that the workload runs longer "
         "than --interval");
     return kExitTrouble;
   }
   bool has_final = false;
-  for (const SnapshotEntry& e : r.snapshots) has_final |= e.kind == "final";
+  for (const TimelineLine& e : r.snapshots) has_final |= e.kind == "final";
   // A VM that dies cleanly (even by System.exit(3)) takes a final
   // snapshot; one that ends without it crashed (a JVM aborting on SIGSEGV
   // may exit 1 rather than die of the signal).
@@ -375,18 +404,19 @@ int RunWorkload(LaunchSettings settings) {
   r.state = "finished";
 
   absl::StatusOr<std::string> agent_text =
-      ReadFileToString(dir + "/agent.json");
+      ReadFileToString(absl::StrCat(dir, "/", agent::kAgentReportName));
   r.agent = agent_text.ok() ? nlohmann::json::parse(*agent_text, nullptr, false)
                             : nlohmann::json();
   if (r.agent.is_discarded()) r.agent = nullptr;
-  r.snapshots = ReadTimeline(dir);
+  absl::StatusOr<std::vector<TimelineLine>> timeline = ReadTimeline(dir);
+  r.snapshots = timeline.value_or(std::vector<TimelineLine>());
   r.build_ids = ModuleBuildIds(dir, r.snapshots, LocalBuildIds);
   int dumped = 0;
-  for (const SnapshotEntry& e : r.snapshots) {
+  for (const TimelineLine& e : r.snapshots) {
     if (e.dumped && Exists(dir + "/" + e.file)) ++dumped;
   }
-  int code = Judge(r, dumped);
-  unlink((dir + "/final.request").c_str());
+  int code = DecideRunOutcome(r, dumped, timeline.status());
+  unlink(FinalRequestPath(dir).c_str());
   if (absl::Status s = WriteManifest(r); !s.ok()) {
     Say(absl::StrCat(s.message(), "; ", r.message));
     return kExitTrouble;

@@ -19,8 +19,8 @@
 // bazel-bin/agent/libjleak_agent.so).
 //
 // Exit codes: 0 data collected; 2 it could not run or collect (one line
-// on stderr says why and what to do). See RunOutcome in run_command.cc for
-// the exact rules.
+// on stderr says why and what to do). See DecideRunOutcome in
+// run_command.cc for the exact rules.
 
 #ifndef JLEAK_HARNESS_CLI_RUN_COMMAND_H_
 #define JLEAK_HARNESS_CLI_RUN_COMMAND_H_

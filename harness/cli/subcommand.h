@@ -1,9 +1,10 @@
 // File: subcommand.h
 //
 // How a `jleak` subcommand plugs into the one binary (//harness:jleak):
-// each command file defines `void AddFooCommand(CLI::App& jleak,
-// int* exit_code)` that registers its options and sets a callback which
-// runs the command and stores its exit code, and jleak_main.cc calls it.
+// its file defines `void AddFooCommand(CLI::App& jleak, int* exit_code)`
+// that registers exactly one subcommand, its options and a callback which
+// runs the command and stores its exit code; the registry (commands.h)
+// lists AddFooCommand, and jleak_main.cc registers the registry's.
 //
 // Exit codes are shared by every subcommand and never confuse a verdict
 // with a broken harness.

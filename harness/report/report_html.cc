@@ -1,11 +1,11 @@
 // File: report_html.cc
 //
 // The self-contained HTML report of an Analysis (see report_html.h): the
-// page (html/report.html, report.css, report.js, embedded at build time)
-// filled with the JSON report and a page model. Only data is computed
-// here; everything shown, and how, is report.js's job.
+// page (html/report.html, report.css and the script, html/*.js, embedded
+// at build time) filled with the JSON report and a page model. Only data
+// is computed here; everything shown, and how, is the script's job.
 //
-// The page model (#jleak-page), schema for report.js:
+// The page model (#jleak-page), schema for the script:
 //
 //   {
 //     "caller_frames": int,          // callers listed under a top frame
@@ -222,7 +222,7 @@ struct FlameNode {
 };
 
 // The narrowest frame kept, as a fraction of the whole: half a pixel of a
-// 1200-pixel graph (report.js draws it 1200 wide).
+// 1200-pixel graph (html/flame.js draws it 1200 wide).
 constexpr double kFlameMinFraction = 0.5 / 1200;
 
 Json FlameModel(const Analysis& a, const HtmlReportOptions& opt) {
@@ -320,7 +320,7 @@ Json PageModel(const Analysis& a, const HtmlReportOptions& opt) {
 }
 
 // JsonMaxSites: the embedded JSON report's site limit, raised to hold
-// every row of the table (report.js draws the rows from it).
+// every row of the table (html/sites.js draws the rows from it).
 size_t JsonMaxSites(const HtmlReportOptions& opt) {
   if (opt.max_sites == 0 || opt.json_max_sites == 0) return 0;
   return std::max(opt.max_sites, opt.json_max_sites);
@@ -444,12 +444,19 @@ absl::Status WriteHtmlReport(const Analysis& analysis, std::ostream& out,
         absl::StrCat(options.title, ": ", VerdictName(analysis.verdict)));
     const std::string data = ScriptSafeJson(*json);
     const std::string page_model = ScriptSafeJson(model);
+    // The script: one <script> a file, in the order report.html runs them.
     page = FillHtmlTemplate(Asset(report_assets::kReportHtml),
                             {{"title", title},
                              {"css", Asset(report_assets::kReportCss)},
                              {"data", data},
                              {"page", page_model},
-                             {"script", Asset(report_assets::kReportJs)}});
+                             {"dom_js", Asset(report_assets::kDomJs)},
+                             {"format_js", Asset(report_assets::kFormatJs)},
+                             {"summary_js", Asset(report_assets::kSummaryJs)},
+                             {"sites_js", Asset(report_assets::kSitesJs)},
+                             {"timeline_js", Asset(report_assets::kTimelineJs)},
+                             {"flame_js", Asset(report_assets::kFlameJs)},
+                             {"report_js", Asset(report_assets::kReportJs)}});
   } catch (const std::exception& e) {  // std::bad_alloc on a huge analysis
     return absl::ResourceExhaustedError(
         absl::StrCat("HTML report: ", e.what()));

@@ -20,20 +20,22 @@
 //     stacks that grew); click a frame to zoom;
 //   - warnings and the snapshot list.
 //
-// The page itself is three files in the tree, harness/report/html/
-// report.html (the frame, with placeholders), report.css and report.js,
-// embedded at build time (cc_embed_files, //bazel:embed.bzl). This code
-// only supplies data, as two JSON texts in the page:
+// The page itself is files in the tree, harness/report/html/: report.html
+// (the frame, with placeholders), report.css and the script, one job a
+// file (dom.js, format.js, summary.js, sites.js, timeline.js, flame.js and
+// report.js, the driver, whose header lists them), embedded at build time
+// (cc_embed_files, //bazel:embed.bzl). This code only supplies data, as
+// two JSON texts in the page:
 //
 //   - <script type="application/json" id="jleak-data">: the JSON report
-//     (report_json.h, schema in report_schema.md), for report.js and for
+//     (report_json.h, schema in report_schema.md), for the script and for
 //     any script that reads the page;
 //   - <script type="application/json" id="jleak-page">: the page model,
 //     what the JSON report does not carry: which sites are rows of the
 //     table and which are folded, the plots' series reduced to points, the
 //     icicle graph's frames merged, pruned to max_flame_nodes and laid out.
 //
-// report.js draws everything from them, inserting every string from the
+// The script draws everything from them, inserting every string from the
 // analysis with textContent/setAttribute, never as markup. Both JSON texts
 // have their <, > and & written as \u003c, \u003e, \u0026 so that no
 // "</script>" can close them. The output is deterministic: no clock, no

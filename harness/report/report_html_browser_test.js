@@ -2,21 +2,22 @@
 //
 // Checks of the HTML report that need its script to have run, executed in
 // headless Chromium by report_html_browser_test.sh, which appends this
-// file as an inline <script> to a copy of a fixture report (after
-// report.js, whose helpers it reaches through the global `jleakReport`).
+// file as an inline <script> to a copy of a fixture report (after the
+// report's own scripts, html/*.js, whose helpers it reaches through the
+// global `jleakReport` that report.js exports).
 // Headless Chromium cannot click or wait, so this script does both, and
 // writes its verdict where --dump-dom shows it:
 //
 //   <body data-jleak-selftest="ok" | "failed">
 //   <pre id="jleak-selftest-log">one line per failed check</pre>
 //
-// What it checks: the DOM report.js drew agrees with the data it was given
-// (#jleak-data, #jleak-page): one table row per site row of the page model
-// with that site's name as text, the folded sites, every plot with all its
-// series and points, every frame of the icicle graph; zooming the icicle
-// graph; the suppressed-sites switch; and the formatting and axis helpers
-// on cases the fixture does not reach (unbounded intervals, microsecond
-// time spans).
+// What it checks: the DOM the report's scripts drew agrees with the data
+// they were given (#jleak-data, #jleak-page): one table row per site row
+// of the page model with that site's name as text, the folded sites, every
+// plot with all its series and points, every frame of the icicle graph;
+// zooming the icicle graph; the suppressed-sites switch; and the
+// formatting and axis helpers on cases the fixture does not reach
+// (unbounded intervals, microsecond time spans).
 
 (() => {
   'use strict';
@@ -124,7 +125,9 @@
 
     // No name of the analysis became markup.
     eq($$('img').length, 0, 'elements made from a hostile name');
-    eq($$('script').length, 4, 'script elements (3 of the page, this one)');
+    eq($$('script').length, 10,
+       'script elements (the 2 JSON texts, the 7 files of the page\'s ' +
+           'script, this one)');
   }
 
   // Headless Chromium cannot click: do it here. Zoom into the widest frame

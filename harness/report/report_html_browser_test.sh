@@ -3,8 +3,8 @@
 #
 # Opens HTML reports of the fixture Analysis in headless Chromium (Debian
 # package `chromium`, installed by ci/setup.sh). The page is drawn by its
-# script (report.js) from the embedded JSON, so this is where the drawing
-# is tested; report_html_test.cc tests the data the C++ side puts in.
+# script (html/*.js, report.js last) from the embedded JSON, so this is
+# where the drawing is tested; report_html_test.cc tests the data the C++ side puts in.
 #   1. The page as written: no console message (no script error, no
 #      blocked request: the Content-Security-Policy reports any fetch, no
 #      unreadable JSON), and the DOM after the script ran (--dump-dom)

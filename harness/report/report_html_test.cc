@@ -13,11 +13,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -51,6 +53,24 @@ size_t Count(const std::string& haystack, const std::string& needle) {
 bool Has(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;
 }
+
+struct Script {
+  const char* placeholder;
+  std::string_view text;
+};
+
+// kScripts: the files of the page's script, each inlined as a <script> of
+// its own, in the order they must run: each reads the globals of those
+// before it.
+const Script kScripts[] = {
+    {"dom_js", report_assets::kDomJs},
+    {"format_js", report_assets::kFormatJs},
+    {"summary_js", report_assets::kSummaryJs},
+    {"sites_js", report_assets::kSitesJs},
+    {"timeline_js", report_assets::kTimelineJs},
+    {"flame_js", report_assets::kFlameJs},
+    {"report_js", report_assets::kReportJs},
+};
 
 // ScriptText: the text of <script type="application/json" id="`id`">.
 std::string ScriptText(const std::string& html, const std::string& id) {
@@ -141,12 +161,10 @@ TEST(FillHtmlTemplateTest, PageAndCodeOutOfStepFail) {
 TEST(ReportAssetsTest, TemplateHasExactlyThePlaceholdersFilled) {
   const absl::string_view page(report_assets::kReportHtml.data(),
                                report_assets::kReportHtml.size());
-  const absl::StatusOr<std::string> filled =
-      FillHtmlTemplate(page, {{"title", "T"},
-                              {"css", "C"},
-                              {"data", "D"},
-                              {"page", "P"},
-                              {"script", "S"}});
+  std::vector<std::pair<absl::string_view, absl::string_view>> values = {
+      {"title", "T"}, {"css", "C"}, {"data", "D"}, {"page", "P"}};
+  for (const Script& s : kScripts) values.push_back({s.placeholder, "S"});
+  const absl::StatusOr<std::string> filled = FillHtmlTemplate(page, values);
   ASSERT_TRUE(filled.ok()) << filled.status();
   EXPECT_TRUE(Has(*filled, "<title>T</title>"));
   EXPECT_TRUE(Has(*filled,
@@ -156,20 +174,24 @@ TEST(ReportAssetsTest, TemplateHasExactlyThePlaceholdersFilled) {
                   "<script type=\"application/json\" "
                   "id=\"jleak-page\">P</script>"));
   EXPECT_TRUE(Has(*filled, "<style>\nC\n</style>"));
-  EXPECT_TRUE(Has(*filled, "<script>\nS\n</script>"));
+  EXPECT_EQ(Count(*filled, "<script>\nS\n</script>"), std::size(kScripts));
 }
 
 TEST(ReportAssetsTest, NothingBreaksOutOfItsElementOrLeavesThePage) {
   const std::string css = absl::AsciiStrToLower(std::string(
       report_assets::kReportCss.data(), report_assets::kReportCss.size()));
-  const std::string js = absl::AsciiStrToLower(std::string(
-      report_assets::kReportJs.data(), report_assets::kReportJs.size()));
+  std::string js;
+  for (const Script& s : kScripts) {
+    const std::string text = absl::AsciiStrToLower(std::string(s.text));
+    ASSERT_GT(text.size(), 1000u) << s.placeholder;
+    // Inlined in a <script>: a closing tag would end it.
+    EXPECT_FALSE(Has(text, "</script")) << s.placeholder;
+    EXPECT_FALSE(Has(text, "<!--")) << s.placeholder;
+    js += text;
+  }
   ASSERT_GT(css.size(), 1000u);
-  ASSERT_GT(js.size(), 1000u);
-  // Inlined in <style> and <script>: their closing tags would end them.
+  // Inlined in <style>: its closing tag would end it.
   EXPECT_FALSE(Has(css, "</style"));
-  EXPECT_FALSE(Has(js, "</script"));
-  EXPECT_FALSE(Has(js, "<!--"));
   // The page must open offline.
   for (const std::string& text : {css, WithoutSvgNamespace(js)}) {
     for (const char* remote : {"http:", "https:", "//cdn", "@import", "url(",
@@ -186,11 +208,19 @@ TEST(ReportAssetsTest, NothingBreaksOutOfItsElementOrLeavesThePage) {
 
 TEST(ReportHtmlTest, PlaceholdersAllFilled) {
   const std::string html = Render(MakeFixtureAnalysis());
-  for (const char* name : {"title", "css", "data", "page", "script"}) {
+  for (const char* name : {"title", "css", "data", "page"}) {
     EXPECT_FALSE(Has(html, absl::StrCat("{{", name, "}}"))) << name;
   }
   EXPECT_TRUE(Has(html, std::string(report_assets::kReportCss)));
-  EXPECT_TRUE(Has(html, std::string(report_assets::kReportJs)));
+  // Every file of the script, in its order.
+  size_t at = 0;
+  for (const Script& s : kScripts) {
+    EXPECT_FALSE(Has(html, absl::StrCat("{{", s.placeholder, "}}")));
+    const size_t found =
+        html.find("<script>\n" + std::string(s.text) + "\n</script>", at);
+    ASSERT_NE(found, std::string::npos) << s.placeholder << " missing or early";
+    at = found + s.text.size();
+  }
   EXPECT_TRUE(Has(html, "<title>jleak report: leak</title>"));
   EXPECT_TRUE(Has(html, "</html>"));
 }
@@ -207,9 +237,10 @@ TEST(ReportHtmlTest, HostileNamesNeverAppearRaw) {
   EXPECT_TRUE(Has(html,
                   "<title>&lt;b&gt;x&lt;/b&gt; &amp; &quot;y&quot;: "
                   "leak</title>"));
-  // Only the page's own three script elements open and close.
-  EXPECT_EQ(Count(html, "<script"), 3u);
-  EXPECT_EQ(Count(html, "</script>"), 3u);
+  // Only the page's own script elements open and close: the two JSON texts
+  // and the files of the script.
+  EXPECT_EQ(Count(html, "<script"), 2 + std::size(kScripts));
+  EXPECT_EQ(Count(html, "</script>"), 2 + std::size(kScripts));
   // The names are in both JSON texts, escaped for <script>.
   EXPECT_TRUE(Has(ScriptText(html, "jleak-data"),
                   "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"));

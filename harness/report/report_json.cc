@@ -131,6 +131,9 @@ Json Report(const Analysis& a, const JsonReportOptions& options) {
   j["kind"] = GrowthKindName(a.kind);
   j["kind_sentence"] = GrowthKindSentence(a.kind);
   j["command"] = a.command;
+  if (!a.engine.empty()) {
+    j["engine"] = {{"name", a.engine}, {"limit", a.engine_limit}};
+  }
   j["time_source"] = TimeSourceName(a.time_source);
   j["rate_unit"] =
       a.time_source == TimeSource::kSequence ? "per_snapshot" : "per_second";

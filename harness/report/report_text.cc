@@ -53,6 +53,10 @@ void WriteTextSummary(const Analysis& a, const TextSummaryOptions& options,
       a.snapshots.size(), analyzed, a.warmup_seconds,
       per_snapshot ? "-snapshot" : " s", TimeSourceName(a.time_source));
   if (!a.command.empty()) out << "  command: " << a.command << "\n";
+  if (!a.engine.empty()) {
+    out << "  engine: " << a.engine
+        << (a.engine_limit.empty() ? "" : ": " + a.engine_limit) << "\n";
+  }
 
   size_t shown = 0;
   for (const SiteSeries& s : a.sites) {

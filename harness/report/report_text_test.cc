@@ -98,6 +98,20 @@ NamedFrame JavaFrame(std::string method, std::string file, int line,
   return f;
 }
 
+// After an attach the summary says which engine collected, and what the
+// sampling engine cannot see; a `jleak run` (no engine named) says nothing.
+TEST(WriteTextSummaryTest, NamesTheEngineAndItsLimit) {
+  Analysis a;
+  a.verdict = Verdict::kClean;
+  a.reason = "clean: no site grows";
+  EXPECT_THAT(Summary(a), Not(HasSubstr("engine:")));
+  a.engine = "sampling";
+  a.engine_limit = "memory allocated before the attach is not seen";
+  EXPECT_THAT(Summary(a),
+              HasSubstr("\n  engine: sampling: memory allocated before the "
+                        "attach is not seen\n"));
+}
+
 TEST(WriteTextSummaryTest, SiteIsNamedByTheUserFrameWithJvmFramesFolded) {
   SiteSeries s;
   NamedFrame unsafe;

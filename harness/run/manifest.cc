@@ -8,7 +8,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 
 namespace jleak {
@@ -31,32 +30,6 @@ nlohmann::ordered_json SettingsJson(const LaunchSettings& s) {
 }
 
 }  // namespace
-
-std::vector<SnapshotEntry> ParseTimeline(absl::string_view text) {
-  std::vector<SnapshotEntry> out;
-  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) continue;
-    SnapshotEntry e;
-    try {  // a value of the wrong type: the line is skipped like a torn one
-      e.seq = j.value("seq", 0);
-      e.kind = j.value("kind", "");
-      e.file = j.value("file", "");
-      e.dumped = j.value("dumped", false);
-      e.error = j.value("error", "");
-      e.wall_time_ns = j.value("wall_time_ns", int64_t{0});
-      e.elapsed_s = j.value("elapsed_s", 0.0);
-      e.rss_bytes = j.value("rss_bytes", int64_t{-1});
-      if (j.contains("jemalloc") && j["jemalloc"].is_object()) {
-        e.jemalloc_allocated = j["jemalloc"].value("allocated", int64_t{-1});
-      }
-    } catch (const nlohmann::json::exception&) {
-      continue;
-    }
-    out.push_back(e);
-  }
-  return out;
-}
 
 nlohmann::ordered_json ComparableJson(const RunRecord& r) {
   // JVM flags: the options before the main class or -jar, without the
@@ -143,8 +116,8 @@ nlohmann::ordered_json ManifestJson(const RunRecord& r) {
   j["agent"] = r.agent;
   j["comparable"] = ComparableJson(r);
   nlohmann::ordered_json snaps = nlohmann::ordered_json::array();
-  for (const SnapshotEntry& e : r.snapshots) {
-    nlohmann::ordered_json s = {{"seq", e.seq},
+  for (const TimelineLine& e : r.snapshots) {
+    nlohmann::ordered_json s = {{"seq", e.point.seq},
                                 {"kind", e.kind},
                                 {"file", e.file},
                                 {"dumped", e.dumped},

@@ -11,7 +11,8 @@
 // state, start/end times, workload (exit status or signal, ended_by),
 // outcome ("collected", "no-data", ... and a message), agent (agent.json
 // as the agent wrote it: jemalloc version/config, JDK version), comparable
-// (ComparableJson), snapshots (from timeline.jsonl).
+// (ComparableJson), snapshots (from timeline.jsonl, read by
+// harness/analyze/timeline.h).
 
 #ifndef JLEAK_HARNESS_RUN_MANIFEST_H_
 #define JLEAK_HARNESS_RUN_MANIFEST_H_
@@ -24,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "harness/analyze/timeline.h"
 #include "harness/run/launch_env.h"
 #include "harness/run/process.h"
 #include "nlohmann/json.hpp"
@@ -31,18 +33,6 @@
 namespace jleak {
 
 inline constexpr char kToolVersion[] = "jleak 0.1.0";
-
-struct SnapshotEntry {
-  int seq = 0;
-  std::string kind;
-  std::string file;
-  bool dumped = false;
-  std::string error;
-  int64_t wall_time_ns = 0;
-  double elapsed_s = 0;
-  int64_t jemalloc_allocated = -1;
-  int64_t rss_bytes = -1;
-};
 
 struct RunRecord {
   std::vector<std::string> jleak_argv;
@@ -64,12 +54,8 @@ struct RunRecord {
   // (lower-case hex), read when the run ended: `jleak analyze` elsewhere
   // then refuses other builds of the same path.
   std::map<std::string, std::string> build_ids;
-  std::vector<SnapshotEntry> snapshots;
+  std::vector<TimelineLine> snapshots;  // timeline.jsonl
 };
-
-// ParseTimeline reads timeline.jsonl text; lines that do not parse (a
-// line cut by a full disk) are skipped.
-std::vector<SnapshotEntry> ParseTimeline(absl::string_view text);
 
 nlohmann::ordered_json ManifestJson(const RunRecord& r);
 

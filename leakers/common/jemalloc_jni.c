@@ -1,10 +1,10 @@
 // File: jemalloc_jni.c - the JNI half of jleak.leakers.Jemalloc.
 //
-// A stop-gap measuring hook for the leakers' --dump-every option: finds
-// jemalloc's mallctl with dlsym(RTLD_DEFAULT, "mallctl") (so it works only
-// when jemalloc is LD_PRELOADed, and does nothing otherwise), reads
-// stats.allocated and asks for a heap profile with prof.dump. A later issue
-// replaces this with a JVMTI agent; keep it small and isolated until then.
+// The measuring hook of the workloads' --dump-every checkpoints (their
+// workload tests and leakers/measure.sh, which run without jleak's agent):
+// finds jemalloc's mallctl with dlsym(RTLD_DEFAULT, "mallctl") (so it works
+// only when jemalloc is LD_PRELOADed, and does nothing otherwise), reads
+// stats.allocated and asks for a heap profile with prof.dump.
 #include <dlfcn.h>
 #include <errno.h>
 #include <jni.h>

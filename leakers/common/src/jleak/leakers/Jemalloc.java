@@ -1,9 +1,9 @@
 // The Java half of libjleak_jemalloc_jni.so: jemalloc's statistics and
 // prof.dump, reached through mallctl when jemalloc is LD_PRELOADed.
 //
-// Used only by Workload's --dump-every checkpoints. It is a stop-gap: a later
-// issue's JVMTI agent takes over forced-GC heap dumps. Nothing here is loaded
-// unless --dump-every is given.
+// Used only by Workload's --dump-every checkpoints (the workload tests and
+// leakers/measure.sh, which run without jleak; under `jleak run` its agent
+// takes the snapshots). Nothing here is loaded unless --dump-every is given.
 package jleak.leakers;
 
 public final class Jemalloc {

@@ -21,6 +21,8 @@
 package jleak.leakers;
 
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
@@ -192,6 +194,19 @@ public final class Workload {
       }
       Reference.reachabilityFence(sentinel);
     }
+  }
+
+  /**
+   * The JVM's "direct" buffer pool: the live DirectByteBuffers, as the workloads that allocate them
+   * report at exit (getCount, getMemoryUsed).
+   */
+  public static BufferPoolMXBean directPool() {
+    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        return pool;
+      }
+    }
+    throw new IllegalStateException("no direct buffer pool");
   }
 
   /** A field of /proc/self/status in kB (VmSize, VmRSS) or as a count (Threads); -1 if absent. */

@@ -12,8 +12,6 @@
 //       [--dump-every S]
 package jleak.leakers;
 
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,16 +39,7 @@ public final class DirectBuffer {
             BUFFER_BYTES,
             buffers * BUFFER_BYTES,
             w.duration(),
-            directPool().getCount(),
-            directPool().getMemoryUsed()));
-  }
-
-  static BufferPoolMXBean directPool() {
-    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-      if (pool.getName().equals("direct")) {
-        return pool;
-      }
-    }
-    throw new IllegalStateException("no direct buffer pool");
+            Workload.directPool().getCount(),
+            Workload.directPool().getMemoryUsed()));
   }
 }

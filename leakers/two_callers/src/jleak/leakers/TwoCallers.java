@@ -23,8 +23,6 @@
 //       --rate BYTES_PER_S --duration S [--dump-every S]
 package jleak.leakers;
 
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,17 +77,7 @@ public final class TwoCallers {
             churned,
             Math.min(churned, WINDOW),
             w.duration(),
-            directPool().getCount(),
-            directPool().getMemoryUsed()));
-  }
-
-  /** The JVM's "direct" buffer pool: the live DirectByteBuffers. */
-  static BufferPoolMXBean directPool() {
-    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-      if (pool.getName().equals("direct")) {
-        return pool;
-      }
-    }
-    throw new IllegalStateException("no direct buffer pool");
+            Workload.directPool().getCount(),
+            Workload.directPool().getMemoryUsed()));
   }
 }
