@@ -730,6 +730,49 @@ std::optional<std::string> JavaStacks::NameOf(JNIEnv* env, jmethodID method,
                              is_native == JNI_TRUE);
 }
 
+std::vector<std::string> JavaStacks::NameFrames(
+    JNIEnv* env, const std::vector<uint32_t>& ids) {
+  std::vector<std::string> out(ids.size());
+  HookState* s = g_hook.load();
+  jvmtiPhase phase = JVMTI_PHASE_DEAD;
+  if (s == nullptr || jvmti_->GetPhase(&phase) != JVMTI_ERROR_NONE ||
+      phase != JVMTI_PHASE_LIVE) {
+    return out;
+  }
+  std::lock_guard<std::mutex> lock(names_mu_);
+  std::vector<JavaFrameTable::Entry> entries;  // read once, if needed
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const uint32_t id = ids[i];
+    if (auto it = names_.find(id); it != names_.end()) {
+      out[i] = it->second;
+      continue;
+    }
+    std::optional<std::string> name;
+    if (id == kUnknownJavaFrameId) {
+      name = kUnknownJavaFrameName;
+    } else if (id == kStartupUnavailableJavaFrameId) {
+      name = kStartupUnavailableJavaFrameName;
+    } else if (id >= kFirstUnavailableJavaFrameId &&
+               id < kStartupUnavailableJavaFrameId) {
+      name = UnavailableJavaFrameName(
+          -static_cast<int>(id - kFirstUnavailableJavaFrameId + 1));
+    } else {
+      if (entries.empty()) entries = s->table.Entries();
+      auto e = std::lower_bound(
+          entries.begin(), entries.end(), id,
+          [](const JavaFrameTable::Entry& a, uint32_t b) { return a.id < b; });
+      if (e != entries.end() && e->id == id) {
+        name = NameOf(env, e->method, e->bci);
+      }
+    }
+    if (name.has_value()) {
+      out[i] = *name;
+      names_.emplace(id, *std::move(name));
+    }
+  }
+  return out;
+}
+
 absl::Status JavaStacks::WriteMap(JNIEnv* env, const std::string& path) {
   HookState* s = g_hook.load();
   if (s == nullptr) return absl::FailedPreconditionError("no hook installed");

@@ -288,6 +288,14 @@ class JavaStacks {
 
   JavaStackStats Stats() const;
 
+  // NameFrames: the names of frame ids (of addresses the hook wrote), in
+  // the map file's text ("pkg.Cls.method(Cls.java:42)", the placeholders'
+  // names), "" for an id JVMTI cannot name now. Same rules and cache as
+  // WriteMap, so a name never changes. Must run on a thread attached to the
+  // JVM, in the live phase.
+  std::vector<std::string> NameFrames(JNIEnv* env,
+                                      const std::vector<uint32_t>& ids);
+
  private:
   JavaStacks() = default;
   // The name of an id, kUnloadedMethodName for a cleared jmethodID, or

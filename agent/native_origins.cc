@@ -1,0 +1,825 @@
+// File: native_origins.cc
+//
+// The mmap-family and pthread_create hooks, their fixed tables, and the
+// records read from them (see native_origins.h).
+
+#include "agent/native_origins.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "agent/sampling/frame_pointer_backtrace.h"
+#include "profile/java_frame.h"
+
+namespace jleak::agent {
+namespace {
+
+using sampling::GotHook;
+using sampling::GotPatcher;
+
+constexpr uint32_t kNone = UINT32_MAX;
+constexpr unsigned kMaxFrames = NativeOrigins::kMaxFrames;
+constexpr unsigned kMaxJavaFrames = NativeOrigins::kMaxJavaFrames;
+// The walk's buffer: jemalloc's unwinder (the previous hook that
+// JavaStacks::Hook calls) writes PROF_BT_MAX = 128 entries whatever
+// max_len says (jemalloc 5.3 prof_sys.c: unw_backtrace(vec, PROF_BT_MAX)).
+constexpr unsigned kWalkFrames = 128;
+// Our own frames (the hook, the capture, the walker's) are among the first
+// few of a walk.
+constexpr unsigned kOwnFramesSearched = 12;
+// Sanity bounds of the options.
+constexpr uint32_t kMaxTableEntries = 1 << 22;
+
+struct Mapping {
+  uintptr_t start;
+  uintptr_t end;
+  uint32_t stack;  // or kNone
+  uint32_t path;   // or kNone
+  bool file;
+};
+
+struct StackEntry {
+  uint64_t hash;
+  uint32_t n;
+  void* frames[kMaxFrames];
+};
+
+struct PathEntry {
+  uint64_t hash;
+  uint32_t offset;
+  uint32_t len;
+};
+
+struct ThreadEntry {
+  pid_t tid;
+  uint32_t stack;
+};
+
+using Counter = std::atomic<uint64_t>;
+
+// Everything the hooks touch. Made by Install, never freed: a hook may run
+// on any thread until the process exits.
+struct State {
+  OriginsOptions options;
+  std::atomic<bool> active{false};
+  uintptr_t own_lo = 0;  // this object's PT_LOAD span
+  uintptr_t own_hi = 0;
+  uintptr_t page_mask = 4095;
+
+  std::mutex mu;  // guards the tables below
+  std::unique_ptr<Mapping[]> maps;
+  uint32_t n_maps = 0;
+  std::unique_ptr<StackEntry[]> stacks;
+  uint32_t n_stacks = 0;
+  std::unique_ptr<uint32_t[]> stack_slots;  // open addressing, kNone free
+  uint32_t stack_slot_mask = 0;
+  std::unique_ptr<PathEntry[]> paths;
+  uint32_t n_paths = 0;
+  std::unique_ptr<uint32_t[]> path_slots;
+  uint32_t path_slot_mask = 0;
+  std::unique_ptr<char[]> arena;
+  uint32_t arena_size = 0;
+  uint32_t arena_used = 0;
+  std::unique_ptr<ThreadEntry[]> threads;
+  uint32_t n_threads = 0;
+
+  Counter mmaps{0}, munmaps{0}, mremaps{0}, unmapped_whole{0}, unmapped_part{0},
+      replaced{0}, mappings_dropped{0}, stacks_dropped{0}, paths_dropped{0},
+      reentered{0}, threads_started{0}, threads_dropped{0};
+};
+
+std::atomic<State*> g_state{nullptr};
+// Depth of hooks on this thread: a zero-initialized POD, no TLS
+// constructor (see sampling/engine.cc).
+__thread int t_in_hook;
+
+void Bump(Counter& c, uint64_t by = 1) {
+  c.fetch_add(by, std::memory_order_relaxed);
+}
+
+State* ActiveState() {
+  State* s = g_state.load(std::memory_order_acquire);
+  return s != nullptr && s->active.load(std::memory_order_relaxed) ? s
+                                                                   : nullptr;
+}
+
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111eb;
+  x ^= x >> 31;
+  return x;
+}
+
+uint64_t HashBytes(const void* p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325;
+  const auto* b = static_cast<const unsigned char*>(p);
+  for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3;
+  return Mix(h + n);
+}
+
+uint32_t TableSlots(uint32_t entries) {
+  uint32_t n = 2;
+  while (n < 2 * entries) n <<= 1;
+  return n;
+}
+
+// ---------------------------------------------------------------- stacks
+
+// A walked stack, reduced to what is kept: up to kMaxFrames - kMaxJavaFrames
+// native frames (ours dropped), then up to kMaxJavaFrames Java frames.
+struct Walk {
+  void* frames[kMaxFrames];
+  unsigned n = 0;
+};
+
+bool InOwnObject(const State* s, const void* pc) {
+  const auto a = reinterpret_cast<uintptr_t>(pc);
+  return a >= s->own_lo && a < s->own_hi;
+}
+
+__attribute__((noinline)) void WalkStack(const State* s, Walk* out) {
+  void* vec[kWalkFrames];
+  unsigned n = 0;
+  OriginsBacktraceFn walk = s->options.backtrace != nullptr
+                                ? s->options.backtrace
+                                : &sampling::FramePointerBacktrace;
+  walk(vec, &n, kWalkFrames);
+  n = std::min(n, kWalkFrames);
+  // Skip to the end of the first run of our own frames (anything before
+  // it is the walker's: jemalloc's prof_backtrace_impl).
+  unsigned first = 0;
+  while (first < n && first < kOwnFramesSearched &&
+         !InOwnObject(s, vec[first])) {
+    ++first;
+  }
+  if (first == n || first == kOwnFramesSearched) first = 0;
+  while (first < n && InOwnObject(s, vec[first])) ++first;
+  unsigned java = n;
+  for (unsigned i = first; i < n; ++i) {
+    if (IsJavaFrameAddress(reinterpret_cast<uintptr_t>(vec[i]))) {
+      java = i;
+      break;
+    }
+  }
+  const unsigned natives =
+      std::min(java - std::min(java, first), kMaxFrames - kMaxJavaFrames);
+  out->n = 0;
+  for (unsigned i = 0; i < natives; ++i) out->frames[out->n++] = vec[first + i];
+  for (unsigned i = java; i < n && out->n < kMaxFrames; ++i) {
+    out->frames[out->n++] = vec[i];
+  }
+}
+
+// InternStackLocked: the stack's index, or kNone when the table is full.
+uint32_t InternStackLocked(State* s, const Walk& w) {
+  const uint64_t h = HashBytes(w.frames, w.n * sizeof(w.frames[0]));
+  uint32_t slot = static_cast<uint32_t>(h) & s->stack_slot_mask;
+  for (uint32_t probe = 0; probe <= s->stack_slot_mask; ++probe) {
+    const uint32_t i = s->stack_slots[slot];
+    if (i == kNone) {
+      if (s->n_stacks >= s->options.max_stacks) break;
+      StackEntry& e = s->stacks[s->n_stacks];
+      e.hash = h;
+      e.n = w.n;
+      std::memcpy(e.frames, w.frames, w.n * sizeof(w.frames[0]));
+      s->stack_slots[slot] = s->n_stacks;
+      return s->n_stacks++;
+    }
+    const StackEntry& e = s->stacks[i];
+    if (e.hash == h && e.n == w.n &&
+        std::memcmp(e.frames, w.frames, w.n * sizeof(w.frames[0])) == 0) {
+      return i;
+    }
+    slot = (slot + 1) & s->stack_slot_mask;
+  }
+  Bump(s->stacks_dropped);
+  return kNone;
+}
+
+// ---------------------------------------------------------------- paths
+
+// ReadFdPath: the path /proc/self/fd/<fd> links to, in `buf` (NUL-ended);
+// its length, or 0 when unknown or longer than the buffer.
+size_t ReadFdPath(int fd, char* buf, size_t size) {
+  char link[32] = "/proc/self/fd/";
+  char digits[12];
+  int nd = 0;
+  for (unsigned v = static_cast<unsigned>(fd); nd == 0 || v != 0; v /= 10) {
+    digits[nd++] = static_cast<char>('0' + v % 10);
+  }
+  size_t at = std::strlen(link);
+  while (nd > 0) link[at++] = digits[--nd];
+  link[at] = '\0';
+  const ssize_t n = readlink(link, buf, size);
+  if (n <= 0 || static_cast<size_t>(n) >= size) return 0;
+  buf[n] = '\0';
+  return static_cast<size_t>(n);
+}
+
+uint32_t InternPathLocked(State* s, const char* path, size_t len) {
+  const uint64_t h = HashBytes(path, len);
+  uint32_t slot = static_cast<uint32_t>(h) & s->path_slot_mask;
+  for (uint32_t probe = 0; probe <= s->path_slot_mask; ++probe) {
+    const uint32_t i = s->path_slots[slot];
+    if (i == kNone) {
+      if (s->n_paths >= s->options.max_paths ||
+          s->arena_size - s->arena_used < len) {
+        break;
+      }
+      PathEntry& e = s->paths[s->n_paths];
+      e = {h, s->arena_used, static_cast<uint32_t>(len)};
+      std::memcpy(&s->arena[s->arena_used], path, len);
+      s->arena_used += static_cast<uint32_t>(len);
+      s->path_slots[slot] = s->n_paths;
+      return s->n_paths++;
+    }
+    const PathEntry& e = s->paths[i];
+    if (e.hash == h && e.len == len &&
+        std::memcmp(&s->arena[e.offset], path, len) == 0) {
+      return i;
+    }
+    slot = (slot + 1) & s->path_slot_mask;
+  }
+  Bump(s->paths_dropped);
+  return kNone;
+}
+
+// ---------------------------------------------------------------- ranges
+
+// RemoveRangeLocked takes [lo, hi) out of every record. When `first` is
+// given it receives the first record that overlapped (for mremap).
+void RemoveRangeLocked(State* s, uintptr_t lo, uintptr_t hi, Counter& whole,
+                       Mapping* first = nullptr, bool* found = nullptr) {
+  for (uint32_t i = 0; i < s->n_maps; ++i) {
+    Mapping& m = s->maps[i];
+    if (m.end <= lo || m.start >= hi) continue;
+    if (found != nullptr && !*found) {
+      *first = m;
+      *found = true;
+    }
+    if (lo <= m.start && m.end <= hi) {
+      Bump(whole);
+      m = s->maps[--s->n_maps];
+      --i;  // the moved record is looked at next
+      continue;
+    }
+    Bump(s->unmapped_part);
+    if (m.start < lo && m.end > hi) {
+      // A hole in the middle: the right part becomes a record of its own.
+      Mapping right = m;
+      right.start = hi;
+      m.end = lo;
+      if (s->n_maps < s->options.max_mappings) {
+        s->maps[s->n_maps++] = right;
+      } else {
+        Bump(s->mappings_dropped);
+      }
+    } else if (m.start < lo) {
+      m.end = lo;
+    } else {
+      m.start = hi;
+    }
+  }
+}
+
+void AddLocked(State* s, const Mapping& m) {
+  RemoveRangeLocked(s, m.start, m.end, s->replaced);
+  if (s->n_maps < s->options.max_mappings) {
+    s->maps[s->n_maps++] = m;
+  } else {
+    Bump(s->mappings_dropped);
+  }
+}
+
+// RecordMapping files a new mapping made through a hook.
+void RecordMapping(State* s, void* p, size_t len, int flags, int fd) {
+  if (t_in_hook != 0) {
+    Bump(s->reentered);
+    return;
+  }
+  ++t_in_hook;
+  Bump(s->mmaps);
+  const bool file = (flags & MAP_ANONYMOUS) == 0 && fd >= 0;
+  char path[NativeOrigins::kMaxPath];
+  size_t path_len = 0;
+  if (file) {
+    path_len = ReadFdPath(fd, path, sizeof(path));
+    if (path_len == 0) Bump(s->paths_dropped);
+  }
+  Walk walk;
+  WalkStack(s, &walk);
+  const uintptr_t start = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t end = (start + len + s->page_mask) & ~s->page_mask;
+  {
+    std::lock_guard<std::mutex> lock(s->mu);
+    Mapping m = {start, end, InternStackLocked(s, walk), kNone, file};
+    if (path_len > 0) m.path = InternPathLocked(s, path, path_len);
+    AddLocked(s, m);
+  }
+  --t_in_hook;
+}
+
+// ---------------------------------------------------------------- hooks
+
+void* HookMmap(void* addr, size_t len, int prot, int flags, int fd,
+               off_t offset) {
+  void* p = ::mmap(addr, len, prot, flags, fd, offset);
+  if (p != MAP_FAILED) {
+    if (State* s = ActiveState()) RecordMapping(s, p, len, flags, fd);
+  }
+  return p;
+}
+
+// glibc's mmap64 is mmap on x86-64; a slot of its own, a hook of its own.
+void* HookMmap64(void* addr, size_t len, int prot, int flags, int fd,
+                 off_t offset) {
+  void* p = ::mmap(addr, len, prot, flags, fd, offset);
+  if (p != MAP_FAILED) {
+    if (State* s = ActiveState()) RecordMapping(s, p, len, flags, fd);
+  }
+  return p;
+}
+
+int HookMunmap(void* addr, size_t len) {
+  // Before the call: once the range is unmapped, another thread may map
+  // the same addresses and record them.
+  State* s = ActiveState();
+  const auto lo = reinterpret_cast<uintptr_t>(addr);
+  if (s != nullptr && len > 0 && (lo & s->page_mask) == 0) {
+    Bump(s->munmaps);
+    const uintptr_t hi = (lo + len + s->page_mask) & ~s->page_mask;
+    std::lock_guard<std::mutex> lock(s->mu);
+    RemoveRangeLocked(s, lo, hi, s->unmapped_whole);
+  }
+  return ::munmap(addr, len);
+}
+
+void* HookMremap(void* old, size_t old_size, size_t new_size, int flags, ...) {
+  void* wanted = nullptr;
+  if ((flags & MREMAP_FIXED) != 0) {
+    va_list ap;
+    va_start(ap, flags);
+    wanted = va_arg(ap, void*);
+    va_end(ap);
+  }
+  void* p = ::mremap(old, old_size, new_size, flags, wanted);
+  State* s = ActiveState();
+  if (p == MAP_FAILED || s == nullptr) return p;
+  Bump(s->mremaps);
+  const auto old_lo = reinterpret_cast<uintptr_t>(old);
+  const uintptr_t old_hi = (old_lo + old_size + s->page_mask) & ~s->page_mask;
+  const auto new_lo = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t new_hi = (new_lo + new_size + s->page_mask) & ~s->page_mask;
+  std::lock_guard<std::mutex> lock(s->mu);
+  Mapping moved = {};
+  bool found = false;
+  if ((flags & MREMAP_DONTUNMAP) == 0) {
+    RemoveRangeLocked(s, old_lo, old_hi, s->unmapped_whole, &moved, &found);
+  } else {
+    // The old range stays mapped (empty): only learn whose it was.
+    for (uint32_t i = 0; i < s->n_maps && !found; ++i) {
+      const Mapping& m = s->maps[i];
+      if (m.start <= old_lo && old_lo < m.end) {
+        moved = m;
+        found = true;
+      }
+    }
+  }
+  if (found) {
+    moved.start = new_lo;
+    moved.end = new_hi;
+    AddLocked(s, moved);
+  } else {
+    RemoveRangeLocked(s, new_lo, new_hi, s->replaced);
+  }
+  return p;
+}
+
+struct Boot {
+  void* (*start)(void*);
+  void* arg;
+  uint32_t stack;
+  State* state;
+};
+
+pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+void FileThread(State* s, pid_t tid, uint32_t stack) {
+  std::lock_guard<std::mutex> lock(s->mu);
+  for (uint32_t i = 0; i < s->n_threads; ++i) {
+    if (s->threads[i].tid == tid) {
+      s->threads[i].stack = stack;
+      return;
+    }
+  }
+  if (s->n_threads < s->options.max_threads) {
+    s->threads[s->n_threads++] = {tid, stack};
+  } else {
+    Bump(s->threads_dropped);
+  }
+}
+
+void ForgetThread(State* s, pid_t tid) {
+  std::lock_guard<std::mutex> lock(s->mu);
+  for (uint32_t i = 0; i < s->n_threads; ++i) {
+    if (s->threads[i].tid == tid) {
+      s->threads[i] = s->threads[--s->n_threads];
+      return;
+    }
+  }
+}
+
+// The new thread's first frame: files the creator's stack under its tid.
+void* ThreadTrampoline(void* p) {
+  const Boot boot = *static_cast<Boot*>(p);
+  free(p);
+  const pid_t tid = Gettid();
+  FileThread(boot.state, tid, boot.stack);
+  void* result = boot.start(boot.arg);
+  ForgetThread(boot.state, tid);
+  return result;
+}
+
+int HookPthreadCreate(pthread_t* thread, const pthread_attr_t* attr,
+                      void* (*start)(void*), void* arg) {
+  State* s = ActiveState();
+  if (s == nullptr || !s->options.hook_threads || t_in_hook != 0) {
+    if (s != nullptr && t_in_hook != 0) Bump(s->reentered);
+    return ::pthread_create(thread, attr, start, arg);
+  }
+  ++t_in_hook;
+  Bump(s->threads_started);
+  Walk walk;
+  WalkStack(s, &walk);
+  uint32_t stack;
+  {
+    std::lock_guard<std::mutex> lock(s->mu);
+    stack = InternStackLocked(s, walk);
+  }
+  auto* boot = static_cast<Boot*>(malloc(sizeof(Boot)));
+  --t_in_hook;
+  if (boot == nullptr) {
+    Bump(s->threads_dropped);
+    return ::pthread_create(thread, attr, start, arg);
+  }
+  *boot = {start, arg, stack, s};
+  const int err = ::pthread_create(thread, attr, &ThreadTrampoline, boot);
+  if (err != 0) free(boot);
+  return err;
+}
+
+GotPatcher& AllObjects();
+GotPatcher& MmapObjects();
+
+void* HookDlopen(const char* file, int mode) {
+  if (file == nullptr || strchr(file, '/') == nullptr ||
+      strchr(file, '$') != nullptr) {
+    // Searched with the caller's paths: a tail call, so that glibc sees our
+    // caller's return address (sampling/engine.cc does the same).
+    return ::dlopen(file, mode);
+  }
+  void* handle = ::dlopen(file, mode);
+  if (State* s = ActiveState(); handle != nullptr && s != nullptr) {
+    AllObjects().PatchIfIdle();
+    if (s->options.hook_mmap) MmapObjects().PatchIfIdle();
+  }
+  return handle;
+}
+
+// pthread_create and dlopen in every object; the mmap family in every
+// object but the excluded one (libjvm).
+const GotHook kAllHooks[] = {
+    {"pthread_create", reinterpret_cast<void*>(&HookPthreadCreate)},
+    {"dlopen", reinterpret_cast<void*>(&HookDlopen)},
+};
+const GotHook kMmapHooks[] = {
+    {"mmap", reinterpret_cast<void*>(&HookMmap)},
+    {"mmap64", reinterpret_cast<void*>(&HookMmap64)},
+    {"munmap", reinterpret_cast<void*>(&HookMunmap)},
+    {"mremap", reinterpret_cast<void*>(&HookMremap)},
+};
+
+// Never destroyed: the hooks may run until the process exits.
+GotPatcher& AllObjects() {
+  static GotPatcher* p =
+      new GotPatcher(kAllHooks, sizeof(kAllHooks) / sizeof(kAllHooks[0]));
+  return *p;
+}
+
+GotPatcher& MmapObjects() {
+  static GotPatcher* p =
+      new GotPatcher(kMmapHooks, sizeof(kMmapHooks) / sizeof(kMmapHooks[0]));
+  return *p;
+}
+
+int FindOwnObject(dl_phdr_info* info, size_t, void* arg) {
+  auto* s = static_cast<State*>(arg);
+  const auto marker = reinterpret_cast<uintptr_t>(&HookMmap);
+  uintptr_t lo = UINTPTR_MAX, hi = 0;
+  bool ours = false;
+  for (unsigned i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD) continue;
+    const uintptr_t a = info->dlpi_addr + ph.p_vaddr;
+    lo = std::min(lo, a);
+    hi = std::max(hi, a + ph.p_memsz);
+    if (marker >= a && marker < a + ph.p_memsz) ours = true;
+  }
+  if (!ours) return 0;
+  s->own_lo = lo;
+  s->own_hi = hi;
+  return 1;
+}
+
+// ---------------------------------------------------------------- reading
+
+// NativeFrameName: "symbol", or "libfoo.so+0x1234" without one; empty when
+// no object holds the address (JIT or interpreter code).
+std::string NativeFrameName(void* pc) {
+  Dl_info info = {};
+  // Return addresses: the call is the byte before.
+  void* at = static_cast<char*>(pc) - 1;
+  if (dladdr(at, &info) == 0 || info.dli_fname == nullptr) return "";
+  if (info.dli_sname != nullptr) return info.dli_sname;
+  const char* base = std::strrchr(info.dli_fname, '/');
+  base = base != nullptr ? base + 1 : info.dli_fname;
+  return absl::StrCat(
+      base, "+0x",
+      absl::Hex(reinterpret_cast<uintptr_t>(at) -
+                reinterpret_cast<uintptr_t>(info.dli_fbase) + 1));
+}
+
+std::vector<uint32_t> JavaIds(const StackEntry& e) {
+  std::vector<uint32_t> ids;
+  for (uint32_t i = 0; i < e.n; ++i) {
+    const auto a = reinterpret_cast<uintptr_t>(e.frames[i]);
+    if (IsJavaFrameAddress(a)) ids.push_back(JavaFrameId(a));
+  }
+  return ids;
+}
+
+// NameIds names `ids` through the namer (one call for all).
+std::map<uint32_t, std::string> NameIds(const State* s,
+                                        const std::vector<uint32_t>& ids) {
+  std::map<uint32_t, std::string> out;
+  std::vector<uint32_t> unique(ids);
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  std::vector<std::string> names;
+  if (s->options.name_java && !unique.empty()) {
+    names = s->options.name_java(unique);
+  }
+  for (size_t i = 0; i < unique.size(); ++i) {
+    out[unique[i]] = i < names.size() && !names[i].empty()
+                         ? names[i]
+                         : absl::StrCat("[Java frame ", unique[i], "]");
+  }
+  return out;
+}
+
+std::vector<std::string> Names(const std::vector<uint32_t>& ids,
+                               const std::map<uint32_t, std::string>& names) {
+  std::vector<std::string> out;
+  for (uint32_t id : ids) out.push_back(names.at(id));
+  return out;
+}
+
+std::unique_ptr<State> MakeState(const OriginsOptions& options) {
+  auto s = std::make_unique<State>();
+  s->options = options;
+  OriginsOptions& o = s->options;
+  o.max_mappings = std::clamp<uint32_t>(o.max_mappings, 1, kMaxTableEntries);
+  o.max_stacks = std::clamp<uint32_t>(o.max_stacks, 1, kMaxTableEntries);
+  o.max_paths = std::clamp<uint32_t>(o.max_paths, 1, kMaxTableEntries);
+  o.max_threads = std::clamp<uint32_t>(o.max_threads, 1, kMaxTableEntries);
+  const long page = sysconf(_SC_PAGESIZE);
+  s->page_mask = static_cast<uintptr_t>(page > 0 ? page : 4096) - 1;
+  s->maps = std::make_unique<Mapping[]>(o.max_mappings);
+  s->stacks = std::make_unique<StackEntry[]>(o.max_stacks);
+  const uint32_t stack_slots = TableSlots(o.max_stacks);
+  s->stack_slots = std::make_unique<uint32_t[]>(stack_slots);
+  std::fill_n(s->stack_slots.get(), stack_slots, kNone);
+  s->stack_slot_mask = stack_slots - 1;
+  s->paths = std::make_unique<PathEntry[]>(o.max_paths);
+  const uint32_t path_slots = TableSlots(o.max_paths);
+  s->path_slots = std::make_unique<uint32_t[]>(path_slots);
+  std::fill_n(s->path_slots.get(), path_slots, kNone);
+  s->path_slot_mask = path_slots - 1;
+  // 128 bytes a path on average; a long path costs more of it.
+  s->arena_size = std::min<uint64_t>(uint64_t{o.max_paths} * 128, 1u << 30);
+  s->arena = std::make_unique<char[]>(s->arena_size);
+  s->threads = std::make_unique<ThreadEntry[]>(o.max_threads);
+  dl_iterate_phdr(&FindOwnObject, s.get());
+  return s;
+}
+
+std::mutex g_install_mu;
+
+}  // namespace
+
+std::string ReportFrameText(absl::string_view map_name) {
+  const size_t paren = map_name.find('(');
+  if (map_name.empty() || map_name[0] == '[' || paren == 0 ||
+      paren == absl::string_view::npos || map_name[paren - 1] == ' ') {
+    return std::string(map_name);
+  }
+  return absl::StrCat(map_name.substr(0, paren), " ", map_name.substr(paren));
+}
+
+absl::Status NativeOrigins::Install(const OriginsOptions& options) {
+  std::lock_guard<std::mutex> lock(g_install_mu);
+  if (ActiveState() != nullptr) {
+    return absl::FailedPreconditionError("native origins are installed");
+  }
+  std::unique_ptr<State> s = MakeState(options);
+  if (s->own_hi == 0) {
+    return absl::InternalError("cannot find the agent's own object");
+  }
+  if (options.mmap_excluded_object != nullptr &&
+      !MmapObjects().ExcludeObjectContaining(options.mmap_excluded_object)) {
+    return absl::ResourceExhaustedError("too many objects excluded");
+  }
+  s->active.store(true);
+  // The state of an earlier install is left to any hook still in it.
+  g_state.store(s.release(), std::memory_order_release);
+  AllObjects().Patch();
+  if (options.hook_mmap) MmapObjects().Patch();
+  return absl::OkStatus();
+}
+
+absl::Status NativeOrigins::Uninstall() {
+  std::lock_guard<std::mutex> lock(g_install_mu);
+  State* s = g_state.load(std::memory_order_acquire);
+  if (s == nullptr || !s->active.load()) return absl::OkStatus();
+  s->active.store(false);
+  AllObjects().Restore();
+  MmapObjects().Restore();
+  return absl::OkStatus();
+}
+
+void NativeOrigins::Repatch() {
+  State* s = ActiveState();
+  if (s == nullptr) return;
+  AllObjects().Patch();
+  if (s->options.hook_mmap) MmapObjects().Patch();
+}
+
+std::vector<MmapSiteRecord> NativeOrigins::LiveMmapSites() {
+  Repatch();
+  State* s = g_state.load(std::memory_order_acquire);
+  if (s == nullptr) return {};
+  // Copied under the lock, named outside it (dladdr and JVMTI take locks
+  // of their own).
+  struct Group {
+    int64_t mappings = 0;
+    int64_t bytes = 0;
+  };
+  std::map<std::tuple<bool, uint32_t, uint32_t>, Group> groups;
+  std::map<uint32_t, StackEntry> stacks;
+  std::map<uint32_t, std::string> paths;
+  {
+    std::lock_guard<std::mutex> lock(s->mu);
+    for (uint32_t i = 0; i < s->n_maps; ++i) {
+      const Mapping& m = s->maps[i];
+      Group& g = groups[{m.file, m.path, m.stack}];
+      ++g.mappings;
+      g.bytes += static_cast<int64_t>(m.end - m.start);
+      if (m.stack != kNone) stacks.emplace(m.stack, s->stacks[m.stack]);
+      if (m.path != kNone) {
+        const PathEntry& p = s->paths[m.path];
+        paths.emplace(m.path, std::string(&s->arena[p.offset], p.len));
+      }
+    }
+  }
+  std::vector<uint32_t> all_ids;
+  for (const auto& [index, e] : stacks) {
+    for (uint32_t id : JavaIds(e)) all_ids.push_back(id);
+  }
+  const std::map<uint32_t, std::string> java_names = NameIds(s, all_ids);
+  std::vector<MmapSiteRecord> out;
+  for (const auto& [key, g] : groups) {
+    const auto& [file, path, stack] = key;
+    MmapSiteRecord r;
+    r.kind = file ? "file" : "anon";
+    if (path != kNone) r.path = paths[path];
+    r.mappings = g.mappings;
+    r.bytes = g.bytes;
+    if (stack != kNone) {
+      const StackEntry& e = stacks[stack];
+      for (uint32_t i = 0; i < e.n && r.native_frames.size() < kMaxNativeNames;
+           ++i) {
+        if (IsJavaFrameAddress(reinterpret_cast<uintptr_t>(e.frames[i]))) {
+          break;
+        }
+        std::string name = NativeFrameName(e.frames[i]);
+        if (name.empty()) break;  // JIT or interpreter code: Java from here
+        r.native_frames.push_back(std::move(name));
+      }
+      r.java_frames = Names(JavaIds(e), java_names);
+    }
+    out.push_back(std::move(r));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const MmapSiteRecord& a, const MmapSiteRecord& b) {
+                     return a.bytes > b.bytes;
+                   });
+  return out;
+}
+
+std::vector<ThreadOrigin> NativeOrigins::ThreadOrigins() {
+  State* s = g_state.load(std::memory_order_acquire);
+  if (s == nullptr) return {};
+  std::vector<std::pair<pid_t, StackEntry>> copied;
+  {
+    std::lock_guard<std::mutex> lock(s->mu);
+    for (uint32_t i = 0; i < s->n_threads; ++i) {
+      const ThreadEntry& t = s->threads[i];
+      StackEntry e = {};
+      if (t.stack != kNone) e = s->stacks[t.stack];
+      copied.emplace_back(t.tid, e);
+    }
+  }
+  std::vector<uint32_t> all_ids;
+  for (const auto& [tid, e] : copied) {
+    for (uint32_t id : JavaIds(e)) all_ids.push_back(id);
+  }
+  const std::map<uint32_t, std::string> names = NameIds(s, all_ids);
+  std::vector<ThreadOrigin> out;
+  for (const auto& [tid, e] : copied) {
+    out.push_back({tid, Names(JavaIds(e), names)});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ThreadOrigin& a, const ThreadOrigin& b) {
+              return a.tid < b.tid;
+            });
+  return out;
+}
+
+std::vector<std::string> NativeOrigins::StartedFrom(pid_t tid) {
+  State* s = g_state.load(std::memory_order_acquire);
+  if (s == nullptr) return {};
+  StackEntry e = {};
+  {
+    std::lock_guard<std::mutex> lock(s->mu);
+    for (uint32_t i = 0; i < s->n_threads; ++i) {
+      const ThreadEntry& t = s->threads[i];
+      if (t.tid == tid && t.stack != kNone) e = s->stacks[t.stack];
+    }
+  }
+  const std::vector<uint32_t> ids = JavaIds(e);
+  return Names(ids, NameIds(s, ids));
+}
+
+OriginsStats NativeOrigins::Stats() {
+  OriginsStats st;
+  State* s = g_state.load(std::memory_order_acquire);
+  if (s == nullptr) return st;
+  auto get = [](const Counter& c) { return c.load(std::memory_order_relaxed); };
+  st.installed = s->active.load();
+  st.mmaps = get(s->mmaps);
+  st.munmaps = get(s->munmaps);
+  st.mremaps = get(s->mremaps);
+  st.unmapped_whole = get(s->unmapped_whole);
+  st.unmapped_part = get(s->unmapped_part);
+  st.replaced = get(s->replaced);
+  st.mappings_dropped = get(s->mappings_dropped);
+  st.stacks_dropped = get(s->stacks_dropped);
+  st.paths_dropped = get(s->paths_dropped);
+  st.reentered = get(s->reentered);
+  st.threads_started = get(s->threads_started);
+  st.threads_dropped = get(s->threads_dropped);
+  {
+    std::lock_guard<std::mutex> lock(s->mu);
+    st.mappings_live = s->n_maps;
+    st.stacks = s->n_stacks;
+    st.threads_live = s->n_threads;
+  }
+  st.mmap_patcher = MmapObjects().Stats();
+  st.thread_patcher = AllObjects().Stats();
+  return st;
+}
+
+void* NativeOrigins::HookFor(const char* name) {
+  if (void* p = AllObjects().ReplacementFor(name)) return p;
+  return MmapObjects().ReplacementFor(name);
+}
+
+}  // namespace jleak::agent

@@ -1,0 +1,180 @@
+// File: native_origins.h
+//
+// Where memory outside malloc came from (issue 20): the call stacks of the
+// live mappings that native code made with mmap, and the Java stack that
+// started each thread. smaps says which files are mapped and how many
+// threads there are; only the calls themselves say which code did it.
+//
+//   OriginsOptions o;
+//   o.backtrace = JavaStacks::Hook();          // native + Java frames
+//   o.name_java = ...;                         // ids -> "pkg.C.m (C.java:7)"
+//   o.mmap_excluded_object = <an address in libjvm>;
+//   NativeOrigins::Install(o);                 // at VMInit
+//   NativeOrigins::LiveMmapSites();            // at each snapshot
+//   NativeOrigins::StartedFrom(tid);           // per live thread
+//   NativeOrigins::Uninstall();                // at VM death
+//
+// ---------------------------------------------------------------- what
+// - mmap, mmap64, munmap and mremap are hooked by rewriting the GOT slots
+//   (sampling/got_patcher.h) of every loaded object but libc, the dynamic
+//   loader, the vDSO, this object, the allocator's object and
+//   `mmap_excluded_object` (the agent passes libjvm: its heap, metaspace and
+//   code cache reservations, and the commits it makes over them with
+//   MAP_FIXED, are classified from smaps already, and would cost a stack
+//   walk each). Objects loaded later are patched from a dlopen hook (for
+//   dlopen of a path, as System.loadLibrary does) and at every
+//   LiveMmapSites call. FileChannel.map reaches mmap64 from libnio's
+//   FileChannelImpl.map0, so its Java caller is the stack's Java part.
+// - Each mapping made through a hook is recorded with its range, its kind
+//   (file: the path /proc/self/fd/N names, read once at the call; anon)
+//   and its call stack. munmap removes or shrinks (a partial unmap of the
+//   middle splits a record in two), mremap moves, and a new mapping over a
+//   recorded range (MAP_FIXED, or a range unmapped behind our back) replaces
+//   what it covers. LiveMmapSites aggregates the records by (kind, path,
+//   stack).
+// - pthread_create is hooked the same way in every object (libjvm's is
+//   Thread.start: JVM_StartThread -> os::create_thread): the creating
+//   thread's stack is recorded, and the new thread starts in a trampoline
+//   that files it under the new thread's tid before calling the real start
+//   routine, and removes it when that routine returns. StartedFrom(tid)
+//   names the Java part (innermost first, at most kMaxJavaFrames, all of
+//   them: java.lang.Thread.start and executor frames are the analysis' to
+//   skip). A tid taken again by a thread that did not start through the
+//   hook could show the old thread's origin until replaced; threads that
+//   end through pthread_exit keep theirs until their tid is reused.
+//
+// ---------------------------------------------------------------- how
+// - The hooks call the real functions through this object's own (never
+//   patched) imports, then record. They allocate nothing but in the
+//   pthread_create hook (the trampoline's argument, with malloc; a failure
+//   starts the thread untouched). All tables are fixed arrays made at
+//   Install and never freed (a hook may run on any thread at any time, even
+//   after Uninstall when another tool chained our slot): mappings
+//   (max_mappings, a dense array scanned on each call: the JVM's own
+//   mappings are not in it, so it holds the few hundred a program maps),
+//   stacks (max_stacks, deduplicated), paths (max_paths, deduplicated, at
+//   most kMaxPath bytes each) and threads (max_threads). What does not fit
+//   is counted in OriginsStats, never recorded half. One mutex guards them;
+//   stack walks and readlink happen outside it.
+// - A thread-local flag makes the hooks pass calls made while the same
+//   thread is inside a hook straight through (the unwinder and
+//   AsyncGetCallTrace may map memory); they are counted, not recorded.
+// - Java frames are the synthetic addresses of java_stacks.h at the end of
+//   the walk; `name_java` names their ids when the records are read, on the
+//   reading thread (which must be able to call JVMTI).
+
+#ifndef JLEAK_AGENT_NATIVE_ORIGINS_H_
+#define JLEAK_AGENT_NATIVE_ORIGINS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "agent/sampling/got_patcher.h"
+
+namespace jleak::agent {
+
+// MmapSiteRecord: memory-SEQ.json's "mmap_sites" entry (notes/spec20.md).
+struct MmapSiteRecord {
+  std::string kind;  // "file" or "anon"
+  std::string path;  // "" for anon (and for a file whose path did not fit)
+  int64_t mappings = 0;
+  int64_t bytes = 0;                       // page-rounded lengths
+  std::vector<std::string> java_frames;    // innermost first
+  std::vector<std::string> native_frames;  // innermost first
+};
+
+// ThreadOrigin: a live thread started through the hook.
+struct ThreadOrigin {
+  pid_t tid = 0;
+  std::vector<std::string> started_from;  // creator's Java frames
+};
+
+struct OriginsStats {
+  bool installed = false;
+  uint64_t mmaps = 0;             // successful mmap calls through the hooks
+  uint64_t munmaps = 0;           // munmap calls through the hooks
+  uint64_t mremaps = 0;           // successful mremap calls
+  uint64_t unmapped_whole = 0;    // records removed
+  uint64_t unmapped_part = 0;     // records shrunk or split
+  uint64_t replaced = 0;          // records covered by a new mapping
+  uint64_t mappings_live = 0;     // records now
+  uint64_t mappings_dropped = 0;  // mapping table full: not recorded
+  uint64_t stacks = 0;            // distinct stacks now
+  uint64_t stacks_dropped = 0;    // stack table full: recorded without stack
+  uint64_t paths_dropped = 0;     // path table full or too long: path ""
+  uint64_t reentered = 0;         // calls passed through inside a hook
+  uint64_t threads_started = 0;   // pthread_create through the hook
+  uint64_t threads_live = 0;      // thread records now
+  uint64_t threads_dropped = 0;   // thread table full, or no trampoline
+  sampling::PatcherStats mmap_patcher;
+  sampling::PatcherStats thread_patcher;
+};
+
+// jemalloc's backtrace hook signature: vec[0..*len), innermost first.
+using OriginsBacktraceFn = void (*)(void** vec, unsigned* len,
+                                    unsigned max_len);
+// Names Java frame ids (profile/java_frame.h) like report.json's
+// java_method: "pkg.Class.method (File.java:L)".
+using JavaFrameNamer =
+    std::function<std::vector<std::string>(const std::vector<uint32_t>& ids)>;
+
+struct OriginsOptions {
+  // The stack walker. JavaStacks::Hook() gives native frames then Java
+  // frames; null: frame pointers (sampling/frame_pointer_backtrace.h),
+  // native frames only.
+  OriginsBacktraceFn backtrace = nullptr;
+  // Null: Java frames are named "[Java frame <id>]".
+  JavaFrameNamer name_java;
+  // An address inside an object whose mmap family is not hooked (libjvm),
+  // or null.
+  const void* mmap_excluded_object = nullptr;
+  bool hook_mmap = true;
+  bool hook_threads = true;
+  uint32_t max_mappings = 65536;
+  uint32_t max_stacks = 4096;
+  uint32_t max_paths = 8192;
+  uint32_t max_threads = 32768;
+};
+
+// ReportFrameText: a java-frames.map name ("pkg.C.m(C.java:7)") as
+// report.json writes frames ("pkg.C.m (C.java:7)"); placeholders ("[...]")
+// as they are.
+std::string ReportFrameText(absl::string_view map_name);
+
+class NativeOrigins {
+ public:
+  static constexpr unsigned kMaxFrames = 48;  // per stack, native + Java
+  static constexpr unsigned kMaxJavaFrames = 16;
+  static constexpr unsigned kMaxNativeNames = 16;  // named per site
+  static constexpr unsigned kMaxPath = 1024;
+
+  // Install hooks every loaded object (see above) with fresh, empty tables.
+  // FailedPrecondition when installed already.
+  static absl::Status Install(const OriginsOptions& options);
+  // Uninstall puts every patched slot back; the records stay readable.
+  static absl::Status Uninstall();
+  // Repatch hooks objects loaded since (also done by LiveMmapSites).
+  static void Repatch();
+
+  // The live recorded mappings by (kind, path, stack), most bytes first.
+  static std::vector<MmapSiteRecord> LiveMmapSites();
+  // The Java frames of the thread that started `tid`, or {} when unknown.
+  static std::vector<std::string> StartedFrom(pid_t tid);
+  // Every thread record (live threads that started through the hook).
+  static std::vector<ThreadOrigin> ThreadOrigins();
+
+  static OriginsStats Stats();
+
+  // The replacement installed for "mmap", "munmap", ... (tests).
+  static void* HookFor(const char* name);
+};
+
+}  // namespace jleak::agent
+
+#endif  // JLEAK_AGENT_NATIVE_ORIGINS_H_
