@@ -653,9 +653,10 @@ absl::Status NativeOrigins::Install(const OriginsOptions& options) {
   if (s->own_hi == 0) {
     return absl::InternalError("cannot find the agent's own object");
   }
-  if (options.mmap_excluded_object != nullptr &&
-      !MmapObjects().ExcludeObjectContaining(options.mmap_excluded_object)) {
-    return absl::ResourceExhaustedError("too many objects excluded");
+  for (const void* object : options.mmap_excluded_objects) {
+    if (!MmapObjects().ExcludeObjectContaining(object)) {
+      return absl::ResourceExhaustedError("too many objects excluded");
+    }
   }
   s->active.store(true);
   // The state of an earlier install is left to any hook still in it.

@@ -8,7 +8,7 @@
 //   OriginsOptions o;
 //   o.backtrace = JavaStacks::Hook();          // native + Java frames
 //   o.name_java = ...;                         // ids -> "pkg.C.m (C.java:7)"
-//   o.mmap_excluded_object = <an address in libjvm>;
+//   o.mmap_excluded_objects = {<an address in libjvm>};
 //   NativeOrigins::Install(o);                 // at VMInit
 //   NativeOrigins::LiveMmapSites();            // at each snapshot
 //   NativeOrigins::StartedFrom(tid);           // per live thread
@@ -18,13 +18,14 @@
 // - mmap, mmap64, munmap and mremap are hooked by rewriting the GOT slots
 //   (sampling/got_patcher.h) of every loaded object but libc, the dynamic
 //   loader, the vDSO, this object, the allocator's object and
-//   `mmap_excluded_object` (the agent passes libjvm: its heap, metaspace and
-//   code cache reservations, and the commits it makes over them with
+//   `mmap_excluded_objects` (the agent passes libjvm: its heap, metaspace
+//   and code cache reservations, and the commits it makes over them with
 //   MAP_FIXED, are classified from smaps already, and would cost a stack
-//   walk each). Objects loaded later are patched from a dlopen hook (for
-//   dlopen of a path, as System.loadLibrary does) and at every
-//   LiveMmapSites call. FileChannel.map reaches mmap64 from libnio's
-//   FileChannelImpl.map0, so its Java caller is the stack's Java part.
+//   walk each; and libunwind, whose caches jemalloc's stack walks make).
+//   Objects loaded later are patched from a dlopen hook (for dlopen of a path,
+//   as System.loadLibrary does) and at every LiveMmapSites call.
+//   FileChannel.map reaches mmap64 from libnio's FileChannelImpl.map0, so its
+//   Java caller is the stack's Java part.
 // - Each mapping made through a hook is recorded with its range, its kind
 //   (file: the path /proc/self/fd/N names, read once at the call; anon)
 //   and its call stack. munmap removes or shrinks (a partial unmap of the
@@ -131,9 +132,10 @@ struct OriginsOptions {
   OriginsBacktraceFn backtrace = nullptr;
   // Null: Java frames are named "[Java frame <id>]".
   JavaFrameNamer name_java;
-  // An address inside an object whose mmap family is not hooked (libjvm),
-  // or null.
-  const void* mmap_excluded_object = nullptr;
+  // Addresses inside objects whose mmap family is not hooked (libjvm; the
+  // unwinder, whose caches are the profiler's own); at most
+  // GotPatcher::kMaxExtraExclusions over the process's life.
+  std::vector<const void*> mmap_excluded_objects;
   bool hook_mmap = true;
   bool hook_threads = true;
   uint32_t max_mappings = 65536;
