@@ -116,6 +116,8 @@ nlohmann::ordered_json OriginsJson() {
                 {"threads_started", st.threads_started},
                 {"threads_live", st.threads_live},
                 {"threads_dropped", st.threads_dropped},
+                {"record_ns", st.record_ns},
+                {"thread_ns", st.thread_ns},
                 {"mmap_patcher", PatcherJson(st.mmap_patcher)},
                 {"thread_patcher", PatcherJson(st.thread_patcher)}};
   nlohmann::ordered_json sites = nlohmann::ordered_json::array();

@@ -113,6 +113,11 @@ struct OriginsStats {
   uint64_t threads_started = 0;   // pthread_create through the hook
   uint64_t threads_live = 0;      // thread records now
   uint64_t threads_dropped = 0;   // thread table full, or no trampoline
+  // Time the hooks spent on their own work (stack walk, readlink, tables;
+  // not the real call), for the cost per call: record_ns / mmaps,
+  // thread_ns / threads_started.
+  uint64_t record_ns = 0;
+  uint64_t thread_ns = 0;
   sampling::PatcherStats mmap_patcher;
   sampling::PatcherStats thread_patcher;
 };

@@ -4,22 +4,24 @@
 # FileChannel.map from mapSegment and keeps them, and makes 4 executors
 # from handleRequest, never shut down. origins.json must name mapSegment
 # as the Java caller of the 6 mappings (through libnio's map0) and
-# handleRequest as the starter of the 4 pool threads, and hold none of the
-# profiler's own mappings (libunwind's caches).
+# handleRequest as the starter of the 4 pool threads, mapRegion as the Java
+# caller of the 3 MiB a JNI library (loaded after VMInit) mapped, and hold
+# none of the profiler's own mappings (libunwind's caches).
 set -euo pipefail
 
-if [[ $# -ne 3 ]]; then
-  echo "usage: $0 JLEAK JAVA ORIGINS_PROBE_JAR" >&2
+if [[ $# -ne 4 ]]; then
+  echo "usage: $0 JLEAK JAVA ORIGINS_PROBE_JAR JNI_LIB" >&2
   exit 2
 fi
 jleak="$(readlink -f "$1")"; java="$(readlink -f "$2")"; jar="$(readlink -f "$3")"
+jni="$(readlink -f "$4")"
 root="${TEST_TMPDIR:-$(mktemp -d)}/origins"
 mkdir -p "${root}/seg"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "${jleak}" run --out "${root}/run" --no-analyze --interval 1 -- \
   "${java}" -Xmx64m -XX:ErrorFile=/dev/null -cp "${jar}" \
-  jleak.testdata.OriginsProbe probe "${root}/seg" 6 4 2 \
+  jleak.testdata.OriginsProbe probe "${root}/seg" 6 4 2 "${jni}" \
   >"${root}/run.stdout" 2>"${root}/run.stderr" ||
   { cat "${root}/run.stderr" >&2; fail "jleak run failed"; }
 [[ -f "${root}/run/origins.json" ]] ||
@@ -45,6 +47,12 @@ for s in segments:
           "native caller of %s: %r" % (s["path"], s["native_frames"]))
     check(any(f.startswith("jleak.testdata.OriginsProbe.mapSegment (OriginsProbe.java:")
               for f in s["java_frames"]), "Java caller of %s: %r" % (s["path"], s["java_frames"]))
+jni = [s for s in j["mmap_sites"]
+       if s["native_frames"][:1] == ["Java_jleak_testdata_OriginsProbe_mapAnon"]]
+check(len(jni) == 1 and jni[0]["kind"] == "anon" and jni[0]["mappings"] == 3 and
+      jni[0]["bytes"] == 3 << 20 and
+      any(f.startswith("jleak.testdata.OriginsProbe.mapRegion (OriginsProbe.java:")
+          for f in jni[0]["java_frames"]), "the JNI library's site: %r" % jni)
 own = [s for s in j["mmap_sites"]
        if any("unw_" in f or "libunwind" in f or "libjleak_agent" in f for f in s["native_frames"])]
 check(not own, "the profiler's own mappings: %r" % own)
@@ -61,5 +69,5 @@ check(j["stats"]["threads_started"] >= 4, "threads_started")
 if errors:
     print("\n".join(errors), file=sys.stderr)
     sys.exit(1)
-print("origins.json: %d segment mappings, %d pool threads named" % (6, len(pools)))
+print("origins.json: %d segment mappings, the JNI site, %d pool threads named" % (6, len(pools)))
 PY

@@ -5,9 +5,11 @@
 // per call and never shut down, from methods whose names the agent must
 // record (agent/native_origins.h).
 //
-//   java jleak.testdata.OriginsProbe probe DIR MAPS POOLS SECONDS
+//   java jleak.testdata.OriginsProbe probe DIR MAPS POOLS SECONDS [JNI_LIB]
 //       maps MAPS regions of DIR/segment-N.idx in mapSegment, starts POOLS
-//       pools in handleRequest, prints "ready", waits SECONDS, exits 0.
+//       pools in handleRequest, and with JNI_LIB (an absolute path) maps 3
+//       anonymous MiB in mapRegion through its native mapAnon; prints
+//       "ready", waits SECONDS, exits 0.
 //   java jleak.testdata.OriginsProbe bench DIR SECONDS
 //       for SECONDS each: FileChannel.map + unmap of one 4 KiB region in a
 //       loop, then thread start + join; prints
@@ -45,6 +47,14 @@ public final class OriginsProbe {
             StandardOpenOption.WRITE)) {
       return ch.map(FileChannel.MapMode.READ_WRITE, 0, 65536);
     }
+  }
+
+  private static native long mapAnon(long bytes);
+
+  static long mapRegion(long bytes) {
+    long address = mapAnon(bytes);
+    if (address == 0) throw new IllegalStateException("mapAnon failed");
+    return address;
   }
 
   static void handleRequest() throws Exception {
@@ -104,10 +114,14 @@ public final class OriginsProbe {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 5 && args[0].equals("probe")) {
+    if ((args.length == 5 || args.length == 6) && args[0].equals("probe")) {
       Path dir = Path.of(args[1]);
       for (int i = 0; i < Integer.parseInt(args[2]); ++i) kept.add(mapSegment(dir, i));
       for (int i = 0; i < Integer.parseInt(args[3]); ++i) handleRequest();
+      if (args.length == 6) {
+        System.load(args[5]);
+        for (int i = 0; i < 3; ++i) mapRegion(1 << 20);
+      }
       System.out.println("ready");
       Thread.sleep((long) (Double.parseDouble(args[4]) * 1000));
       System.exit(0);
@@ -115,7 +129,7 @@ public final class OriginsProbe {
       bench(Path.of(args[1]), Double.parseDouble(args[2]));
       System.exit(0);
     } else {
-      System.err.println("usage: OriginsProbe probe DIR MAPS POOLS SECONDS | bench DIR SECONDS");
+      System.err.println("usage: OriginsProbe probe DIR MAPS POOLS SECONDS [JNI_LIB] | bench DIR SECONDS");
       System.exit(2);
     }
   }
