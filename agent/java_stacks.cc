@@ -624,6 +624,21 @@ absl::StatusOr<JavaStacks*> JavaStacks::InstallOver(JavaVM* vm, jvmtiEnv* jvmti,
 
 JavaStacks::BacktraceHook JavaStacks::Hook() { return &JavaStackHook; }
 
+namespace {
+
+void JavaFramesOnly(void** vec, unsigned* len, unsigned max_len) {
+  HookState* s = g_hook.load(std::memory_order_acquire);
+  if (s != nullptr && s->active.load(std::memory_order_relaxed)) {
+    AddJavaFrames(s, vec, len, max_len);
+  }
+}
+
+}  // namespace
+
+JavaStacks::BacktraceHook JavaStacks::JavaFramesHook() {
+  return &JavaFramesOnly;
+}
+
 absl::StatusOr<JavaStacks*> JavaStacks::Install(JavaVM* vm, jvmtiEnv* jvmti) {
   HookState* s = g_hook.load();
   if (s != nullptr && s->asgct.load() != nullptr) {

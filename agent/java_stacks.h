@@ -276,6 +276,12 @@ class JavaStacks {
   static absl::StatusOr<JavaStacks*> InstallOver(JavaVM* vm, jvmtiEnv* jvmti,
                                                  BacktraceHook native);
   static BacktraceHook Hook();
+  // JavaFramesHook: the hook without its native walk: appends the calling
+  // thread's Java frames to the *len native frames the caller walked
+  // itself (same layout and counts as Hook()). native_origins walks frame
+  // pointers at every mmap: jemalloc's libunwind walk cost 40-85 us a call
+  // there, through JIT frames with no unwind tables.
+  static BacktraceHook JavaFramesHook();
 
   // Stop makes the hook give native frames only (at VM death: the JVM's
   // threads are about to go away under it). Cannot be undone.

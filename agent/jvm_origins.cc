@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "agent/sampling/frame_pointer_backtrace.h"
 
 namespace jleak::agent {
 namespace {
@@ -39,13 +40,21 @@ std::string ThreadName(pid_t tid) {
   return name.substr(0, 64);
 }
 
+// The walk at every hooked call: native frames by frame pointers (the JDK's
+// libraries and libjvm keep them; a few ns a frame), then the Java frames
+// through AsyncGetCallTrace, as the sampling engine walks.
+void OriginsWalk(void** vec, unsigned* len, unsigned max_len) {
+  sampling::FramePointerBacktrace(vec, len, max_len);
+  JavaStacks::JavaFramesHook()(vec, len, max_len);
+}
+
 std::mutex g_mu;
 bool g_wanted = false;
 std::string g_off = "not started";  // why nothing is recorded, or ""
 
 absl::Status Install(JavaVM* vm, jvmtiEnv* jvmti, JavaStacks* stacks) {
   OriginsOptions o;
-  o.backtrace = JavaStacks::Hook();
+  o.backtrace = &OriginsWalk;
   o.name_java = [vm, stacks](const std::vector<uint32_t>& ids) {
     JNIEnv* env = nullptr;
     if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK ||
@@ -118,6 +127,7 @@ nlohmann::ordered_json OriginsJson() {
                 {"threads_dropped", st.threads_dropped},
                 {"record_ns", st.record_ns},
                 {"thread_ns", st.thread_ns},
+                {"walk_ns", st.walk_ns},
                 {"mmap_patcher", PatcherJson(st.mmap_patcher)},
                 {"thread_patcher", PatcherJson(st.thread_patcher)}};
   nlohmann::ordered_json sites = nlohmann::ordered_json::array();

@@ -103,7 +103,7 @@ struct State {
   Counter mmaps{0}, munmaps{0}, mremaps{0}, unmapped_whole{0}, unmapped_part{0},
       replaced{0}, mappings_dropped{0}, stacks_dropped{0}, paths_dropped{0},
       reentered{0}, threads_started{0}, threads_dropped{0}, record_ns{0},
-      thread_ns{0};
+      thread_ns{0}, walk_ns{0};
 };
 
 std::atomic<State*> g_state{nullptr};
@@ -193,7 +193,7 @@ __attribute__((noinline)) void WalkStack(const State* s, Walk* out) {
       std::min(java - std::min(java, first), kMaxFrames - kMaxJavaFrames);
   out->n = 0;
   for (unsigned i = 0; i < natives; ++i) out->frames[out->n++] = vec[first + i];
-  for (unsigned i = java; i < n && out->n < kMaxFrames; ++i) {
+  for (unsigned i = java; i < n && out->n < natives + kMaxJavaFrames; ++i) {
     out->frames[out->n++] = vec[i];
   }
 }
@@ -336,7 +336,9 @@ void RecordMapping(State* s, void* p, size_t len, int flags, int fd) {
     if (path_len == 0) Bump(s->paths_dropped);
   }
   Walk walk;
+  const uint64_t t1 = NowNs();
   WalkStack(s, &walk);
+  Bump(s->walk_ns, NowNs() - t1);
   const uintptr_t start = reinterpret_cast<uintptr_t>(p);
   const uintptr_t end = (start + len + s->page_mask) & ~s->page_mask;
   {
@@ -823,6 +825,7 @@ OriginsStats NativeOrigins::Stats() {
   st.threads_dropped = get(s->threads_dropped);
   st.record_ns = get(s->record_ns);
   st.thread_ns = get(s->thread_ns);
+  st.walk_ns = get(s->walk_ns);
   {
     std::lock_guard<std::mutex> lock(s->mu);
     st.mappings_live = s->n_maps;

@@ -6,7 +6,7 @@
 // threads there are; only the calls themselves say which code did it.
 //
 //   OriginsOptions o;
-//   o.backtrace = JavaStacks::Hook();          // native + Java frames
+//   o.backtrace = <frame pointers + JavaStacks::JavaFramesHook()>;
 //   o.name_java = ...;                         // ids -> "pkg.C.m (C.java:7)"
 //   o.mmap_excluded_objects = {<an address in libjvm>};
 //   NativeOrigins::Install(o);                 // at VMInit
@@ -118,6 +118,7 @@ struct OriginsStats {
   // thread_ns / threads_started.
   uint64_t record_ns = 0;
   uint64_t thread_ns = 0;
+  uint64_t walk_ns = 0;  // of record_ns, the stack walks
   sampling::PatcherStats mmap_patcher;
   sampling::PatcherStats thread_patcher;
 };
@@ -131,9 +132,12 @@ using JavaFrameNamer =
     std::function<std::vector<std::string>(const std::vector<uint32_t>& ids)>;
 
 struct OriginsOptions {
-  // The stack walker. JavaStacks::Hook() gives native frames then Java
-  // frames; null: frame pointers (sampling/frame_pointer_backtrace.h),
-  // native frames only.
+  // The stack walker: native frames, then Java frames as java_stacks.h
+  // lays them out (jvm_origins.cc: frame pointers, then
+  // JavaStacks::JavaFramesHook()); null: frame pointers
+  // (sampling/frame_pointer_backtrace.h), native frames only. It is given
+  // a 128-entry buffer (jemalloc's unwinder, behind JavaStacks::Hook(),
+  // writes that many whatever max_len says).
   OriginsBacktraceFn backtrace = nullptr;
   // Null: Java frames are named "[Java frame <id>]".
   JavaFrameNamer name_java;

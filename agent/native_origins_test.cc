@@ -290,6 +290,32 @@ TEST_F(NativeOriginsTest, JavaFramesAreNamedInnermostFirst) {
   Lib().unmap(p, kPage);
 }
 
+// 40 Java frames under the library's function: the innermost 16 are kept.
+void DeepWalker(void** vec, unsigned* len, unsigned max_len) {
+  unsigned n = 0;
+  vec[n++] = reinterpret_cast<void*>(&DeepWalker);
+  vec[n++] = g_native_pc;
+  for (uint32_t id = 100; id < 140 && n < max_len; ++id) {
+    vec[n++] = reinterpret_cast<void*>(JavaFrameAddress(id));
+  }
+  *len = n;
+}
+
+TEST_F(NativeOriginsTest, KeepsTheInnermostJavaFrames) {
+  g_native_pc = reinterpret_cast<char*>(Lib().map_anon) + 1;
+  OriginsOptions o;
+  o.backtrace = &DeepWalker;
+  o.name_java = &NameIds;
+  ASSERT_TRUE(NativeOrigins::Install(o).ok());
+  void* p = Lib().map_anon(kPage);
+  std::vector<MmapSiteRecord> s = SitesOf("otl_map_anon");
+  ASSERT_EQ(s.size(), 1u);
+  ASSERT_EQ(s[0].java_frames.size(), NativeOrigins::kMaxJavaFrames);
+  EXPECT_EQ(s[0].java_frames.front(), "a.B.m100 (B.java:100)");
+  EXPECT_EQ(s[0].java_frames.back(), "a.B.m115 (B.java:115)");
+  Lib().unmap(p, kPage);
+}
+
 struct Meeting {
   std::atomic<pid_t> tid{0};
   std::atomic<bool> go{false};
