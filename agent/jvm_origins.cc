@@ -120,14 +120,13 @@ nlohmann::ordered_json OriginsJson() {
                 {"mappings_dropped", st.mappings_dropped},
                 {"stacks", st.stacks},
                 {"stacks_dropped", st.stacks_dropped},
-                {"paths_dropped", st.paths_dropped},
+                {"paths_unknown", st.paths_unknown},
                 {"reentered", st.reentered},
                 {"threads_started", st.threads_started},
                 {"threads_live", st.threads_live},
                 {"threads_dropped", st.threads_dropped},
                 {"record_ns", st.record_ns},
                 {"thread_ns", st.thread_ns},
-                {"walk_ns", st.walk_ns},
                 {"mmap_patcher", PatcherJson(st.mmap_patcher)},
                 {"thread_patcher", PatcherJson(st.thread_patcher)}};
   nlohmann::ordered_json sites = nlohmann::ordered_json::array();

@@ -6,6 +6,7 @@
 #include "agent/native_origins.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -24,7 +26,11 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "agent/sampling/frame_pointer_backtrace.h"
 #include "profile/java_frame.h"
 
@@ -51,7 +57,6 @@ struct Mapping {
   uintptr_t start;
   uintptr_t end;
   uint32_t stack;  // or kNone
-  uint32_t path;   // or kNone
   bool file;
 };
 
@@ -59,12 +64,6 @@ struct StackEntry {
   uint64_t hash;
   uint32_t n;
   void* frames[kMaxFrames];
-};
-
-struct PathEntry {
-  uint64_t hash;
-  uint32_t offset;
-  uint32_t len;
 };
 
 struct ThreadEntry {
@@ -90,20 +89,13 @@ struct State {
   uint32_t n_stacks = 0;
   std::unique_ptr<uint32_t[]> stack_slots;  // open addressing, kNone free
   uint32_t stack_slot_mask = 0;
-  std::unique_ptr<PathEntry[]> paths;
-  uint32_t n_paths = 0;
-  std::unique_ptr<uint32_t[]> path_slots;
-  uint32_t path_slot_mask = 0;
-  std::unique_ptr<char[]> arena;
-  uint32_t arena_size = 0;
-  uint32_t arena_used = 0;
   std::unique_ptr<ThreadEntry[]> threads;
   uint32_t n_threads = 0;
 
   Counter mmaps{0}, munmaps{0}, mremaps{0}, unmapped_whole{0}, unmapped_part{0},
-      replaced{0}, mappings_dropped{0}, stacks_dropped{0}, paths_dropped{0},
-      reentered{0}, threads_started{0}, threads_dropped{0}, record_ns{0},
-      thread_ns{0}, walk_ns{0};
+      replaced{0}, mappings_dropped{0}, stacks_dropped{0}, reentered{0},
+      threads_started{0}, threads_dropped{0}, record_ns{0}, thread_ns{0},
+      paths_unknown{0};
 };
 
 std::atomic<State*> g_state{nullptr};
@@ -224,54 +216,6 @@ uint32_t InternStackLocked(State* s, const Walk& w) {
   return kNone;
 }
 
-// ---------------------------------------------------------------- paths
-
-// ReadFdPath: the path /proc/self/fd/<fd> links to, in `buf` (NUL-ended);
-// its length, or 0 when unknown or longer than the buffer.
-size_t ReadFdPath(int fd, char* buf, size_t size) {
-  char link[32] = "/proc/self/fd/";
-  char digits[12];
-  int nd = 0;
-  for (unsigned v = static_cast<unsigned>(fd); nd == 0 || v != 0; v /= 10) {
-    digits[nd++] = static_cast<char>('0' + v % 10);
-  }
-  size_t at = std::strlen(link);
-  while (nd > 0) link[at++] = digits[--nd];
-  link[at] = '\0';
-  const ssize_t n = readlink(link, buf, size);
-  if (n <= 0 || static_cast<size_t>(n) >= size) return 0;
-  buf[n] = '\0';
-  return static_cast<size_t>(n);
-}
-
-uint32_t InternPathLocked(State* s, const char* path, size_t len) {
-  const uint64_t h = HashBytes(path, len);
-  uint32_t slot = static_cast<uint32_t>(h) & s->path_slot_mask;
-  for (uint32_t probe = 0; probe <= s->path_slot_mask; ++probe) {
-    const uint32_t i = s->path_slots[slot];
-    if (i == kNone) {
-      if (s->n_paths >= s->options.max_paths ||
-          s->arena_size - s->arena_used < len) {
-        break;
-      }
-      PathEntry& e = s->paths[s->n_paths];
-      e = {h, s->arena_used, static_cast<uint32_t>(len)};
-      std::memcpy(&s->arena[s->arena_used], path, len);
-      s->arena_used += static_cast<uint32_t>(len);
-      s->path_slots[slot] = s->n_paths;
-      return s->n_paths++;
-    }
-    const PathEntry& e = s->paths[i];
-    if (e.hash == h && e.len == len &&
-        std::memcmp(&s->arena[e.offset], path, len) == 0) {
-      return i;
-    }
-    slot = (slot + 1) & s->path_slot_mask;
-  }
-  Bump(s->paths_dropped);
-  return kNone;
-}
-
 // ---------------------------------------------------------------- ranges
 
 // RemoveRangeLocked takes [lo, hi) out of every record. When `first` is
@@ -328,24 +272,16 @@ void RecordMapping(State* s, void* p, size_t len, int flags, int fd) {
   ++t_in_hook;
   const uint64_t t0 = NowNs();
   Bump(s->mmaps);
+  // The path is read from /proc/self/maps when the records are (a
+  // readlink of /proc/self/fd/N here cost 11 us, most of the hook).
   const bool file = (flags & MAP_ANONYMOUS) == 0 && fd >= 0;
-  char path[NativeOrigins::kMaxPath];
-  size_t path_len = 0;
-  if (file) {
-    path_len = ReadFdPath(fd, path, sizeof(path));
-    if (path_len == 0) Bump(s->paths_dropped);
-  }
   Walk walk;
-  const uint64_t t1 = NowNs();
   WalkStack(s, &walk);
-  Bump(s->walk_ns, NowNs() - t1);
   const uintptr_t start = reinterpret_cast<uintptr_t>(p);
   const uintptr_t end = (start + len + s->page_mask) & ~s->page_mask;
   {
     std::lock_guard<std::mutex> lock(s->mu);
-    Mapping m = {start, end, InternStackLocked(s, walk), kNone, file};
-    if (path_len > 0) m.path = InternPathLocked(s, path, path_len);
-    AddLocked(s, m);
+    AddLocked(s, {start, end, InternStackLocked(s, walk), file});
   }
   Bump(s->record_ns, NowNs() - t0);
   --t_in_hook;
@@ -567,6 +503,66 @@ int FindOwnObject(dl_phdr_info* info, size_t, void* arg) {
 
 // ---------------------------------------------------------------- reading
 
+// ReadFileRanges: the file-backed ranges of a /proc/PID/maps text, sorted
+// by start ("start-end perms offset dev inode path"; lines that do not
+// parse, and pseudo-files like "[heap]", are skipped). Bounded: at most
+// kMaxMapsBytes read, paths at most NativeOrigins::kMaxPath bytes.
+constexpr size_t kMaxMapsBytes = 64 << 20;
+
+}  // namespace
+
+std::vector<FileRange> ParseFileRanges(absl::string_view text) {
+  std::vector<FileRange> out;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    // Five fields, then the path after the spaces that pad it.
+    std::vector<absl::string_view> f =
+        absl::StrSplit(line, absl::MaxSplits(' ', 5));
+    if (f.size() < 6) continue;
+    absl::string_view path = absl::StripLeadingAsciiWhitespace(f[5]);
+    if (path.empty() || path[0] != '/' ||
+        path.size() > NativeOrigins::kMaxPath) {
+      continue;
+    }
+    std::vector<absl::string_view> range = absl::StrSplit(f[0], '-');
+    uint64_t lo = 0, hi = 0;
+    if (range.size() != 2 || !absl::SimpleHexAtoi(range[0], &lo) ||
+        !absl::SimpleHexAtoi(range[1], &hi) || lo >= hi) {
+      continue;
+    }
+    out.push_back({lo, hi, std::string(path)});
+  }
+  std::sort(out.begin(), out.end(), [](const FileRange& a, const FileRange& b) {
+    return a.start < b.start;
+  });
+  return out;
+}
+
+namespace {
+
+std::vector<FileRange> ReadFileRanges(const char* maps_path) {
+  std::string text;
+  const int fd = open(maps_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  char buf[64 << 10];
+  while (text.size() < kMaxMapsBytes) {
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return ParseFileRanges(text);
+}
+
+std::string FilePathAt(const std::vector<FileRange>& files, uintptr_t a) {
+  auto it = std::upper_bound(
+      files.begin(), files.end(), a,
+      [](uintptr_t x, const FileRange& r) { return x < r.start; });
+  if (it == files.begin()) return "";
+  --it;
+  return a < it->end ? it->path : "";
+}
+
 // NativeFrameName: "symbol", or "libfoo.so+0x1234" without one; empty when
 // no object holds the address (JIT or interpreter code).
 std::string NativeFrameName(void* pc) {
@@ -624,7 +620,6 @@ std::unique_ptr<State> MakeState(const OriginsOptions& options) {
   OriginsOptions& o = s->options;
   o.max_mappings = std::clamp<uint32_t>(o.max_mappings, 1, kMaxTableEntries);
   o.max_stacks = std::clamp<uint32_t>(o.max_stacks, 1, kMaxTableEntries);
-  o.max_paths = std::clamp<uint32_t>(o.max_paths, 1, kMaxTableEntries);
   o.max_threads = std::clamp<uint32_t>(o.max_threads, 1, kMaxTableEntries);
   const long page = sysconf(_SC_PAGESIZE);
   s->page_mask = static_cast<uintptr_t>(page > 0 ? page : 4096) - 1;
@@ -634,14 +629,6 @@ std::unique_ptr<State> MakeState(const OriginsOptions& options) {
   s->stack_slots = std::make_unique<uint32_t[]>(stack_slots);
   std::fill_n(s->stack_slots.get(), stack_slots, kNone);
   s->stack_slot_mask = stack_slots - 1;
-  s->paths = std::make_unique<PathEntry[]>(o.max_paths);
-  const uint32_t path_slots = TableSlots(o.max_paths);
-  s->path_slots = std::make_unique<uint32_t[]>(path_slots);
-  std::fill_n(s->path_slots.get(), path_slots, kNone);
-  s->path_slot_mask = path_slots - 1;
-  // 128 bytes a path on average; a long path costs more of it.
-  s->arena_size = std::min<uint64_t>(uint64_t{o.max_paths} * 128, 1u << 30);
-  s->arena = std::make_unique<char[]>(s->arena_size);
   s->threads = std::make_unique<ThreadEntry[]>(o.max_threads);
   dl_iterate_phdr(&FindOwnObject, s.get());
   return s;
@@ -709,22 +696,26 @@ std::vector<MmapSiteRecord> NativeOrigins::LiveMmapSites() {
     int64_t mappings = 0;
     int64_t bytes = 0;
   };
-  std::map<std::tuple<bool, uint32_t, uint32_t>, Group> groups;
+  std::vector<Mapping> maps;
   std::map<uint32_t, StackEntry> stacks;
-  std::map<uint32_t, std::string> paths;
   {
     std::lock_guard<std::mutex> lock(s->mu);
-    for (uint32_t i = 0; i < s->n_maps; ++i) {
-      const Mapping& m = s->maps[i];
-      Group& g = groups[{m.file, m.path, m.stack}];
-      ++g.mappings;
-      g.bytes += static_cast<int64_t>(m.end - m.start);
+    maps.assign(&s->maps[0], &s->maps[0] + s->n_maps);
+    for (const Mapping& m : maps) {
       if (m.stack != kNone) stacks.emplace(m.stack, s->stacks[m.stack]);
-      if (m.path != kNone) {
-        const PathEntry& p = s->paths[m.path];
-        paths.emplace(m.path, std::string(&s->arena[p.offset], p.len));
-      }
     }
+  }
+  const std::vector<FileRange> files = ReadFileRanges("/proc/self/maps");
+  std::map<std::tuple<bool, std::string, uint32_t>, Group> groups;
+  for (const Mapping& m : maps) {
+    std::string path;
+    if (m.file) {
+      path = FilePathAt(files, m.start);
+      if (path.empty()) Bump(s->paths_unknown);
+    }
+    Group& g = groups[{m.file, std::move(path), m.stack}];
+    ++g.mappings;
+    g.bytes += static_cast<int64_t>(m.end - m.start);
   }
   std::vector<uint32_t> all_ids;
   for (const auto& [index, e] : stacks) {
@@ -736,7 +727,7 @@ std::vector<MmapSiteRecord> NativeOrigins::LiveMmapSites() {
     const auto& [file, path, stack] = key;
     MmapSiteRecord r;
     r.kind = file ? "file" : "anon";
-    if (path != kNone) r.path = paths[path];
+    r.path = path;
     r.mappings = g.mappings;
     r.bytes = g.bytes;
     if (stack != kNone) {
@@ -819,13 +810,12 @@ OriginsStats NativeOrigins::Stats() {
   st.replaced = get(s->replaced);
   st.mappings_dropped = get(s->mappings_dropped);
   st.stacks_dropped = get(s->stacks_dropped);
-  st.paths_dropped = get(s->paths_dropped);
+  st.paths_unknown = get(s->paths_unknown);
   st.reentered = get(s->reentered);
   st.threads_started = get(s->threads_started);
   st.threads_dropped = get(s->threads_dropped);
   st.record_ns = get(s->record_ns);
   st.thread_ns = get(s->thread_ns);
-  st.walk_ns = get(s->walk_ns);
   {
     std::lock_guard<std::mutex> lock(s->mu);
     st.mappings_live = s->n_maps;

@@ -27,8 +27,10 @@
 //   FileChannel.map reaches mmap64 from libnio's FileChannelImpl.map0, so its
 //   Java caller is the stack's Java part.
 // - Each mapping made through a hook is recorded with its range, its kind
-//   (file: the path /proc/self/fd/N names, read once at the call; anon)
-//   and its call stack. munmap removes or shrinks (a partial unmap of the
+//   (file or anon) and its call stack; a file mapping's path is the one
+//   /proc/self/maps shows at its start when the records are read (a
+//   readlink of /proc/self/fd/N in the hook cost 11 us a call here, most
+//   of the hook's time). munmap removes or shrinks (a partial unmap of the
 //   middle splits a record in two), mremap moves, and a new mapping over a
 //   recorded range (MAP_FIXED, or a range unmapped behind our back) replaces
 //   what it covers. LiveMmapSites aggregates the records by (kind, path,
@@ -53,10 +55,9 @@
 //   after Uninstall when another tool chained our slot): mappings
 //   (max_mappings, a dense array scanned on each call: the JVM's own
 //   mappings are not in it, so it holds the few hundred a program maps),
-//   stacks (max_stacks, deduplicated), paths (max_paths, deduplicated, at
-//   most kMaxPath bytes each) and threads (max_threads). What does not fit
-//   is counted in OriginsStats, never recorded half. One mutex guards them;
-//   stack walks and readlink happen outside it.
+//   stacks (max_stacks, deduplicated) and threads (max_threads). What does
+//   not fit is counted in OriginsStats, never recorded half. One mutex
+//   guards them; stack walks happen outside it.
 // - A thread-local flag makes the hooks pass calls made while the same
 //   thread is inside a hook straight through (the unwinder and
 //   AsyncGetCallTrace may map memory); they are counted, not recorded.
@@ -80,10 +81,20 @@
 
 namespace jleak::agent {
 
+// FileRange: a file-backed range of /proc/self/maps.
+struct FileRange {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  std::string path;  // as the kernel prints it, " (deleted)" included
+};
+// ParseFileRanges: the file-backed ranges of a /proc/PID/maps text, by
+// start; other and malformed lines skipped.
+std::vector<FileRange> ParseFileRanges(absl::string_view maps_text);
+
 // MmapSiteRecord: memory-SEQ.json's "mmap_sites" entry (notes/spec20.md).
 struct MmapSiteRecord {
   std::string kind;  // "file" or "anon"
-  std::string path;  // "" for anon (and for a file whose path did not fit)
+  std::string path;  // "" for anon (and for a file maps no longer names)
   int64_t mappings = 0;
   int64_t bytes = 0;                       // page-rounded lengths
   std::vector<std::string> java_frames;    // innermost first
@@ -108,7 +119,7 @@ struct OriginsStats {
   uint64_t mappings_dropped = 0;  // mapping table full: not recorded
   uint64_t stacks = 0;            // distinct stacks now
   uint64_t stacks_dropped = 0;    // stack table full: recorded without stack
-  uint64_t paths_dropped = 0;     // path table full or too long: path ""
+  uint64_t paths_unknown = 0;     // file records /proc/self/maps did not name
   uint64_t reentered = 0;         // calls passed through inside a hook
   uint64_t threads_started = 0;   // pthread_create through the hook
   uint64_t threads_live = 0;      // thread records now
@@ -118,7 +129,6 @@ struct OriginsStats {
   // thread_ns / threads_started.
   uint64_t record_ns = 0;
   uint64_t thread_ns = 0;
-  uint64_t walk_ns = 0;  // of record_ns, the stack walks
   sampling::PatcherStats mmap_patcher;
   sampling::PatcherStats thread_patcher;
 };
@@ -149,7 +159,6 @@ struct OriginsOptions {
   bool hook_threads = true;
   uint32_t max_mappings = 65536;
   uint32_t max_stacks = 4096;
-  uint32_t max_paths = 8192;
   uint32_t max_threads = 32768;
 };
 
@@ -163,7 +172,7 @@ class NativeOrigins {
   static constexpr unsigned kMaxFrames = 48;  // per stack, native + Java
   static constexpr unsigned kMaxJavaFrames = 16;
   static constexpr unsigned kMaxNativeNames = 16;  // named per site
-  static constexpr unsigned kMaxPath = 1024;
+  static constexpr unsigned kMaxPath = 4096;
 
   // Install hooks every loaded object (see above) with fresh, empty tables.
   // FailedPrecondition when installed already.
@@ -174,6 +183,7 @@ class NativeOrigins {
   static void Repatch();
 
   // The live recorded mappings by (kind, path, stack), most bytes first.
+  // Reads /proc/self/maps for the paths.
   static std::vector<MmapSiteRecord> LiveMmapSites();
   // The Java frames of the thread that started `tid`, or {} when unknown.
   static std::vector<std::string> StartedFrom(pid_t tid);

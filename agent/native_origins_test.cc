@@ -360,6 +360,23 @@ TEST_F(NativeOriginsTest, ThreadsKnowWhoStartedThem) {
   EXPECT_EQ(Lib().pthread_create_address(), real_create);
 }
 
+TEST(ParseFileRanges, FileBackedLinesOnlySortedAndBounded) {
+  const std::string long_path = "/" + std::string(5000, 'x');
+  const std::vector<FileRange> r = ParseFileRanges(
+      "7f0000002000-7f0000003000 rw-s 00000000 08:01 12 /tmp/b (deleted)\n"
+      "7f0000000000-7f0000001000 r--p 00000000 08:01 11       /tmp/a b\n"
+      "7f0000004000-7f0000005000 rw-p 00000000 00:00 0          [heap]\n"
+      "7f0000006000-7f0000007000 rw-p 00000000 00:00 0\n"
+      "zz-7f0000009000 r--p 00000000 08:01 11 /tmp/c\n"
+      "7f000000a000-7f000000b000 r--p 00000000 08:01 13 " +
+      long_path + "\n" + "garbage\n");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].start, 0x7f0000000000u);
+  EXPECT_EQ(r[0].end, 0x7f0000001000u);
+  EXPECT_EQ(r[0].path, "/tmp/a b");
+  EXPECT_EQ(r[1].path, "/tmp/b (deleted)");
+}
+
 TEST(FrameText, InsertsTheSpaceOfReportJson) {
   EXPECT_EQ(ReportFrameText("a.b.C.m(C.java:4)"), "a.b.C.m (C.java:4)");
   EXPECT_EQ(ReportFrameText("a.C.n(Native Method)"), "a.C.n (Native Method)");
