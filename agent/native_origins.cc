@@ -686,7 +686,8 @@ void NativeOrigins::Repatch() {
   if (s->options.hook_mmap) MmapObjects().Patch();
 }
 
-std::vector<MmapSiteRecord> NativeOrigins::LiveMmapSites() {
+std::vector<MmapSiteRecord> NativeOrigins::LiveMmapSites(
+    const std::vector<FileRange>* given_files) {
   Repatch();
   State* s = g_state.load(std::memory_order_acquire);
   if (s == nullptr) return {};
@@ -705,7 +706,10 @@ std::vector<MmapSiteRecord> NativeOrigins::LiveMmapSites() {
       if (m.stack != kNone) stacks.emplace(m.stack, s->stacks[m.stack]);
     }
   }
-  const std::vector<FileRange> files = ReadFileRanges("/proc/self/maps");
+  std::vector<FileRange> read_files;
+  if (given_files == nullptr) read_files = ReadFileRanges("/proc/self/maps");
+  const std::vector<FileRange>& files =
+      given_files != nullptr ? *given_files : read_files;
   std::map<std::tuple<bool, std::string, uint32_t>, Group> groups;
   for (const Mapping& m : maps) {
     std::string path;

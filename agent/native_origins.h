@@ -184,7 +184,10 @@ class NativeOrigins {
 
   // The live recorded mappings by (kind, path, stack), most bytes first.
   // Reads /proc/self/maps for the paths.
-  static std::vector<MmapSiteRecord> LiveMmapSites();
+  // `files`: the caller's own parse of /proc/self/maps (or smaps) taken
+  // just now, sorted by start, to save reading it again; null: read here.
+  static std::vector<MmapSiteRecord> LiveMmapSites(
+      const std::vector<FileRange>* files = nullptr);
   // The Java frames of the thread that started `tid`, or {} when unknown.
   static std::vector<std::string> StartedFrom(pid_t tid);
   // Every thread record (live threads that started through the hook).

@@ -126,6 +126,19 @@ TEST_F(NativeOriginsTest, RecordsAnonAndFileMappingsByStack) {
   // The caller of the library function is this test's code.
   ASSERT_GE(f[0].native_frames.size(), 2u);
 
+  // Paths from the caller's own view of the maps.
+  const std::vector<FileRange> renamed = {
+      {reinterpret_cast<uintptr_t>(file),
+       reinterpret_cast<uintptr_t>(file) + 4 * kPage, "/elsewhere"}};
+  bool seen = false;
+  for (const MmapSiteRecord& r : NativeOrigins::LiveMmapSites(&renamed)) {
+    if (r.kind == "file") {
+      EXPECT_EQ(r.path, "/elsewhere");
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen);
+
   for (void* p : anon) EXPECT_EQ(Lib().unmap(p, 2 * kPage), 0);
   EXPECT_THAT(SitesOf("otl_map_anon"), IsEmpty());
   EXPECT_EQ(Lib().unmap(file, 4 * kPage), 0);
