@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -129,16 +130,10 @@ nlohmann::ordered_json OriginsJson() {
                 {"thread_ns", st.thread_ns},
                 {"mmap_patcher", PatcherJson(st.mmap_patcher)},
                 {"thread_patcher", PatcherJson(st.thread_patcher)}};
-  nlohmann::ordered_json sites = nlohmann::ordered_json::array();
-  for (const MmapSiteRecord& r : NativeOrigins::LiveMmapSites()) {
-    sites.push_back({{"kind", r.kind},
-                     {"path", r.path},
-                     {"mappings", r.mappings},
-                     {"bytes", r.bytes},
-                     {"java_frames", r.java_frames},
-                     {"native_frames", r.native_frames}});
-  }
-  j["mmap_sites"] = std::move(sites);
+  // What reading them costs a snapshot (wall time, this thread).
+  const auto t0 = std::chrono::steady_clock::now();
+  j["mmap_sites"] = MmapSitesJson(nullptr);
+  const auto t1 = std::chrono::steady_clock::now();
   nlohmann::ordered_json threads = nlohmann::ordered_json::array();
   for (const ThreadOrigin& t : NativeOrigins::ThreadOrigins()) {
     threads.push_back({{"tid", t.tid},
@@ -146,7 +141,25 @@ nlohmann::ordered_json OriginsJson() {
                        {"started_from", t.started_from}});
   }
   j["threads"] = std::move(threads);
+  const auto t2 = std::chrono::steady_clock::now();
+  j["stats"]["read_sites_ns"] =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
+  j["stats"]["read_threads_ns"] =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t2 - t1).count();
   return j;
+}
+
+nlohmann::ordered_json MmapSitesJson(const std::vector<FileRange>* files) {
+  nlohmann::ordered_json sites = nlohmann::ordered_json::array();
+  for (const MmapSiteRecord& r : NativeOrigins::LiveMmapSites(files)) {
+    sites.push_back({{"kind", r.kind},
+                     {"path", r.path},
+                     {"mappings", r.mappings},
+                     {"bytes", r.bytes},
+                     {"java_frames", r.java_frames},
+                     {"native_frames", r.native_frames}});
+  }
+  return sites;
 }
 
 absl::Status FinishJvmOrigins(const std::string& out_dir) {

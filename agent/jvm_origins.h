@@ -20,6 +20,7 @@
 #include <jvmti.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "agent/agent_options.h"
@@ -41,6 +42,11 @@ void StartJvmOrigins(const AgentOptions& options, JavaVM* vm, jvmtiEnv* jvmti,
 // OriginsJson: what origins.json holds now. Must run on a thread attached
 // to the JVM (to name Java frames).
 nlohmann::ordered_json OriginsJson();
+
+// MmapSitesJson: memory-SEQ.json's "mmap_sites" array (notes/spec20.md)
+// now; `files` as NativeOrigins::LiveMmapSites takes it. Empty when the
+// hooks were never installed. Same thread rule as OriginsJson.
+nlohmann::ordered_json MmapSitesJson(const std::vector<FileRange>* files);
 
 // FinishJvmOrigins writes `out_dir`/origins.json and uninstalls the hooks
 // (at VM death, after the final snapshot). Nothing when origins were never

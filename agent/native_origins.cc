@@ -726,6 +726,21 @@ std::vector<MmapSiteRecord> NativeOrigins::LiveMmapSites(
     for (uint32_t id : JavaIds(e)) all_ids.push_back(id);
   }
   const std::map<uint32_t, std::string> java_names = NameIds(s, all_ids);
+  // Each stack named once (many files are mapped from one stack).
+  struct Named {
+    std::vector<std::string> native, java;
+  };
+  std::map<uint32_t, Named> named;
+  for (const auto& [index, e] : stacks) {
+    Named& n = named[index];
+    for (uint32_t i = 0; i < e.n && n.native.size() < kMaxNativeNames; ++i) {
+      if (IsJavaFrameAddress(reinterpret_cast<uintptr_t>(e.frames[i]))) break;
+      std::string name = NativeFrameName(e.frames[i]);
+      if (name.empty()) break;  // JIT or interpreter code: Java from here
+      n.native.push_back(std::move(name));
+    }
+    n.java = Names(JavaIds(e), java_names);
+  }
   std::vector<MmapSiteRecord> out;
   for (const auto& [key, g] : groups) {
     const auto& [file, path, stack] = key;
@@ -735,17 +750,8 @@ std::vector<MmapSiteRecord> NativeOrigins::LiveMmapSites(
     r.mappings = g.mappings;
     r.bytes = g.bytes;
     if (stack != kNone) {
-      const StackEntry& e = stacks[stack];
-      for (uint32_t i = 0; i < e.n && r.native_frames.size() < kMaxNativeNames;
-           ++i) {
-        if (IsJavaFrameAddress(reinterpret_cast<uintptr_t>(e.frames[i]))) {
-          break;
-        }
-        std::string name = NativeFrameName(e.frames[i]);
-        if (name.empty()) break;  // JIT or interpreter code: Java from here
-        r.native_frames.push_back(std::move(name));
-      }
-      r.java_frames = Names(JavaIds(e), java_names);
+      r.native_frames = named[stack].native;
+      r.java_frames = named[stack].java;
     }
     out.push_back(std::move(r));
   }
