@@ -636,6 +636,18 @@ std::unique_ptr<State> MakeState(const OriginsOptions& options) {
 
 std::mutex g_install_mu;
 
+// fork() while another thread holds the tables' lock would leave the child
+// unable to map memory through a hook: the lock is taken around fork.
+State* g_forking = nullptr;
+void BeforeFork() {
+  g_forking = g_state.load(std::memory_order_acquire);
+  if (g_forking != nullptr) g_forking->mu.lock();
+}
+void AfterFork() {
+  if (g_forking != nullptr) g_forking->mu.unlock();
+  g_forking = nullptr;
+}
+
 }  // namespace
 
 std::string ReportFrameText(absl::string_view map_name) {
@@ -661,6 +673,9 @@ absl::Status NativeOrigins::Install(const OriginsOptions& options) {
       return absl::ResourceExhaustedError("too many objects excluded");
     }
   }
+  static const bool at_fork =
+      pthread_atfork(&BeforeFork, &AfterFork, &AfterFork) == 0;
+  if (!at_fork) return absl::InternalError("pthread_atfork failed");
   s->active.store(true);
   // The state of an earlier install is left to any hook still in it.
   g_state.store(s.release(), std::memory_order_release);

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -371,6 +372,22 @@ TEST_F(NativeOriginsTest, ThreadsKnowWhoStartedThem) {
   EXPECT_EQ(NativeOrigins::Stats().threads_started, 1u);
   ASSERT_TRUE(NativeOrigins::Uninstall().ok());
   EXPECT_EQ(Lib().pthread_create_address(), real_create);
+}
+
+TEST_F(NativeOriginsTest, AForkedChildCanStillMap) {
+  ASSERT_TRUE(NativeOrigins::Install({}).ok());
+  void* kept = Lib().map_anon(kPage);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    void* p = Lib().map_anon(kPage);
+    _exit(p != nullptr && NativeOrigins::Stats().mappings_live == 2 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(NativeOrigins::Stats().mappings_live, 1u);
+  Lib().unmap(kept, kPage);
 }
 
 TEST(ParseFileRanges, FileBackedLinesOnlySortedAndBounded) {
