@@ -124,9 +124,9 @@ struct OriginsStats {
   uint64_t threads_started = 0;   // pthread_create through the hook
   uint64_t threads_live = 0;      // thread records now
   uint64_t threads_dropped = 0;   // thread table full, or no trampoline
-  // Time the hooks spent on their own work (stack walk, readlink, tables;
-  // not the real call), for the cost per call: record_ns / mmaps,
-  // thread_ns / threads_started.
+  // Time the hooks spent on their own work (stack walk, tables; not the
+  // real call), for the cost per call: record_ns / mmaps, thread_ns /
+  // threads_started.
   uint64_t record_ns = 0;
   uint64_t thread_ns = 0;
   sampling::PatcherStats mmap_patcher;
@@ -183,12 +183,14 @@ class NativeOrigins {
   static void Repatch();
 
   // The live recorded mappings by (kind, path, stack), most bytes first.
-  // Reads /proc/self/maps for the paths.
-  // `files`: the caller's own parse of /proc/self/maps (or smaps) taken
-  // just now, sorted by start, to save reading it again; null: read here.
+  // Paths come from `files`, the caller's own parse of /proc/self/maps (or
+  // smaps) taken just now, sorted by start; null: /proc/self/maps is read
+  // here (31 ms with 3,500 mappings on the test VM). Must run on a thread
+  // that can call JVMTI (to name Java frames), e.g. the snapshot thread.
   static std::vector<MmapSiteRecord> LiveMmapSites(
       const std::vector<FileRange>* files = nullptr);
   // The Java frames of the thread that started `tid`, or {} when unknown.
+  // Same thread rule; for many threads ThreadOrigins names them in one go.
   static std::vector<std::string> StartedFrom(pid_t tid);
   // Every thread record (live threads that started through the hook).
   static std::vector<ThreadOrigin> ThreadOrigins();
