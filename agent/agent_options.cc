@@ -80,6 +80,10 @@ absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text) {
           !s.ok()) {
         return s;
       }
+    } else if (key == "origins") {
+      if (absl::Status s = ParseBool(key, value, &options.origins); !s.ok()) {
+        return s;
+      }
     } else if (key == "standby") {
       // A bare "standby" is the form `jleak env` prints.
       if (kv.second.empty() && !absl::StrContains(item, "=")) {
@@ -135,7 +139,8 @@ std::string FormatAgentOptions(const AgentOptions& options) {
       // Only when off, like nmt only when on: the default string stays as
       // it was.
       options.java_stacks ? "" : ",java_stacks=0",
-      options.java_classes ? "" : ",java_classes=0");
+      options.java_classes ? "" : ",java_classes=0",
+      options.origins ? "" : ",origins=0");
 }
 
 }  // namespace jleak::agent

@@ -20,6 +20,10 @@
 //   java_classes=0|1 where each Java class was loaded from (its code
 //                    source), in java-classes.map (default 1; with
 //                    java_stacks only; see class_source_recorder.h)
+//   origins=0|1      where mappings made by native code's mmap calls and
+//                    new threads came from, by their Java stacks (default
+//                    1; with java_stacks, not in standby; see
+//                    native_origins.h)
 //   standby          (JVM mode) no snapshots of its own: the agent waits,
 //                    at no measurable cost, for `jleak attach` / `jleak
 //                    snapshot` requests in its control directory
@@ -54,6 +58,7 @@ struct AgentOptions {
   bool nmt = false;
   bool java_stacks = true;
   bool java_classes = true;
+  bool origins = true;
   bool standby = false;
   std::string control_dir;  // standby only; empty: DefaultControlDir
 };

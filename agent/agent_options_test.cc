@@ -74,6 +74,19 @@ TEST(ParseAgentOptions, JavaClassesOffRoundTripsAndOnIsTheDefaultString) {
   EXPECT_FALSE(ParseAgentOptions("out=/x,java_classes=yes").ok());
 }
 
+TEST(ParseAgentOptions, OriginsOffRoundTripsAndOnIsTheDefaultString) {
+  AgentOptions in;
+  in.out_dir = "/d";
+  EXPECT_TRUE(in.origins);
+  EXPECT_EQ(FormatAgentOptions(in).find("origins"), std::string::npos);
+  in.origins = false;
+  absl::StatusOr<AgentOptions> out = ParseAgentOptions(FormatAgentOptions(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->origins);
+  EXPECT_TRUE(ParseAgentOptions("out=/x,origins=1")->origins);
+  EXPECT_FALSE(ParseAgentOptions("out=/x,origins=on").ok());
+}
+
 TEST(ParseAgentOptions, Refusals) {
   EXPECT_FALSE(ParseAgentOptions("").ok());                     // no out
   EXPECT_FALSE(ParseAgentOptions("interval=5").ok());           // no out

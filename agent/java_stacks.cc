@@ -624,6 +624,21 @@ absl::StatusOr<JavaStacks*> JavaStacks::InstallOver(JavaVM* vm, jvmtiEnv* jvmti,
 
 JavaStacks::BacktraceHook JavaStacks::Hook() { return &JavaStackHook; }
 
+namespace {
+
+void JavaFramesOnly(void** vec, unsigned* len, unsigned max_len) {
+  HookState* s = g_hook.load(std::memory_order_acquire);
+  if (s != nullptr && s->active.load(std::memory_order_relaxed)) {
+    AddJavaFrames(s, vec, len, max_len);
+  }
+}
+
+}  // namespace
+
+JavaStacks::BacktraceHook JavaStacks::JavaFramesHook() {
+  return &JavaFramesOnly;
+}
+
 absl::StatusOr<JavaStacks*> JavaStacks::Install(JavaVM* vm, jvmtiEnv* jvmti) {
   HookState* s = g_hook.load();
   if (s != nullptr && s->asgct.load() != nullptr) {
@@ -728,6 +743,49 @@ std::optional<std::string> JavaStacks::NameOf(JNIEnv* env, jmethodID method,
   }
   return FormatJavaFrameName(class_signature, method_name, source_file, line,
                              is_native == JNI_TRUE);
+}
+
+std::vector<std::string> JavaStacks::NameFrames(
+    JNIEnv* env, const std::vector<uint32_t>& ids) {
+  std::vector<std::string> out(ids.size());
+  HookState* s = g_hook.load();
+  jvmtiPhase phase = JVMTI_PHASE_DEAD;
+  if (s == nullptr || jvmti_->GetPhase(&phase) != JVMTI_ERROR_NONE ||
+      phase != JVMTI_PHASE_LIVE) {
+    return out;
+  }
+  std::lock_guard<std::mutex> lock(names_mu_);
+  std::vector<JavaFrameTable::Entry> entries;  // read once, if needed
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const uint32_t id = ids[i];
+    if (auto it = names_.find(id); it != names_.end()) {
+      out[i] = it->second;
+      continue;
+    }
+    std::optional<std::string> name;
+    if (id == kUnknownJavaFrameId) {
+      name = kUnknownJavaFrameName;
+    } else if (id == kStartupUnavailableJavaFrameId) {
+      name = kStartupUnavailableJavaFrameName;
+    } else if (id >= kFirstUnavailableJavaFrameId &&
+               id < kStartupUnavailableJavaFrameId) {
+      name = UnavailableJavaFrameName(
+          -static_cast<int>(id - kFirstUnavailableJavaFrameId + 1));
+    } else {
+      if (entries.empty()) entries = s->table.Entries();
+      auto e = std::lower_bound(
+          entries.begin(), entries.end(), id,
+          [](const JavaFrameTable::Entry& a, uint32_t b) { return a.id < b; });
+      if (e != entries.end() && e->id == id) {
+        name = NameOf(env, e->method, e->bci);
+      }
+    }
+    if (name.has_value()) {
+      out[i] = *name;
+      names_.emplace(id, *std::move(name));
+    }
+  }
+  return out;
 }
 
 absl::Status JavaStacks::WriteMap(JNIEnv* env, const std::string& path) {

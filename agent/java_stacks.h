@@ -276,6 +276,12 @@ class JavaStacks {
   static absl::StatusOr<JavaStacks*> InstallOver(JavaVM* vm, jvmtiEnv* jvmti,
                                                  BacktraceHook native);
   static BacktraceHook Hook();
+  // JavaFramesHook: the hook without its native walk: appends the calling
+  // thread's Java frames to the *len native frames the caller walked
+  // itself (same layout and counts as Hook()). native_origins walks frame
+  // pointers at every mmap: jemalloc's libunwind walk cost 40-85 us a call
+  // there, through JIT frames with no unwind tables.
+  static BacktraceHook JavaFramesHook();
 
   // Stop makes the hook give native frames only (at VM death: the JVM's
   // threads are about to go away under it). Cannot be undone.
@@ -287,6 +293,14 @@ class JavaStacks {
   absl::Status WriteMap(JNIEnv* env, const std::string& path);
 
   JavaStackStats Stats() const;
+
+  // NameFrames: the names of frame ids (of addresses the hook wrote), in
+  // the map file's text ("pkg.Cls.method(Cls.java:42)", the placeholders'
+  // names), "" for an id JVMTI cannot name now. Same rules and cache as
+  // WriteMap, so a name never changes. Must run on a thread attached to the
+  // JVM, in the live phase.
+  std::vector<std::string> NameFrames(JNIEnv* env,
+                                      const std::vector<uint32_t>& ids);
 
  private:
   JavaStacks() = default;

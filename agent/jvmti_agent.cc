@@ -33,6 +33,7 @@
 #include "agent/class_source_recorder.h"
 #include "agent/control_server.h"
 #include "agent/java_stacks.h"
+#include "agent/jvm_origins.h"
 #include "agent/jvm_probe.h"
 #include "agent/jvmti_registration.h"
 #include "agent/live_jvm_hooks.h"
@@ -164,6 +165,7 @@ void StartLive(AgentState& s, jvmtiEnv* jvmti, JNIEnv* env) {
   const bool class_events = s.options.java_stacks && s.java_stacks_off.empty();
   StartJavaClasses(s, jvmti, env, class_events);
   StartJavaStacks(s, jvmti, env);
+  StartJvmOrigins(s.options, s.vm, jvmti, s.java_stacks);
   if (s.options.perf_map && !s.options.standby) {
     // Code compiled before the events were enabled.
     jvmti->GenerateEvents(JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
@@ -211,6 +213,9 @@ void JNICALL OnVmDeath(jvmtiEnv*, JNIEnv* env) {
     snap->Take("final", jvm.Probe());
     s.perf_map.Flush();
     jvm.AfterSnapshot(*snap);
+  }
+  if (absl::Status st = FinishJvmOrigins(s.options.out_dir); !st.ok()) {
+    Say(absl::StrCat("origins: ", st.message()));
   }
   // The JVM's threads go away from here on; stacks stay native-only.
   if (s.java_stacks != nullptr) s.java_stacks->Stop();

@@ -339,6 +339,22 @@ bool GotPatcher::Excluded(const dl_phdr_info* info) const {
       return true;
     }
   }
+  for (const std::atomic<uintptr_t>& extra : extra_excluded_) {
+    const uintptr_t a = extra.load(std::memory_order_acquire);
+    if (a != 0 && s.Contains(a)) return true;
+  }
+  return false;
+}
+
+bool GotPatcher::ExcludeObjectContaining(const void* address) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(address);
+  if (a == 0) return false;
+  for (std::atomic<uintptr_t>& extra : extra_excluded_) {
+    uintptr_t expected = 0;
+    if (extra.compare_exchange_strong(expected, a) || expected == a) {
+      return true;
+    }
+  }
   return false;
 }
 

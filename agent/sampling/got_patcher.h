@@ -171,6 +171,13 @@ class GotPatcher {
   // ReplacementFor: the replacement of a hooked name, or null.
   void* ReplacementFor(const char* name) const;
 
+  // ExcludeObjectContaining: the object mapped at `address` is never
+  // patched either (native_origins keeps libjvm's own mmap calls out).
+  // Call it before the first Patch: an object patched already keeps its
+  // slots until Restore. False when kMaxExtraExclusions are taken.
+  static constexpr unsigned kMaxExtraExclusions = 4;
+  bool ExcludeObjectContaining(const void* address);
+
  private:
   struct SlotRecord {
     uintptr_t address;
@@ -220,6 +227,7 @@ class GotPatcher {
   // Objects containing one of these addresses are never patched.
   uintptr_t excluded_addresses_[kMaxHooks + 4] = {};
   unsigned n_excluded_addresses_ = 0;
+  std::atomic<uintptr_t> extra_excluded_[kMaxExtraExclusions] = {};
 
   // The records, in arrays indexed alike; a base of 0 is a free entry (no
   // loaded object has bias 0 and is also named like another: the main

@@ -503,5 +503,24 @@ TEST_F(GotPatcherTest, LaterLibraryIsPatchedByTheNextPatch) {
   EXPECT_EQ(Patcher().Stats().mprotect_failures, 0u);
 }
 
+TEST_F(GotPatcherTest, AnExcludedObjectIsNeverPatched) {
+  // A patcher of its own: the exclusion stays for its life.
+  static GotPatcher* other = new GotPatcher(kHooks, 7);
+  auto lazy_malloc_address = Sym<void* (*)()>(lazy_, "tl_malloc_address");
+  auto now_malloc_address = Sym<void* (*)()>(now_, "tl_malloc_address");
+  void* const real_malloc = now_malloc_address();
+  ASSERT_EQ(lazy_malloc_address(), real_malloc);
+  ASSERT_TRUE(other->ExcludeObjectContaining(
+      reinterpret_cast<const void*>(lazy_malloc_address)));
+  EXPECT_TRUE(other->ExcludeObjectContaining(
+      reinterpret_cast<const void*>(lazy_malloc_address)));  // kept once
+  EXPECT_FALSE(other->ExcludeObjectContaining(nullptr));
+  EXPECT_GT(other->Patch(), 0);
+  EXPECT_EQ(lazy_malloc_address(), real_malloc);
+  EXPECT_EQ(now_malloc_address(), reinterpret_cast<void*>(&CountingMalloc));
+  EXPECT_GT(other->Restore(), 0);
+  EXPECT_EQ(now_malloc_address(), real_malloc);
+}
+
 }  // namespace
 }  // namespace jleak::agent::sampling
