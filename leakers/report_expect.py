@@ -100,7 +100,7 @@ def main(argv):
         report = json.loads(data.decode("utf-8"))
         if not isinstance(report, dict):
             raise ValueError("not a JSON object")
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         print("report_expect: cannot read %s: %s" % (report_path, e), file=sys.stderr)
         return 2
 

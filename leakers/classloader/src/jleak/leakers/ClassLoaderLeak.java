@@ -1,5 +1,5 @@
 // Leaker, class loaders: a plugin host makes a new URLClassLoader per
-// request, loads its plugin class (ClassLoaderPlugin, generated: 16 methods
+// request, loads its plugin class (ClassLoaderPlugin, generated: 32 methods
 // of about 9 KB of bytecode each) in it, runs it once, and keeps the loader
 // in a list forever. --leak=false closes the loader and drops it (the
 // healthy twin): the GC unloads its class and metaspace is reused.
