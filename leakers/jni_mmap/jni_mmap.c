@@ -24,8 +24,8 @@ static void Throw(JNIEnv* env, const char* class_name, const char* message) {
 // its address. Throws IllegalArgumentException on a size outside
 // [1, 1 GiB] and OutOfMemoryError when mmap fails.
 JNIEXPORT jlong JNICALL Java_jleak_leakers_JniMmap_mapAnon(JNIEnv* env,
-                                                          jclass cls,
-                                                          jlong bytes) {
+                                                           jclass cls,
+                                                           jlong bytes) {
   if (bytes < 1 || bytes > kMaxRegionBytes) {
     Throw(env, "java/lang/IllegalArgumentException",
           "JniMmap.mapAnon: region size must be in [1, 2^30] bytes");
@@ -47,10 +47,9 @@ JNIEXPORT jlong JNICALL Java_jleak_leakers_JniMmap_mapAnon(JNIEnv* env,
 // Unmaps a region mapAnon returned. Throws IllegalArgumentException on an
 // address that is 0 or not page-aligned, or a size outside [1, 1 GiB], and
 // IllegalStateException when munmap fails.
-JNIEXPORT void JNICALL Java_jleak_leakers_JniMmap_unmap(JNIEnv* env,
-                                                       jclass cls,
-                                                       jlong address,
-                                                       jlong bytes) {
+JNIEXPORT void JNICALL Java_jleak_leakers_JniMmap_unmap(JNIEnv* env, jclass cls,
+                                                        jlong address,
+                                                        jlong bytes) {
   const long page = sysconf(_SC_PAGESIZE);
   if (address == 0 || page <= 0 || (uintptr_t)address % (uintptr_t)page != 0 ||
       bytes < 1 || bytes > kMaxRegionBytes) {

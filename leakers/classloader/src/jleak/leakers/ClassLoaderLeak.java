@@ -1,17 +1,18 @@
 // Leaker, class loaders: a plugin host makes a new URLClassLoader per
-// request, loads its plugin class (ClassLoaderPlugin, generated: 32 methods
-// of about 9 KB of bytecode each) in it, runs it once, and keeps the loader
-// in a list forever. --leak=false closes the loader and drops it (the
-// healthy twin): the GC unloads its class and metaspace is reused.
+// request, loads its plugin in it (ClassLoaderPlugin and the parts it calls,
+// ClassLoaderPluginPart<k>, generated: 32 methods of about 9 KB of bytecode
+// in all), runs it once, and keeps the loader in a list forever.
+// --leak=false closes the loader and drops it (the healthy twin): the GC
+// unloads its classes and metaspace is reused.
 //
 // Growth outside malloc, as designed: every loader defines its own copy of
-// the class (its parent is the platform loader, so the application loader
-// cannot answer first), and each copy's methods, bytecode and constant
-// pool live in that loader's metaspace, an mmap'd space of the JVM; the
-// class file's symbols are shared, so malloc grows little. The loaders are
-// java.net.URLClassLoader over a temp directory holding the plugin's
-// .class file (copied from this jar at start, deleted at exit), so no jar
-// stays open per loader. --rate counts loaders per second.
+// the classes (its parent is the platform loader, so the application
+// loader cannot answer first), and each copy's methods, bytecode and
+// constant pool live in that loader's metaspace, an mmap'd space of the
+// JVM; the class files' symbols are shared, so malloc grows little. The
+// loaders are java.net.URLClassLoader over a temp directory holding the
+// plugin's .class files (copied from this jar at start, deleted at exit),
+// so no jar stays open per loader. --rate counts loaders per second.
 //
 //   java -cp ... jleak.leakers.ClassLoaderLeak --rate LOADERS_PER_S
 //       --duration S [--leak=false] [--dump-every S]
@@ -34,17 +35,25 @@ public final class ClassLoaderLeak {
     Workload w = Workload.parse("classloader", argv, 20, 30, "leak");
     boolean leak = !"false".equals(w.args().getString("leak", "true"));
     Path dir = Files.createTempDirectory("jleak-plugins-");
-    Path classFile = dir.resolve(PLUGIN.replace('.', '/') + ".class");
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir, classFile)));
+    List<Path> classFiles = new ArrayList<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir, classFiles)));
     try {
-      Files.createDirectories(classFile.getParent());
-      try (InputStream in =
-          ClassLoaderLeak.class.getResourceAsStream("/" + PLUGIN.replace('.', '/') + ".class")) {
-        if (in == null) {
-          Workload.die("classloader", "the plugin class is not in the jar");
-          return;
+      for (int part = -1; ; part++) {
+        String name = part < 0 ? PLUGIN : PLUGIN + "Part" + part;
+        String resource = name.replace('.', '/') + ".class";
+        try (InputStream in = ClassLoaderLeak.class.getResourceAsStream("/" + resource)) {
+          if (in == null) {
+            break;
+          }
+          Path classFile = dir.resolve(resource);
+          Files.createDirectories(classFile.getParent());
+          Files.copy(in, classFile);
+          classFiles.add(classFile);
         }
-        Files.copy(in, classFile);
+      }
+      if (classFiles.size() < 2) {
+        Workload.die("classloader", "the plugin's classes are not in the jar");
+        return;
       }
       URL[] path = {dir.toUri().toURL()};
       long vmRssBefore = Workload.procStatus("VmRSS");
@@ -68,15 +77,17 @@ public final class ClassLoaderLeak {
       Workload.forceGc();
       w.finish(
           String.format(
-              "loaded %s in %d URLClassLoaders, %s, in %.1f s; VmRSS %+d kB, checksum %d",
+              "loaded %s and its %d parts in %d URLClassLoaders, %s, in %.1f s; VmRSS %+d kB,"
+                  + " checksum %d",
               PLUGIN,
+              classFiles.size() - 1,
               loaders,
               leak ? "all kept" : "each closed and dropped",
               w.duration(),
               Workload.procStatus("VmRSS") - vmRssBefore,
               checksum[0]));
     } finally {
-      deleteQuietly(dir, classFile);
+      deleteQuietly(dir, classFiles);
     }
   }
 
@@ -85,11 +96,17 @@ public final class ClassLoaderLeak {
     return new URLClassLoader("plugin-" + request, path, ClassLoader.getPlatformClassLoader());
   }
 
-  static void deleteQuietly(Path dir, Path classFile) {
+  /** Deletes the copied class files, then their directories up to dir itself. */
+  static void deleteQuietly(Path dir, List<Path> classFiles) {
     try {
-      Files.deleteIfExists(classFile);
-      for (Path p = classFile.getParent(); p != null && p.startsWith(dir); p = p.getParent()) {
-        Files.deleteIfExists(p);
+      for (Path classFile : classFiles) {
+        Files.deleteIfExists(classFile);
+      }
+      if (!classFiles.isEmpty()) {
+        for (Path p = classFiles.get(0).getParent(); p != null && p.startsWith(dir);
+            p = p.getParent()) {
+          Files.deleteIfExists(p);
+        }
       }
     } catch (IOException e) {
       System.err.println("classloader: cannot delete " + dir + ": " + e);

@@ -59,8 +59,8 @@ public final class MappedFile {
           w.run(
               w.rate() / regionBytes,
               i -> {
-                MappedByteBuffer segment = mapSegment(channel, (i % FILE_REGIONS) * regionBytes,
-                    regionBytes);
+                MappedByteBuffer segment =
+                    mapSegment(channel, (i % FILE_REGIONS) * regionBytes, regionBytes);
                 checksum[0] += touch(segment);
                 if (leak) {
                   kept.add(segment);
