@@ -92,6 +92,14 @@ def _jvm_leak_test_impl(ctx):
     if ctx.file.suppressions:
         analysis.append("--suppressions=" + _runfile(ctx.file.suppressions))
 
+    # A check of report.json's fields after the verdict is met (suite_test's
+    # naming assertions, leakers/report_expect.py).
+    report_check = ""
+    if ctx.file.report_check:
+        report_check = " ".join([_shell_quote(a) for a in [
+            _runfile(ctx.file.report_check),
+        ] + ctx.attr.report_check_args])
+
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.expand_template(
         template = ctx.file._template,
@@ -105,12 +113,14 @@ def _jvm_leak_test_impl(ctx):
             "%{agent}": _runfile(ctx.file._agent),
             "%{analysis}": " ".join([_shell_quote(a) for a in analysis]),
             "%{command}": " ".join([_shell_quote(a) for a in java_cmd]),
+            "%{report_check}": report_check,
         },
     )
     runfiles = ctx.runfiles(
         files = jars + ctx.files.jni + ctx.files._jdk + ctx.files.data +
                 [ctx.file._jemalloc, ctx.file._agent] +
-                ([ctx.file.suppressions] if ctx.file.suppressions else []),
+                ([ctx.file.suppressions] if ctx.file.suppressions else []) +
+                ([ctx.file.report_check] if ctx.file.report_check else []),
     ).merge(ctx.attr._jleak[DefaultInfo].default_runfiles)
     runfiles = runfiles.merge(ctx.attr.jar[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = script, runfiles = runfiles)]
@@ -141,6 +151,8 @@ _jvm_leak_test = rule(
         "expected_kind": attr.string(),
         "expected_java_frame": attr.string(),
         "clean_sites": attr.string_list(),
+        "report_check": attr.label(allow_single_file = [".py"]),
+        "report_check_args": attr.string_list(),
         "_jleak": attr.label(
             default = "//harness:jleak",
             executable = True,
@@ -192,6 +204,8 @@ def jvm_leak_test(
         expected_kind = None,
         expected_java_frame = None,
         clean_sites = [],
+        report_check = None,
+        report_check_args = [],
         **kwargs):
     """Runs a JVM workload under jleak and asserts the leak verdict.
 
@@ -240,6 +254,10 @@ def jvm_leak_test(
         agent's Java stacks record it, e.g. "^com\\.example\\.Cache\\.put$".
       clean_sites: regexes of sites that must exist and stay within their
         budget, e.g. the healthy twin of a leaking caller.
+      report_check: a Python 3 script run as `python3 SCRIPT report.json
+        ARGS...` once the verdict is met; its exit status is the test's
+        (e.g. //leakers:report_expect.py, fields against regexes).
+      report_check_args: the script's ARGS.
       **kwargs: common test attributes (size, timeout, tags, flaky, ...).
         size defaults to "medium" (5 min), enough for a 30-60 s workload.
     """
@@ -300,6 +318,8 @@ def jvm_leak_test(
         expected_kind = expected_kind or "",
         expected_java_frame = expected_java_frame or "",
         clean_sites = clean_sites,
+        report_check = report_check,
+        report_check_args = report_check_args,
         size = size,
         tags = tags,
         **kwargs

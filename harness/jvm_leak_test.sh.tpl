@@ -13,6 +13,14 @@ echo "jvm_leak_test %{label}: running the workload under jleak"
   %{analysis} -- %{command}
 status=$?
 
+# Fields of report.json the verdict does not cover (report_check): the
+# script, then its arguments; none when the test has no such check.
+report_check=(%{report_check})
+if [[ ${status} -eq 0 && ${#report_check[@]} -gt 0 ]]; then
+  python3 "${report_check[0]}" "${out}/report.json" "${report_check[@]:1}" ||
+    status=1
+fi
+
 case "${status}" in
   0) echo "PASS: %{label}" ;;
   1) echo "FAIL: %{label}: the verdict was not the expected one (see above)" ;;
