@@ -77,6 +77,10 @@ def _jvm_leak_test_impl(ctx):
         analysis.append("--expect-java-frame=" + ctx.attr.expected_java_frame)
     for site in ctx.attr.clean_sites:
         analysis.append("--expect-clean-site=" + site)
+    app_check = []
+    if ctx.attr.expected_app_frame:
+        app_check.append("--expect=" + ctx.attr.expected_app_frame)
+        app_check += ["--clean=" + m for m in ctx.attr.clean_app_frames]
     for flag, value in [
         ("--warmup", ctx.attr.warmup),
         ("--max-site-rate", ctx.attr.max_site_rate),
@@ -105,11 +109,13 @@ def _jvm_leak_test_impl(ctx):
             "%{agent}": _runfile(ctx.file._agent),
             "%{analysis}": " ".join([_shell_quote(a) for a in analysis]),
             "%{command}": " ".join([_shell_quote(a) for a in java_cmd]),
+            "%{app_check}": " ".join([_shell_quote(a) for a in app_check]),
+            "%{app_checker}": _runfile(ctx.file._app_checker),
         },
     )
     runfiles = ctx.runfiles(
         files = jars + ctx.files.jni + ctx.files._jdk + ctx.files.data +
-                [ctx.file._jemalloc, ctx.file._agent] +
+                [ctx.file._jemalloc, ctx.file._agent, ctx.file._app_checker] +
                 ([ctx.file.suppressions] if ctx.file.suppressions else []),
     ).merge(ctx.attr._jleak[DefaultInfo].default_runfiles)
     runfiles = runfiles.merge(ctx.attr.jar[DefaultInfo].default_runfiles)
@@ -141,6 +147,8 @@ _jvm_leak_test = rule(
         "expected_kind": attr.string(),
         "expected_java_frame": attr.string(),
         "clean_sites": attr.string_list(),
+        "expected_app_frame": attr.string(),
+        "clean_app_frames": attr.string_list(),
         "_jleak": attr.label(
             default = "//harness:jleak",
             executable = True,
@@ -163,6 +171,10 @@ _jvm_leak_test = rule(
         "_jdk": attr.label(default = "@local_jdk//:jdk"),
         "_template": attr.label(
             default = "//harness:jvm_leak_test.sh.tpl",
+            allow_single_file = True,
+        ),
+        "_app_checker": attr.label(
+            default = "//harness:check_app_frame.py",
             allow_single_file = True,
         ),
     },
@@ -192,6 +204,8 @@ def jvm_leak_test(
         expected_kind = None,
         expected_java_frame = None,
         clean_sites = [],
+        expected_app_frame = None,
+        clean_app_frames = [],
         **kwargs):
     """Runs a JVM workload under jleak and asserts the leak verdict.
 
@@ -240,6 +254,17 @@ def jvm_leak_test(
         agent's Java stacks record it, e.g. "^com\\.example\\.Cache\\.put$".
       clean_sites: regexes of sites that must exist and stay within their
         budget, e.g. the healthy twin of a leaking caller.
+      expected_app_frame: with expect = "leak", the application method
+        (`package.Class.method`, no file or line; a name ending in "." or
+        "$" matches a class or package) that misuses a library: the first
+        frame of your own code above the allocation, e.g.
+        "com.example.Thumbnails.render". report.json's groups[0].app_method
+        must be it, the text report's first two lines must name it, and
+        every growing site whose first application frame it is must be in
+        that group (harness/check_app_frame.py; needs python3).
+      clean_app_frames: with expected_app_frame, application methods that
+        call the same library correctly: each must have a group, within
+        its budget, and none may be groups[0].
       **kwargs: common test attributes (size, timeout, tags, flaky, ...).
         size defaults to "medium" (5 min), enough for a 30-60 s workload.
     """
@@ -254,6 +279,15 @@ def jvm_leak_test(
     if expected_java_frame and expect != "leak":
         fail("expected_java_frame only applies to expect = \"leak\"",
              "expected_java_frame")
+    if expected_app_frame and expect != "leak":
+        fail("expected_app_frame only applies to expect = \"leak\"",
+             "expected_app_frame")
+    if clean_app_frames and not expected_app_frame:
+        fail("clean_app_frames needs expected_app_frame", "clean_app_frames")
+    for m in ([expected_app_frame] if expected_app_frame else []) + clean_app_frames:
+        if not m or " " in m or "(" in m:
+            fail(("%r: an application method is package.Class.method, " +
+                  "without file or line") % m, "expected_app_frame")
     if expected_kind and expected_kind not in _KINDS:
         fail("expected_kind must be one of %s" % _KINDS, "expected_kind")
     if type(duration) != "int" or duration <= 0:
@@ -300,6 +334,8 @@ def jvm_leak_test(
         expected_kind = expected_kind or "",
         expected_java_frame = expected_java_frame or "",
         clean_sites = clean_sites,
+        expected_app_frame = expected_app_frame or "",
+        clean_app_frames = clean_app_frames,
         size = size,
         tags = tags,
         **kwargs

@@ -135,8 +135,10 @@ def suite_test(name, jar, main_class, args, expect, overrun = 30, **kwargs):
         2 for the warm-up controls, which grow in the first quarter of
         their own --duration and so must not run much longer than jleak.
       **kwargs: jvm_leak_test's other attributes: expected_site,
-        expected_kind, expected_java_frame, clean_sites, jni, jvm_flags,
-        warmup, ...
+        expected_kind, expected_java_frame, clean_sites,
+        expected_app_frame (the leaker's method that forgot to close or
+        free, as report.json's groups[0].app_method names it),
+        clean_app_frames, jni, jvm_flags, warmup, ...
     """
     if expect not in ["leak", "clean"]:
         fail("expect must be \"leak\" or \"clean\"", "expect")
