@@ -16,10 +16,15 @@
 #   2. the first two lines of the text report (from its verdict line,
 #      `jleak: LEAK: ...`) contain the expected method;
 #   3. the group holds all its native sites: every site of sites[] that
-#      grows (growth_bytes > 0, p_value <= 0.05) and whose first
-#      application frame (frames[].origin == "application", innermost
-#      first) is the expected method is a member of groups[0] (its `group`
-#      is 0 and its rank is in groups[0].sites), and at least one is;
+#      grows (growth_bytes > 0, p_value <= 0.05), whose first application
+#      frame (frames[].origin == "application", innermost first) is the
+#      expected method and whose library entry is one of groups[0]'s
+#      members' is a member of groups[0] (its `group` is 0 and its rank is
+#      in groups[0].sites), and at least one is. The entry is the class of
+#      the outermost library frame below the application frame, else of the
+#      outermost JDK one (the issue's key: application frame + entry; a
+#      group split by the entry's method, or by the allocating function,
+#      fails);
 #   4. each --clean method (a healthy caller of the same library) has a
 #      group, none of its groups is over budget, and none is groups[0].
 #
@@ -58,15 +63,37 @@ def names(method, expected):
     return method == expected
 
 
-def first_app_method(site):
-    """The innermost frame of the site marked application, or None."""
+def app_index(site):
+    """The index of the site's innermost application frame, or None."""
     frames = site.get("frames")
     if not isinstance(frames, list):
         return None
-    for f in frames:
+    for i, f in enumerate(frames):
         if isinstance(f, dict) and f.get("origin") == "application":
-            return f.get("function")
+            return i
     return None
+
+
+def first_app_method(site):
+    """The innermost frame of the site marked application, or None."""
+    i = app_index(site)
+    return None if i is None else site["frames"][i].get("function")
+
+
+def entry_class(site):
+    """The class through which the application frame reaches the
+    allocation: that of the outermost library frame below it, else of the
+    outermost JDK one; "" when there is none."""
+    i = app_index(site)
+    if i is None:
+        return ""
+    below = [f for f in site["frames"][:i] if isinstance(f, dict)]
+    for origin in ("library", "jdk"):
+        named = [f.get("function") for f in below if f.get("origin") == origin]
+        named = [n for n in named if isinstance(n, str)]
+        if named:
+            return named[-1].rpartition(".")[0] or named[-1]
+    return ""
 
 
 def growing(site):
@@ -106,10 +133,10 @@ def check(report, text_lines, expected, clean):
         sites = []
     members = top.get("sites")
     members = set(members) if isinstance(members, list) else set()
+    sites = [s for s in sites if isinstance(s, dict)]
+    entries = {entry_class(s) for s in sites if s.get("rank") in members}
     mine = 0
     for s in sites:
-        if not isinstance(s, dict):
-            continue
         method = first_app_method(s)
         if s.get("rank") in members and method is not None and not names(
                 method, expected):
@@ -117,6 +144,8 @@ def check(report, text_lines, expected, clean):
                          f"application frame is {method!r}")
         if not growing(s) or not names(method, expected):
             continue
+        if entry_class(s) not in entries:
+            continue  # another library entry: a group of its own
         mine += 1
         if s.get("group") != 0 or s.get("rank") not in members:
             fails.append(

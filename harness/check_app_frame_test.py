@@ -143,6 +143,34 @@ run("site split off", variant(split), TEXT, E, 1,
 run("foreign member",
     variant(lambda r: r["groups"][0].update(sites=[0, 1, 2, 3])), TEXT, E, 1,
     "site 3 is in groups[0] but its first application frame is '" + ARCHIVE)
+# A growing site of the same method through another library entry is a
+# group of its own (the key is application frame + entry)...
+def other_entry(r):
+    s = site(4, 2, PREVIEW, "init", 1 << 20)
+    s["frames"][1]["function"] = "org.example.other.Codec.init"
+    r["sites"].append(s)
+    r["groups"].append({"app_method": PREVIEW, "over_budget": True,
+                        "headline": "x", "sites": [4]})
+run("other entry elsewhere", variant(other_entry), TEXT, E, 0, "ok:")
+# ...but the entry is its class: a split by the entry's method fails.
+def split_by_method(r):
+    for s in r["sites"][1:3]:
+        s["group"] = 2
+    r["groups"][0]["sites"] = [0]
+    r["groups"].append({"app_method": PREVIEW, "over_budget": True,
+                        "headline": "x", "sites": [1, 2]})
+run("split by entry method", variant(split_by_method), TEXT, E, 1,
+    "site 1 ('site 1') grows from")
+# With no library frame, the JDK's outermost one is the entry.
+def jdk_entry(r):
+    for s in r["sites"]:
+        for f in s["frames"]:
+            if f["origin"] == "library" and f["function"].startswith(LIB):
+                f["origin"] = "jdk"
+    r["sites"][1]["group"] = 1
+    r["groups"][0]["sites"] = [0, 2]
+run("jdk entry split", variant(jdk_entry), TEXT, E, 1,
+    "site 1 ('site 1') grows from")
 # A site that does not grow may sit elsewhere.
 run("flat site elsewhere",
     variant(lambda r: r["sites"].append(
