@@ -5,7 +5,7 @@
 // places. renderPreview keeps each preview's TJCompressor (to re-encode it
 // at another quality on demand) and never closes it; renderArchive closes
 // the compressor of each archive job when the job completes (the last 512
-// jobs are in flight). An open TJCompressor holds its native tjhandle (the
+// jobs are in flight; --in-flight N). An open TJCompressor holds its native tjhandle (the
 // libjpeg compress and decompress objects, their memory manager and its
 // permanent pools): about 4.9 KB of malloc'd memory, measured with
 // jemalloc's stats.allocated (4000 of these 64x48 4:2:0 compressors kept
@@ -26,7 +26,7 @@
 //
 //   java -cp turbojpeg.jar:workload.jar:args.jar:/usr/share/java/turbojpeg.jar
 //       com.example.thumbs.ThumbnailService --rate PREVIEWS_PER_S --duration S
-//       [--leak=false] [--dump-every S]
+//       [--leak=false] [--in-flight ARCHIVE_JOBS] [--dump-every S]
 package com.example.thumbs;
 
 import java.util.ArrayDeque;
@@ -41,6 +41,7 @@ public final class ThumbnailService {
   static final int WIDTH = 64;
   static final int HEIGHT = 48;
   static final int ARCHIVE_IN_FLIGHT = 512;
+  static final int MAX_IN_FLIGHT = 1 << 20;
 
   /** A rendered preview: its size, and the compressor kept to re-encode it. */
   static final class Preview {
@@ -55,13 +56,15 @@ public final class ThumbnailService {
 
   private final byte[] pixels = testImage();
   private final boolean closePreviews;
+  private final int inFlight;
   private final Map<Long, Preview> previews = new HashMap<>();
   private final ArrayDeque<TJCompressor> archiveJobs = new ArrayDeque<>();
   private long previewBytes;
   private long archiveBytes;
 
-  ThumbnailService(boolean closePreviews) {
+  ThumbnailService(boolean closePreviews, int inFlight) {
     this.closePreviews = closePreviews;
+    this.inFlight = inFlight;
   }
 
   /** The bug (unless closePreviews): the preview keeps an open compressor. */
@@ -86,7 +89,7 @@ public final class ThumbnailService {
     c.compress(0);
     archiveBytes += c.getCompressedSize();
     archiveJobs.add(c);
-    if (archiveJobs.size() > ARCHIVE_IN_FLIGHT) {
+    if (archiveJobs.size() > inFlight) {
       archiveJobs.poll().close();
     }
   }
@@ -106,9 +109,13 @@ public final class ThumbnailService {
   }
 
   public static void main(String[] argv) throws Exception {
-    Workload w = Workload.parse("turbojpeg", argv, 1000, 30, "leak");
+    Workload w = Workload.parse("turbojpeg", argv, 1000, 30, "leak", "in-flight");
     boolean leak = !"false".equals(w.args().getString("leak", "true"));
-    ThumbnailService service = new ThumbnailService(!leak);
+    long inFlight = w.args().getLong("in-flight", ARCHIVE_IN_FLIGHT);
+    if (inFlight < 1 || inFlight > MAX_IN_FLIGHT) {
+      Workload.die("turbojpeg", "--in-flight must be 1.." + MAX_IN_FLIGHT);
+    }
+    ThumbnailService service = new ThumbnailService(!leak, (int) inFlight);
     long jobs =
         w.run(
             w.rate(),
