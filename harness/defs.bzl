@@ -5,8 +5,8 @@ snapshot agent (`jleak run`: a forced GC, then a heap snapshot, every
 `interval` seconds), analyzes the snapshots (`jleak analyze`), and passes
 when the verdict is the expected one: `clean`, or `leak` at a site matching
 `expected_site`. Its evidence (snapshots, timeline, report.html,
-report.json) is kept in the test's outputs,
-bazel-testlogs/<package>/<name>/test.outputs/outputs.zip.
+report.json in run/, the text report in run-stdout.txt) is kept in the
+test's outputs, bazel-testlogs/<package>/<name>/test.outputs/outputs.zip.
 
 Example (this is //examples/cache:cache_leak_test):
 
