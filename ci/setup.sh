@@ -52,10 +52,14 @@ readonly PACKAGES=(
   # the package would start on port 80, is stopped and disabled.
   nginx
   # Real third-party JNI libraries, run as the suite's leakers and healthy
-  # twins (leakers/zstd_jni, sqlite_jdbc, jna; jars through @debian_java,
-  # native halves from Debian's paths): zstd-jni, Xerial sqlite-jdbc, JNA.
+  # twins (leakers/zstd_jni, sqlite_jdbc, jna, turbojpeg; jars through
+  # @debian_java, native halves from Debian's paths): zstd-jni, Xerial
+  # sqlite-jdbc, JNA, libjpeg-turbo's TurboJPEG binding (its TJLoader loads
+  # /usr/lib/x86_64-linux-gnu/libturbojpeg.so, which only the -dev package
+  # provides).
   libzstd-jni-java libzstd-jni1 libxerial-sqlite-jdbc-java
   libxerial-sqlite-jdbc-jni libjna-java libjna-jni
+  libturbojpeg-java libturbojpeg0-dev
   # util-linux: unshare, for the PID-namespace test of `jleak attach`
   # (//harness/cli:pidns_attach_test), and setpriv.
   util-linux

@@ -5,8 +5,8 @@ snapshot agent (`jleak run`: a forced GC, then a heap snapshot, every
 `interval` seconds), analyzes the snapshots (`jleak analyze`), and passes
 when the verdict is the expected one: `clean`, or `leak` at a site matching
 `expected_site`. Its evidence (snapshots, timeline, report.html,
-report.json) is kept in the test's outputs,
-bazel-testlogs/<package>/<name>/test.outputs/outputs.zip.
+report.json in run/, the text report in run-stdout.txt) is kept in the
+test's outputs, bazel-testlogs/<package>/<name>/test.outputs/outputs.zip.
 
 Example (this is //examples/cache:cache_leak_test):
 
@@ -77,6 +77,10 @@ def _jvm_leak_test_impl(ctx):
         analysis.append("--expect-java-frame=" + ctx.attr.expected_java_frame)
     for site in ctx.attr.clean_sites:
         analysis.append("--expect-clean-site=" + site)
+    app_check = []
+    if ctx.attr.expected_app_frame:
+        app_check.append("--expect=" + ctx.attr.expected_app_frame)
+        app_check += ["--clean=" + m for m in ctx.attr.clean_app_frames]
     for flag, value in [
         ("--warmup", ctx.attr.warmup),
         ("--max-site-rate", ctx.attr.max_site_rate),
@@ -114,11 +118,13 @@ def _jvm_leak_test_impl(ctx):
             "%{analysis}": " ".join([_shell_quote(a) for a in analysis]),
             "%{command}": " ".join([_shell_quote(a) for a in java_cmd]),
             "%{report_check}": report_check,
+            "%{app_check}": " ".join([_shell_quote(a) for a in app_check]),
+            "%{app_checker}": _runfile(ctx.file._app_checker),
         },
     )
     runfiles = ctx.runfiles(
         files = jars + ctx.files.jni + ctx.files._jdk + ctx.files.data +
-                [ctx.file._jemalloc, ctx.file._agent] +
+                [ctx.file._jemalloc, ctx.file._agent, ctx.file._app_checker] +
                 ([ctx.file.suppressions] if ctx.file.suppressions else []) +
                 ([ctx.file.report_check] if ctx.file.report_check else []),
     ).merge(ctx.attr._jleak[DefaultInfo].default_runfiles)
@@ -153,6 +159,8 @@ _jvm_leak_test = rule(
         "clean_sites": attr.string_list(),
         "report_check": attr.label(allow_single_file = [".py"]),
         "report_check_args": attr.string_list(),
+        "expected_app_frame": attr.string(),
+        "clean_app_frames": attr.string_list(),
         "_jleak": attr.label(
             default = "//harness:jleak",
             executable = True,
@@ -175,6 +183,10 @@ _jvm_leak_test = rule(
         "_jdk": attr.label(default = "@local_jdk//:jdk"),
         "_template": attr.label(
             default = "//harness:jvm_leak_test.sh.tpl",
+            allow_single_file = True,
+        ),
+        "_app_checker": attr.label(
+            default = "//harness:check_app_frame.py",
             allow_single_file = True,
         ),
     },
@@ -206,6 +218,8 @@ def jvm_leak_test(
         clean_sites = [],
         report_check = None,
         report_check_args = [],
+        expected_app_frame = None,
+        clean_app_frames = [],
         **kwargs):
     """Runs a JVM workload under jleak and asserts the leak verdict.
 
@@ -258,6 +272,19 @@ def jvm_leak_test(
         ARGS...` once the verdict is met; its exit status is the test's
         (e.g. //leakers:report_expect.py, fields against regexes).
       report_check_args: the script's ARGS.
+      expected_app_frame: with expect = "leak", the application method
+        (`package.Class.method`, no file or line; a name ending in "." or
+        "$" matches a class or package) that misuses a library: the first
+        frame of your own code above the allocation, e.g.
+        "com.example.Thumbnails.render". report.json's groups[0].app_method
+        must be it, the text report's first two lines must name it, and
+        every growing site whose first application frame it is, reaching
+        the library through the same entry class, must be in that group
+        (harness/check_app_frame.py; needs python3). Skipped, saying so,
+        on a report without groups[].
+      clean_app_frames: with expected_app_frame, application methods that
+        call the same library correctly: each must have a group, within
+        its budget, and none may be groups[0].
       **kwargs: common test attributes (size, timeout, tags, flaky, ...).
         size defaults to "medium" (5 min), enough for a 30-60 s workload.
     """
@@ -272,6 +299,15 @@ def jvm_leak_test(
     if expected_java_frame and expect != "leak":
         fail("expected_java_frame only applies to expect = \"leak\"",
              "expected_java_frame")
+    if expected_app_frame and expect != "leak":
+        fail("expected_app_frame only applies to expect = \"leak\"",
+             "expected_app_frame")
+    if clean_app_frames and not expected_app_frame:
+        fail("clean_app_frames needs expected_app_frame", "clean_app_frames")
+    for m in ([expected_app_frame] if expected_app_frame else []) + clean_app_frames:
+        if not m or " " in m or "(" in m:
+            fail(("%r: an application method is package.Class.method, " +
+                  "without file or line") % m, "expected_app_frame")
     if expected_kind and expected_kind not in _KINDS:
         fail("expected_kind must be one of %s" % _KINDS, "expected_kind")
     if type(duration) != "int" or duration <= 0:
@@ -320,6 +356,8 @@ def jvm_leak_test(
         clean_sites = clean_sites,
         report_check = report_check,
         report_check_args = report_check_args,
+        expected_app_frame = expected_app_frame or "",
+        clean_app_frames = clean_app_frames,
         size = size,
         tags = tags,
         **kwargs

@@ -7,11 +7,27 @@ set -uo pipefail
 out="${TEST_UNDECLARED_OUTPUTS_DIR:-${TEST_TMPDIR:-$(mktemp -d)}}/run"
 rm -rf "${out}"
 
+# jleak's standard output (the text report) is kept for the
+# expected_app_frame check; it still goes to the test log.
+text="${out}-stdout.txt"
+rm -f "${text}"
+
 echo "jvm_leak_test %{label}: running the workload under jleak"
 "%{jleak}" run --out "${out}" --jemalloc "${PWD}/%{jemalloc}" \
   --agent "${PWD}/%{agent}" \
-  %{analysis} -- %{command}
-status=$?
+  %{analysis} -- %{command} | tee "${text}"
+status=${PIPESTATUS[0]}
+
+# expected_app_frame: the application method the report must name
+# (check_app_frame.py: exit 0 named, or skipped on a report without
+# groups[]; 1 not named; 2 unreadable); only once the verdict was the
+# expected one.
+app_check=(%{app_check})
+if [[ ${status} -eq 0 && ${#app_check[@]} -gt 0 ]]; then
+  python3 "%{app_checker}" --report "${out}/report.json" --text "${text}" \
+    "${app_check[@]}"
+  status=$?
+fi
 
 # Fields of report.json the verdict does not cover (report_check): the
 # script, then its arguments; none when the test has no such check.
@@ -23,7 +39,7 @@ fi
 
 case "${status}" in
   0) echo "PASS: %{label}" ;;
-  1) echo "FAIL: %{label}: the verdict was not the expected one (see above)" ;;
+  1) echo "FAIL: %{label}: the verdict, or the application frame it names, was not the expected one (see above)" ;;
   *) echo "FAIL: %{label}: jleak could not run or analyze the workload (exit ${status}; see above)" ;;
 esac
 if [[ ${status} -ne 0 ]]; then

@@ -153,8 +153,10 @@ def suite_test(
         indices, e.g. "memory.threads[0].pattern", whose value must contain
         a match of the (Python) regex; see REPORT_SKIP_WITHOUT.
       **kwargs: jvm_leak_test's other attributes: expected_site,
-        expected_kind, expected_java_frame, clean_sites, jni, jvm_flags,
-        warmup, ...
+        expected_kind, expected_java_frame, clean_sites,
+        expected_app_frame (the leaker's method that forgot to close or
+        free, as report.json's groups[0].app_method names it),
+        clean_app_frames, jni, jvm_flags, warmup, ...
     """
     if expect not in ["leak", "clean"]:
         fail("expect must be \"leak\" or \"clean\"", "expect")

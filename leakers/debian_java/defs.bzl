@@ -31,6 +31,12 @@ JNA_FLAGS = [
     "-Djna.nounpack=true",
 ]
 
+# libjpeg-turbo 2.1.5's TurboJPEG binding (libturbojpeg-java, libturbojpeg0):
+# no flag. Its TJLoader tries System.loadLibrary("turbojpeg"), then
+# System.load("/usr/lib/x86_64-linux-gnu/libturbojpeg.so"), the symlink of
+# libturbojpeg0-dev (ci/setup.sh installs it; without it, the binding fails
+# with UnsatisfiedLinkError). The JNI functions live in libturbojpeg.so.0.
+
 def _debian_jar_impl(ctx):
     jar = ctx.file.jar
     return [
