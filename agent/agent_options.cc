@@ -80,6 +80,11 @@ absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text) {
           !s.ok()) {
         return s;
       }
+    } else if (key == "memory") {
+      if (absl::Status s = ParseBool(key, value, &options.memory_map);
+          !s.ok()) {
+        return s;
+      }
     } else if (key == "standby") {
       // A bare "standby" is the form `jleak env` prints.
       if (kv.second.empty() && !absl::StrContains(item, "=")) {
@@ -125,7 +130,8 @@ std::string FormatAgentOptions(const AgentOptions& options) {
         "standby",
         options.control_dir.empty() ? "" : ",control=", options.control_dir,
         options.java_stacks ? "" : ",java_stacks=0",
-        options.java_classes ? "" : ",java_classes=0");
+        options.java_classes ? "" : ",java_classes=0",
+        options.memory_map ? "" : ",memory=0");
   }
   return absl::StrCat(
       "out=", options.out_dir, ",interval=", options.interval_seconds,
@@ -135,7 +141,8 @@ std::string FormatAgentOptions(const AgentOptions& options) {
       // Only when off, like nmt only when on: the default string stays as
       // it was.
       options.java_stacks ? "" : ",java_stacks=0",
-      options.java_classes ? "" : ",java_classes=0");
+      options.java_classes ? "" : ",java_classes=0",
+      options.memory_map ? "" : ",memory=0");
 }
 
 }  // namespace jleak::agent

@@ -20,6 +20,9 @@
 //   java_classes=0|1 where each Java class was loaded from (its code
 //                    source), in java-classes.map (default 1; with
 //                    java_stacks only; see class_source_recorder.h)
+//   memory=0|1       memory-SEQ.json with every snapshot: resident bytes
+//                    per class of mapping, files, threads, class loaders
+//                    (default 1; see memory_recorder.h)
 //   standby          (JVM mode) no snapshots of its own: the agent waits,
 //                    at no measurable cost, for `jleak attach` / `jleak
 //                    snapshot` requests in its control directory
@@ -54,6 +57,7 @@ struct AgentOptions {
   bool nmt = false;
   bool java_stacks = true;
   bool java_classes = true;
+  bool memory_map = true;
   bool standby = false;
   std::string control_dir;  // standby only; empty: DefaultControlDir
 };

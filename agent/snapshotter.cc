@@ -89,6 +89,21 @@ bool Snapshotter::Take(const std::string& kind, VmProbe* vm) {
   r.mono_ns = MonotonicNanos();
   r.elapsed_s = (r.mono_ns - start_mono_ns_) / 1e9;
   r.proc = ReadProcStats();
+  if (options_.memory_map) {
+    const int64_t memory_start = MonotonicNanos();
+    MemoryFacts facts;
+    if (vm != nullptr) vm->DescribeMemory(&facts);
+    absl::StatusOr<std::string> memory =
+        RecordMemory(options_.out_dir, r.seq, std::move(facts), r.jemalloc,
+                     r.java.has_value() ? r.java->nmt_committed
+                                        : std::map<std::string, int64_t>(),
+                     origins_.load(), memory_start);
+    if (memory.ok()) {
+      r.memory_file = *std::move(memory);
+    } else {
+      Warn(absl::StrCat("memory map: ", memory.status().message()));
+    }
+  }
   absl::Status appended =
       AppendLine(options_.out_dir + "/timeline.jsonl", FormatTimelineLine(r));
   if (!appended.ok()) {
