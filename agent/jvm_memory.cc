@@ -281,6 +281,7 @@ void JvmProbe::DescribeMemory(MemoryFacts* facts) {
   }
   facts->jvm = true;
   ClassifyHints& hints = facts->hints;
+  hints.jvm = true;
   const VmLayout& l = Layout(jvmti);
 
   uintptr_t heap = 0, start = 0, words = 0;

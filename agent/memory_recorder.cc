@@ -182,8 +182,10 @@ absl::StatusOr<std::string> RecordMemory(
     const std::string& out_dir, int seq, MemoryFacts facts,
     const JemallocStats& jemalloc, const std::map<std::string, int64_t>& nmt,
     MemoryOrigins* origins, int64_t started_ns) {
+  const int64_t t0 = NowNanos();
   absl::StatusOr<std::string> text =
       ReadBounded("/proc/self/smaps", kMaxSmapsBytes);
+  const int64_t t1 = NowNanos();
   if (!text.ok()) return text.status();
   absl::StatusOr<std::vector<SmapsEntry>> entries =
       ParseSmaps(*text, "/proc/self/smaps");
@@ -238,6 +240,7 @@ absl::StatusOr<std::string> RecordMemory(
     }
   }
   r.mono_ns = NowNanos();
+  if (getenv("JLEAK_MEMORY_DEBUG")) fprintf(stderr, "memory: facts %.2f ms smaps read %.2f ms rest %.2f ms\n", (t0-started_ns)/1e6, (t1-t0)/1e6, (r.mono_ns-t1)/1e6);
   r.cost_ns = r.mono_ns - started_ns;
   const std::string name = MemoryFileName(seq);
   absl::Status written =
