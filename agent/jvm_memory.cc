@@ -351,17 +351,29 @@ void JvmProbe::DescribeMemory(MemoryFacts* facts) {
       int range = -1;
       const jlong java_thread =
           eetop != nullptr ? env_->GetLongField(threads[i], eetop) : 0;
+      // One read for the JavaThread's fields, one for the OSThread's tid.
       uintptr_t base = 0, size = 0, osthread = 0;
       int32_t tid = 0;
       if (java_thread != 0 && l.stack_base >= 0 && l.stack_size >= 0 &&
-          SafeReadValue(java_thread + l.stack_base, &base) &&
-          SafeReadValue(java_thread + l.stack_size, &size) && size > 0 &&
-          size <= (uintptr_t{1} << 32) && base > size) {
+          l.osthread >= 0) {
+        iovec local[3] = {{&base, sizeof base},
+                          {&size, sizeof size},
+                          {&osthread, sizeof osthread}};
+        iovec remote[3] = {
+            {reinterpret_cast<void*>(java_thread + l.stack_base), sizeof base},
+            {reinterpret_cast<void*>(java_thread + l.stack_size), sizeof size},
+            {reinterpret_cast<void*>(java_thread + l.osthread),
+             sizeof osthread}};
+        if (process_vm_readv(getpid(), local, 3, remote, 3, 0) !=
+            static_cast<ssize_t>(3 * sizeof(uintptr_t))) {
+          base = size = osthread = 0;
+        }
+      }
+      if (size > 0 && size <= (uintptr_t{1} << 32) && base > size) {
         range = static_cast<int>(hints.ranges.size());
         hints.ranges.push_back({base - size, base, MemoryClass::kThreadStacks});
       }
-      if (java_thread != 0 && l.osthread >= 0 && l.thread_id >= 0 &&
-          SafeReadValue(java_thread + l.osthread, &osthread) &&
+      if (osthread != 0 && l.thread_id >= 0 &&
           SafeReadValue(osthread + l.thread_id, &tid) && tid > 0) {
         t.tid = tid;
       }

@@ -26,11 +26,13 @@
 namespace jleak::agent {
 namespace {
 
-int64_t NowNanos() {
+int64_t ClockNanos(clockid_t clock) {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
+
+int64_t NowNanos() { return ClockNanos(CLOCK_MONOTONIC); }
 
 // ReadBounded reads a /proc file with plain read(2)s, at most `max` bytes.
 absl::StatusOr<std::string> ReadBounded(const std::string& path, size_t max) {
@@ -165,6 +167,8 @@ absl::Status WriteAtomically(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+int64_t ThreadCpuNanos() { return ClockNanos(CLOCK_THREAD_CPUTIME_ID); }
+
 std::string MemoryFileName(int seq) {
   return absl::StrCat("memory-", seq, ".json");
 }
@@ -181,11 +185,9 @@ int64_t ParseMallocInfoArenas(absl::string_view xml) {
 absl::StatusOr<std::string> RecordMemory(
     const std::string& out_dir, int seq, MemoryFacts facts,
     const JemallocStats& jemalloc, const std::map<std::string, int64_t>& nmt,
-    MemoryOrigins* origins, int64_t started_ns) {
-  const int64_t t0 = NowNanos();
+    MemoryOrigins* origins, int64_t started_ns, int64_t started_cpu_ns) {
   absl::StatusOr<std::string> text =
       ReadBounded("/proc/self/smaps", kMaxSmapsBytes);
-  const int64_t t1 = NowNanos();
   if (!text.ok()) return text.status();
   absl::StatusOr<std::vector<SmapsEntry>> entries =
       ParseSmaps(*text, "/proc/self/smaps");
@@ -240,8 +242,8 @@ absl::StatusOr<std::string> RecordMemory(
     }
   }
   r.mono_ns = NowNanos();
-  if (getenv("JLEAK_MEMORY_DEBUG")) fprintf(stderr, "memory: facts %.2f ms smaps read %.2f ms rest %.2f ms\n", (t0-started_ns)/1e6, (t1-t0)/1e6, (r.mono_ns-t1)/1e6);
   r.cost_ns = r.mono_ns - started_ns;
+  r.cost_cpu_ns = ThreadCpuNanos() - started_cpu_ns;
   const std::string name = MemoryFileName(seq);
   absl::Status written =
       WriteAtomically(absl::StrCat(out_dir, "/", name), FormatMemoryJson(r));

@@ -61,12 +61,17 @@ std::string MemoryFileName(int seq);
 // file name for the timeline, or an error naming the file. `jemalloc`
 // holds -1s when jemalloc is not the allocator (then glibc's figures are
 // asked for); `nmt` may be empty; `origins` may be null. `started_ns`
-// (CLOCK_MONOTONIC) is when the caller began gathering `facts`, so that
-// cost_ns covers that too.
+// (CLOCK_MONOTONIC) and `started_cpu_ns` (ThreadCpuNanos) are when the
+// caller began gathering `facts`, so that cost_ns and cost_cpu_ns cover
+// that too.
 absl::StatusOr<std::string> RecordMemory(
     const std::string& out_dir, int seq, MemoryFacts facts,
     const JemallocStats& jemalloc, const std::map<std::string, int64_t>& nmt,
-    MemoryOrigins* origins, int64_t started_ns);
+    MemoryOrigins* origins, int64_t started_ns, int64_t started_cpu_ns);
+
+// ThreadCpuNanos: CPU time of the calling thread (user and system, so the
+// kernel's page-table walk for smaps counts).
+int64_t ThreadCpuNanos();
 
 // ParseMallocInfoArenas counts the arenas (<heap nr=...>) in glibc's
 // malloc_info(3) XML; -1 when there is no such element.

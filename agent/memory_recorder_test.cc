@@ -65,7 +65,7 @@ TEST(RecordMemoryTest, WritesTheProcessMapAtomically) {
   JemallocStats none;  // -1s: not jemalloc, so glibc's figures
   Origins origins;
   absl::StatusOr<std::string> name = RecordMemory(
-      TempDir(), 5, MemoryFacts(), none, {{"Thread", 4096}}, &origins, 0);
+      TempDir(), 5, MemoryFacts(), none, {{"Thread", 4096}}, &origins, 0, 0);
   worker.join();
   ASSERT_TRUE(name.ok()) << name.status();
   EXPECT_EQ(*name, "memory-5.json");
@@ -75,6 +75,7 @@ TEST(RecordMemoryTest, WritesTheProcessMapAtomically) {
   EXPECT_EQ(j["seq"], 5);
   EXPECT_EQ(j["pid"], getpid());
   EXPECT_GT(j["cost_ns"].get<int64_t>(), 0);
+  EXPECT_GT(j["cost_cpu_ns"].get<int64_t>(), 0);
   int64_t sum_classes = 0;
   for (auto& [k, v] : j["classes"].items()) {
     if (v.get<int64_t>() > 0) sum_classes += v.get<int64_t>();
@@ -120,7 +121,7 @@ TEST(RecordMemoryTest, JemallocFiguresWhenKnown) {
   je.mapped = 400;
   je.retained = 500;
   absl::StatusOr<std::string> name =
-      RecordMemory(TempDir(), 6, MemoryFacts(), je, {}, nullptr, 0);
+      RecordMemory(TempDir(), 6, MemoryFacts(), je, {}, nullptr, 0, 0);
   ASSERT_TRUE(name.ok()) << name.status();
   nlohmann::json j = ReadJson(TempDir() + "/" + *name);
   EXPECT_EQ(j["allocator"]["name"], "jemalloc");
@@ -131,7 +132,7 @@ TEST(RecordMemoryTest, JemallocFiguresWhenKnown) {
 
 TEST(RecordMemoryTest, UnwritableDirectoryIsAnErrorNamingTheFile) {
   absl::StatusOr<std::string> name = RecordMemory(
-      "/nonexistent-dir", 1, MemoryFacts(), JemallocStats(), {}, nullptr, 0);
+      "/nonexistent-dir", 1, MemoryFacts(), JemallocStats(), {}, nullptr, 0, 0);
   ASSERT_FALSE(name.ok());
   EXPECT_NE(name.status().message().find("/nonexistent-dir/memory-1.json"),
             std::string::npos)

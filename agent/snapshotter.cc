@@ -91,13 +91,14 @@ bool Snapshotter::Take(const std::string& kind, VmProbe* vm) {
   r.proc = ReadProcStats();
   if (options_.memory_map) {
     const int64_t memory_start = MonotonicNanos();
+    const int64_t memory_cpu_start = ThreadCpuNanos();
     MemoryFacts facts;
     if (vm != nullptr) vm->DescribeMemory(&facts);
     absl::StatusOr<std::string> memory =
         RecordMemory(options_.out_dir, r.seq, std::move(facts), r.jemalloc,
                      r.java.has_value() ? r.java->nmt_committed
                                         : std::map<std::string, int64_t>(),
-                     origins_.load(), memory_start);
+                     origins_.load(), memory_start, memory_cpu_start);
     if (memory.ok()) {
       r.memory_file = *std::move(memory);
     } else {

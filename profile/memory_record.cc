@@ -38,6 +38,7 @@ std::string FormatMemoryJson(const MemoryRecord& r) {
   j["pid"] = r.pid;
   j["mono_ns"] = r.mono_ns;
   j["cost_ns"] = r.cost_ns;
+  j["cost_cpu_ns"] = r.cost_cpu_ns;
   j["rss_bytes"] = r.map.rss_bytes;
   j["mappings"] = r.map.mappings;
   Json classes = Json::object();

@@ -7,7 +7,7 @@
 // Written by the agent next to each snapshot; this file only renders it.
 //
 //   {"format":"jleak-memory 1","seq":3,"pid":4711,"mono_ns":...,
-//    "cost_ns":812345,"rss_bytes":...,"mappings":212,
+//    "cost_ns":812345,"cost_cpu_ns":790000,"rss_bytes":...,"mappings":212,
 //    "classes":{"java_heap":...,"class_metadata":...,...},
 //    "files":[{"path":"/tmp/seg-12.idx","mappings":3,"size_bytes":...,
 //              "rss_bytes":...,"deleted":false}],
@@ -78,7 +78,8 @@ struct MemoryRecord {
   int seq = 0;
   int pid = 0;
   int64_t mono_ns = 0;
-  int64_t cost_ns = 0;  // time the recording took
+  int64_t cost_ns = 0;      // wall time the recording took
+  int64_t cost_cpu_ns = 0;  // CPU time of it (the recording thread's)
   MemoryMap map;
   bool jvm = false;  // threads and class_loaders are written only then
   std::vector<MemoryThread> threads;

@@ -7,7 +7,10 @@
 # memory-N.json: cost_ns (smaps read, parse and classification, the JVM's
 # threads, stacks and class loaders, the allocator's figures) and the
 # mapping count. Prints the median and the largest cost per snapshot in
-# ms, and that median's share of the 1 s interval. The first snapshot
+# ms, wall time and the recording thread's CPU time (cost_cpu_ns: on a
+# shared machine the wall time measures the neighbours too), and the
+# medians' share of the 1 s interval. Snapshots taken while the workload
+# was still starting (fewer mappings) count alike. The first snapshot
 # (JVM start-up, one-time vmStructs lookup) is reported on its own.
 #
 #   ci/bench/bench_memory_map.sh [RUNS] [SECONDS] [THREADS] [MAPS]
@@ -36,13 +39,11 @@ rows = []
 for f in glob.glob(os.path.join(out, "memory-*.json")):
     j = json.load(open(f))
     rows.append((j["seq"], j["cost_ns"] / 1e6, j["mappings"], len(j["threads"]),
-                 j["rss_bytes"]))
+                 j["rss_bytes"], j["cost_cpu_ns"] / 1e6))
 rows.sort()
 with open(all_path, "a") as a, open(first_path, "a") as b:
-    for seq, ms, mappings, threads, rss in rows:
-        # Snapshots taken while the workload was still starting have fewer
-        # mappings: only the shaped ones count.
-        (b if seq == 0 else a).write(f"{ms:.3f} {mappings} {threads} {rss}\n")
+    for seq, ms, mappings, threads, rss, cpu in rows:
+        (b if seq == 0 else a).write(f"{ms:.3f} {mappings} {threads} {rss} {cpu:.3f}\n")
 PY
 done
 n="$(wc -l < "${all}")"
@@ -54,4 +55,9 @@ threads_med="$(cut -d' ' -f3 "${all}" | median)"
 echo "memory map: ${n} snapshots, median ${maps_med} mappings, ${threads_med} threads listed"
 echo "memory map: cost per snapshot median ${med} ms, max ${max} ms;" \
   "$(awk -v m="${med}" 'BEGIN { printf "%.2f", m / 10 }')% of a 1 s interval"
+cpu_med="$(cut -d' ' -f5 "${all}" | median)"
+cpu_max="$(cut -d' ' -f5 "${all}" | sort -n | tail -n 1)"
+echo "memory map: CPU time per snapshot median ${cpu_med} ms, max ${cpu_max} ms;" \
+  "$(awk -v m="${cpu_med}" 'BEGIN { printf "%.2f", m / 10 }')% of a 1 s interval"
+echo "memory map: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "memory map: first snapshot (start-up): $(cut -d' ' -f1 "${first}" | tr '\n' ' ')ms"
