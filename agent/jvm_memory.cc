@@ -25,13 +25,16 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "agent/java_stacks.h"
 #include "agent/jvm_probe.h"
 #include "agent/memory_recorder.h"
+#include "profile/java_frame.h"
 
 namespace jleak::agent {
 namespace {
@@ -44,12 +47,46 @@ constexpr int kMaxMetadataHints = 4096;
 // Besides each class loader's first class, one class in this many.
 constexpr int kHintEvery = 256;
 
+// getpid(2) is a system call in glibc 2.25+, and this runs per thread.
+pid_t SelfPid() {
+  static const pid_t pid = getpid();
+  return pid;
+}
+
 bool SafeRead(uintptr_t address, void* out, size_t n) {
   if (address == 0) return false;
   iovec local{out, n};
   iovec remote{reinterpret_cast<void*>(address), n};
-  return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) ==
+  return process_vm_readv(SelfPid(), &local, 1, &remote, 1, 0) ==
          static_cast<ssize_t>(n);
+}
+
+// SafeReadMany does the reads of `remote` into `local` (same sizes) in as
+// few process_vm_readv calls as IOV_MAX allows; a read that fails (and
+// stops its call short) is retried alone, and left zero if it fails again.
+void SafeReadMany(std::vector<iovec>& local, std::vector<iovec>& remote) {
+  constexpr size_t kMaxIov = 1024;  // IOV_MAX on Linux
+  size_t i = 0;
+  while (i < local.size()) {
+    const size_t n = std::min(kMaxIov, local.size() - i);
+    ssize_t got = process_vm_readv(SelfPid(), &local[i], n, &remote[i], n, 0);
+    size_t done = 0;
+    // Whole iovecs read (a partial one counts as failed).
+    for (size_t k = 0;
+         k < n && got >= static_cast<ssize_t>(local[i + k].iov_len); ++k) {
+      got -= static_cast<ssize_t>(local[i + k].iov_len);
+      ++done;
+    }
+    i += done;
+    if (done < n) {
+      // The failing one, alone; zero when unreadable.
+      if (!SafeRead(reinterpret_cast<uintptr_t>(remote[i].iov_base),
+                    local[i].iov_base, local[i].iov_len)) {
+        std::memset(local[i].iov_base, 0, local[i].iov_len);
+      }
+      ++i;
+    }
+  }
 }
 
 template <typename T>
@@ -183,7 +220,7 @@ void Free(jvmtiEnv* jvmti, void* p) {
   if (p != nullptr) jvmti->Deallocate(static_cast<unsigned char*>(p));
 }
 
-// Names frames as java-frames.map does, each (method, location) once per
+// Names frames as report.json does, each (method, location) once per
 // snapshot.
 class FrameNamer {
  public:
@@ -237,8 +274,13 @@ class FrameNamer {
       }
       Free(jvmti_, table);
     }
-    return FormatJavaFrameName(signature, method_name, source, line,
-                               is_native == JNI_TRUE);
+    // report.json's java_method text: "pkg.Cls.method (Cls.java:42)",
+    // hidden classes' addresses dropped.
+    const JavaFrameName f = ParseJavaFrameName(FormatJavaFrameName(
+        signature, method_name, source, line, is_native == JNI_TRUE));
+    if (f.file.empty()) return f.method;
+    if (f.line <= 0) return f.method + " (" + f.file + ")";
+    return f.method + " (" + f.file + ":" + std::to_string(f.line) + ")";
   }
 
   jvmtiEnv* jvmti_;
@@ -267,6 +309,53 @@ uintptr_t MethodAddress(jvmtiEnv* jvmti, jclass klass) {
   }
   Free(jvmti, methods);
   return method;
+}
+
+// AddThreadStacks reads each JavaThread's stack base and size and its
+// OSThread's tid, all threads at once (two rounds of batched reads: the
+// tid is behind the OSThread pointer), and adds the stack ranges.
+void AddThreadStacks(const VmLayout& l,
+                     const std::vector<uintptr_t>& java_threads,
+                     MemoryFacts* facts) {
+  const size_t n = java_threads.size();
+  facts->thread_stack_range.assign(facts->threads.size(), -1);
+  if (l.stack_base < 0 || l.stack_size < 0 || l.osthread < 0 || n == 0) {
+    return;
+  }
+  std::vector<uintptr_t> fields(3 * n, 0);  // base, size, osthread
+  std::vector<iovec> local, remote;
+  std::vector<size_t> slot;
+  for (size_t i = 0; i < n; ++i) {
+    if (java_threads[i] == 0) continue;
+    const int64_t offsets[3] = {l.stack_base, l.stack_size, l.osthread};
+    for (int k = 0; k < 3; ++k) {
+      local.push_back({&fields[3 * i + k], sizeof(uintptr_t)});
+      remote.push_back({reinterpret_cast<void*>(java_threads[i] + offsets[k]),
+                        sizeof(uintptr_t)});
+    }
+  }
+  SafeReadMany(local, remote);
+  std::vector<int32_t> tids(n, 0);
+  local.clear();
+  remote.clear();
+  for (size_t i = 0; i < n; ++i) {
+    const uintptr_t osthread = fields[3 * i + 2];
+    if (osthread == 0 || l.thread_id < 0) continue;
+    local.push_back({&tids[i], sizeof(int32_t)});
+    remote.push_back(
+        {reinterpret_cast<void*>(osthread + l.thread_id), sizeof(int32_t)});
+  }
+  SafeReadMany(local, remote);
+  for (size_t i = 0; i < n && i < facts->threads.size(); ++i) {
+    const uintptr_t base = fields[3 * i], size = fields[3 * i + 1];
+    if (size > 0 && size <= (uintptr_t{1} << 32) && base > size) {
+      facts->thread_stack_range[i] =
+          static_cast<int>(facts->hints.ranges.size());
+      facts->hints.ranges.push_back(
+          {base - size, base, MemoryClass::kThreadStacks});
+    }
+    if (tids[i] > 0) facts->threads[i].tid = tids[i];
+  }
 }
 
 }  // namespace
@@ -321,6 +410,8 @@ void JvmProbe::DescribeMemory(MemoryFacts* facts) {
   }();
   jint count = 0;
   jthread* threads = nullptr;
+  std::vector<uintptr_t> java_threads;  // JavaThread*, per thread
+  std::set<jmethodID> frame_methods;    // of parked threads' frames
   if (jvmti->GetAllThreads(&count, &threads) == JVMTI_ERROR_NONE) {
     jvmtiStackInfo* stacks = nullptr;
     if (jvmti->GetThreadListStackTraces(count, threads, kParkedFrames,
@@ -348,35 +439,8 @@ void JvmProbe::DescribeMemory(MemoryFacts* facts) {
         jvmti->GetThreadState(threads[i], &state);
       }
       t.state = StateName(state);
-      int range = -1;
-      const jlong java_thread =
-          eetop != nullptr ? env_->GetLongField(threads[i], eetop) : 0;
-      // One read for the JavaThread's fields, one for the OSThread's tid.
-      uintptr_t base = 0, size = 0, osthread = 0;
-      int32_t tid = 0;
-      if (java_thread != 0 && l.stack_base >= 0 && l.stack_size >= 0 &&
-          l.osthread >= 0) {
-        iovec local[3] = {{&base, sizeof base},
-                          {&size, sizeof size},
-                          {&osthread, sizeof osthread}};
-        iovec remote[3] = {
-            {reinterpret_cast<void*>(java_thread + l.stack_base), sizeof base},
-            {reinterpret_cast<void*>(java_thread + l.stack_size), sizeof size},
-            {reinterpret_cast<void*>(java_thread + l.osthread),
-             sizeof osthread}};
-        if (process_vm_readv(getpid(), local, 3, remote, 3, 0) !=
-            static_cast<ssize_t>(3 * sizeof(uintptr_t))) {
-          base = size = osthread = 0;
-        }
-      }
-      if (size > 0 && size <= (uintptr_t{1} << 32) && base > size) {
-        range = static_cast<int>(hints.ranges.size());
-        hints.ranges.push_back({base - size, base, MemoryClass::kThreadStacks});
-      }
-      if (osthread != 0 && l.thread_id >= 0 &&
-          SafeReadValue(osthread + l.thread_id, &tid) && tid > 0) {
-        t.tid = tid;
-      }
+      java_threads.push_back(
+          eetop != nullptr ? env_->GetLongField(threads[i], eetop) : 0);
       const bool parked = t.state == "WAITING" || t.state == "TIMED_WAITING" ||
                           t.state == "BLOCKED";
       if (parked && stacks != nullptr) {
@@ -384,22 +448,30 @@ void JvmProbe::DescribeMemory(MemoryFacts* facts) {
         for (jint f = 0; f < si.frame_count && f < kParkedFrames; ++f) {
           t.parked_in.push_back(namer.Name(si.frame_buffer[f].method,
                                            si.frame_buffer[f].location));
-          // Use the frames' Method* to find metaspace as well.
-          uintptr_t m = 0;
-          if (hints.class_metadata_addresses.size() < kMaxMetadataHints &&
-              SafeReadValue(
-                  reinterpret_cast<uintptr_t>(si.frame_buffer[f].method), &m) &&
-              m != 0) {
-            hints.class_metadata_addresses.push_back(m);
-          }
+          frame_methods.insert(si.frame_buffer[f].method);
         }
       }
       facts->threads.push_back(std::move(t));
-      facts->thread_stack_range.push_back(range);
       env_->DeleteLocalRef(threads[i]);
     }
     Free(jvmti, stacks);
     Free(jvmti, threads);
+    AddThreadStacks(l, java_threads, facts);
+  }
+  // The frames' Method*s locate metaspace as well (one batched read).
+  {
+    std::vector<uintptr_t> methods(frame_methods.size(), 0);
+    std::vector<iovec> local, remote;
+    size_t k = 0;
+    for (jmethodID id : frame_methods) {
+      if (k >= static_cast<size_t>(kMaxMetadataHints)) break;
+      local.push_back({&methods[k++], sizeof(uintptr_t)});
+      remote.push_back({static_cast<void*>(id), sizeof(uintptr_t)});
+    }
+    SafeReadMany(local, remote);
+    for (uintptr_t m : methods) {
+      if (m != 0) hints.class_metadata_addresses.push_back(m);
+    }
   }
 
   // Classes per defining loader, grouped by the loader's class name.

@@ -34,42 +34,50 @@ int64_t ClockNanos(clockid_t clock) {
 
 int64_t NowNanos() { return ClockNanos(CLOCK_MONOTONIC); }
 
-// ReadBounded reads a /proc file with plain read(2)s, at most `max` bytes.
-absl::StatusOr<std::string> ReadBounded(const std::string& path, size_t max) {
+// ReadInto reads a /proc file with plain read(2)s into `text` (its
+// capacity kept), at most `max` bytes.
+absl::Status ReadInto(const std::string& path, size_t max, std::string* text) {
+  text->clear();
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   }
-  std::string text;
-  // smaps is about 750 bytes per mapping: grow in big steps, read in 64
-  // KiB chunks (each read(2) takes the mmap lock again).
+  // smaps is about 750 bytes per mapping: read in 64 KiB chunks (each
+  // read(2) takes the mmap lock again).
   constexpr size_t kChunk = 64 << 10;
   for (;;) {
-    if (text.size() > max) {
+    if (text->size() > max) {
       close(fd);
       return absl::ResourceExhaustedError(
           absl::StrCat(path, " is larger than ", max, " bytes"));
     }
-    const size_t old = text.size();
-    text.resize(old + kChunk);
-    ssize_t n = read(fd, text.data() + old, kChunk);
+    const size_t old = text->size();
+    text->resize(old + kChunk);
+    ssize_t n = read(fd, text->data() + old, kChunk);
     if (n < 0 && errno == EINTR) {
-      text.resize(old);
+      text->resize(old);
       continue;
     }
     if (n <= 0) {
-      text.resize(old);
+      text->resize(old);
       const int err = errno;
       close(fd);
       if (n < 0) {
         return absl::UnavailableError(
             absl::StrCat("cannot read ", path, ": ", std::strerror(err)));
       }
-      return text;
+      return absl::OkStatus();
     }
-    text.resize(old + n);
+    text->resize(old + n);
   }
+}
+
+absl::StatusOr<std::string> ReadBounded(const std::string& path, size_t max) {
+  std::string text;
+  absl::Status st = ReadInto(path, max, &text);
+  if (!st.ok()) return st;
+  return text;
 }
 
 std::string ReadComm(int64_t tid) {
@@ -185,21 +193,24 @@ int64_t ParseMallocInfoArenas(absl::string_view xml) {
 absl::StatusOr<std::string> RecordMemory(
     const std::string& out_dir, int seq, MemoryFacts facts,
     const JemallocStats& jemalloc, const std::map<std::string, int64_t>& nmt,
-    MemoryOrigins* origins, int64_t started_ns, int64_t started_cpu_ns) {
-  absl::StatusOr<std::string> text =
-      ReadBounded("/proc/self/smaps", kMaxSmapsBytes);
-  if (!text.ok()) return text.status();
+    MemoryOrigins* origins, int64_t started_ns, int64_t started_cpu_ns,
+    ProcStats* totals) {
+  // Kept from one snapshot to the next (snapshots never overlap): a fresh
+  // 1-2 MB buffer each time cost more in page faults than the parse.
+  static std::string* const smaps_text = new std::string();
+  absl::Status read = ReadInto("/proc/self/smaps", kMaxSmapsBytes, smaps_text);
+  if (!read.ok()) return read;
   absl::StatusOr<std::vector<SmapsEntry>> entries =
-      ParseSmaps(*text, "/proc/self/smaps");
+      ParseSmaps(*smaps_text, "/proc/self/smaps");
   if (!entries.ok()) return entries.status();
-  text->clear();
-  text->shrink_to_fit();
 
   MemoryRecord r;
   r.seq = seq;
   r.pid = getpid();
   r.jvm = facts.jvm;
   r.map = ClassifyMappings(*entries, facts.hints);
+  int64_t anonymous = 0;
+  for (const SmapsEntry& e : *entries) anonymous += e.anonymous_bytes;
   entries->clear();
   r.threads = std::move(facts.threads);
   for (size_t i = 0; i < r.threads.size(); ++i) {
@@ -248,6 +259,12 @@ absl::StatusOr<std::string> RecordMemory(
   absl::Status written =
       WriteAtomically(absl::StrCat(out_dir, "/", name), FormatMemoryJson(r));
   if (!written.ok()) return written;
+  if (totals != nullptr) {
+    totals->rss_bytes = r.map.rss_bytes;
+    totals->anon_rss_bytes = anonymous;
+    totals->os_threads = r.os_threads;
+    totals->rss_source = "smaps";
+  }
   return name;
 }
 

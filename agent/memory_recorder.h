@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "agent/malloc_control.h"
+#include "agent/proc_stats.h"
 #include "profile/memory_map.h"
 #include "profile/memory_record.h"
 
@@ -58,16 +59,20 @@ std::string MemoryFileName(int seq);
 
 // RecordMemory reads /proc/self/smaps and the rest, and writes
 // DIR/memory-<seq>.json atomically (temp file + rename). Returns the bare
-// file name for the timeline, or an error naming the file. `jemalloc`
-// holds -1s when jemalloc is not the allocator (then glibc's figures are
-// asked for); `nmt` may be empty; `origins` may be null. `started_ns`
+// file name for the timeline, or an error naming the file. Not reentrant
+// (the snapshotter calls it under its lock): it keeps its smaps buffer.
+// `jemalloc` holds -1s when jemalloc is not the allocator (then glibc's figures
+// are asked for); `nmt` may be empty; `origins` may be null. `started_ns`
 // (CLOCK_MONOTONIC) and `started_cpu_ns` (ThreadCpuNanos) are when the
 // caller began gathering `facts`, so that cost_ns and cost_cpu_ns cover
-// that too.
+// that too. `totals`, when not null, receives the smaps totals (Rss,
+// Anonymous) and the task count, the timeline's figures (rss_source
+// "smaps"), so that the snapshot walks the page tables once, not twice.
 absl::StatusOr<std::string> RecordMemory(
     const std::string& out_dir, int seq, MemoryFacts facts,
     const JemallocStats& jemalloc, const std::map<std::string, int64_t>& nmt,
-    MemoryOrigins* origins, int64_t started_ns, int64_t started_cpu_ns);
+    MemoryOrigins* origins, int64_t started_ns, int64_t started_cpu_ns,
+    ProcStats* totals = nullptr);
 
 // ThreadCpuNanos: CPU time of the calling thread (user and system, so the
 // kernel's page-table walk for smaps counts).

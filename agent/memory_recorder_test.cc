@@ -64,8 +64,10 @@ TEST(RecordMemoryTest, WritesTheProcessMapAtomically) {
 
   JemallocStats none;  // -1s: not jemalloc, so glibc's figures
   Origins origins;
-  absl::StatusOr<std::string> name = RecordMemory(
-      TempDir(), 5, MemoryFacts(), none, {{"Thread", 4096}}, &origins, 0, 0);
+  ProcStats totals;
+  absl::StatusOr<std::string> name =
+      RecordMemory(TempDir(), 5, MemoryFacts(), none, {{"Thread", 4096}},
+                   &origins, 0, 0, &totals);
   worker.join();
   ASSERT_TRUE(name.ok()) << name.status();
   EXPECT_EQ(*name, "memory-5.json");
@@ -82,6 +84,12 @@ TEST(RecordMemoryTest, WritesTheProcessMapAtomically) {
   }
   EXPECT_EQ(sum_classes, j["rss_bytes"].get<int64_t>());
   EXPECT_EQ(j["classes"]["java_heap"], -1);
+  // The timeline's figures from the same read.
+  EXPECT_EQ(totals.rss_bytes, j["rss_bytes"].get<int64_t>());
+  EXPECT_GT(totals.anon_rss_bytes, 0);
+  EXPECT_LT(totals.anon_rss_bytes, totals.rss_bytes);
+  EXPECT_EQ(totals.os_threads, j["os_threads"].get<int64_t>());
+  EXPECT_EQ(totals.rss_source, "smaps");
   bool found = false;
   for (const auto& file : j["files"]) {
     if (file["path"] == data) {

@@ -13,8 +13,8 @@
 //              "rss_bytes":...,"deleted":false}],
 //    "threads":[{"tid":123,"name":"pool-3-thread-1","java":true,
 //                "daemon":false,"state":"WAITING","stack_bytes":8192,
-//                "parked_in":["java.util.concurrent.locks.LockSupport.park"
-//                             "(LockSupport.java:341)"],
+//                "parked_in":["java.util.concurrent.locks.LockSupport.park
+//                              (LockSupport.java:341)", ...],
 //                "started_from":[]}],
 //    "os_threads":24,
 //    "class_loaders":[{"type":"java.net.URLClassLoader","loaders":40,
@@ -48,6 +48,7 @@ struct MemoryThread {
   bool daemon = false;
   std::string state;         // JVMTI's: "RUNNABLE", "WAITING", ...; or ""
   int64_t stack_bytes = -1;  // resident, -1 unknown
+  // Frames as report.json's java_method: "pkg.Cls.method (Cls.java:42)".
   std::vector<std::string> parked_in;     // top Java frames, innermost first
   std::vector<std::string> started_from;  // creator's Java frames
 };

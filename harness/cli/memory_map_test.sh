@@ -94,7 +94,9 @@ for t in timeline:
             if not (x["java"] and x["daemon"] and x["state"] == "WAITING"
                     and x["tid"] > 0 and x["stack_bytes"] > 0):
                 fail(f"{name}: thread {x}")
-            if not any("CountDownLatch.await" in fr for fr in x["parked_in"]):
+            # report.json's java_method text.
+            if not any(fr.startswith("java.util.concurrent.CountDownLatch.await (CountDownLatch.java:")
+                       for fr in x["parked_in"]):
                 fail(f"{name}: parked_in {x['parked_in']}")
 if ready < 2:
     fail(f"the mapped file {mapped} is in only {ready} memory files")
