@@ -3,7 +3,8 @@
 # (issue 20's acceptance: a JVM with 500 threads and 2,000 mappings).
 # Runs leakers/bench/MemoryMapBench.java (THREADS parked threads, MAPS
 # file regions kept) under `jleak run --interval 1` for SECONDS, RUNS
-# times, with -c opt (what a release ships), and reads each snapshot's
+# times, the agent built -c opt (what a release ships), and reads each
+# snapshot's
 # memory-N.json: cost_ns (smaps read, parse and classification, the JVM's
 # threads, stacks and class loaders, the allocator's figures) and the
 # mapping count. Prints the median and the largest cost per snapshot in
@@ -18,7 +19,11 @@
 # shellcheck source=ci/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs="${1:-3}"; seconds="${2:-12}"; threads="${3:-500}"; maps="${4:-1000}"
-ci_build -c opt //harness:jleak
+# The agent, which does the work, optimized as a release ships it; the
+# launcher as built for tests (it only waits).
+ci_build -c opt //agent:libjleak_agent.so
+agent="${bin}/agent/libjleak_agent.so"
+ci_build //harness:jleak
 jleak="${bin}/harness/jleak"
 tmp="$(mktemp -d /tmp/jleak-memory-bench.XXXXXX)"
 trap 'rm -rf "${tmp}"' EXIT
@@ -28,7 +33,7 @@ all="${tmp}/costs"; first="${tmp}/first"
 : > "${all}"; : > "${first}"
 for ((r = 0; r < runs; r++)); do
   out="${tmp}/run-${r}"
-  "${jleak}" run --out "${out}" --no-analyze --interval 1 \
+  "${jleak}" run --agent "${agent}" --out "${out}" --no-analyze --interval 1 \
     --duration "${seconds}" -- "${java}" -Xmx256m -cp "${tmp}" \
     jleak.bench.MemoryMapBench "${threads}" "${maps}" $((seconds + 30)) \
     "${tmp}/regions-${r}.dat" >/dev/null 2>&1 || true
