@@ -84,6 +84,11 @@ absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text) {
       if (absl::Status s = ParseBool(key, value, &options.origins); !s.ok()) {
         return s;
       }
+    } else if (key == "memory") {
+      if (absl::Status s = ParseBool(key, value, &options.memory_map);
+          !s.ok()) {
+        return s;
+      }
     } else if (key == "standby") {
       // A bare "standby" is the form `jleak env` prints.
       if (kv.second.empty() && !absl::StrContains(item, "=")) {
@@ -129,7 +134,8 @@ std::string FormatAgentOptions(const AgentOptions& options) {
         "standby",
         options.control_dir.empty() ? "" : ",control=", options.control_dir,
         options.java_stacks ? "" : ",java_stacks=0",
-        options.java_classes ? "" : ",java_classes=0");
+        options.java_classes ? "" : ",java_classes=0",
+        options.memory_map ? "" : ",memory=0");
   }
   return absl::StrCat(
       "out=", options.out_dir, ",interval=", options.interval_seconds,
@@ -140,7 +146,8 @@ std::string FormatAgentOptions(const AgentOptions& options) {
       // it was.
       options.java_stacks ? "" : ",java_stacks=0",
       options.java_classes ? "" : ",java_classes=0",
-      options.origins ? "" : ",origins=0");
+      options.origins ? "" : ",origins=0",
+      options.memory_map ? "" : ",memory=0");
 }
 
 }  // namespace jleak::agent

@@ -24,6 +24,9 @@
 //                    new threads came from, by their Java stacks (default
 //                    1; with java_stacks, not in standby; see
 //                    native_origins.h)
+//   memory=0|1       memory-SEQ.json with every snapshot: resident bytes
+//                    per class of mapping, files, threads, class loaders
+//                    (default 1; see memory_recorder.h)
 //   standby          (JVM mode) no snapshots of its own: the agent waits,
 //                    at no measurable cost, for `jleak attach` / `jleak
 //                    snapshot` requests in its control directory
@@ -59,6 +62,7 @@ struct AgentOptions {
   bool java_stacks = true;
   bool java_classes = true;
   bool origins = true;
+  bool memory_map = true;
   bool standby = false;
   std::string control_dir;  // standby only; empty: DefaultControlDir
 };

@@ -34,6 +34,11 @@ class JvmProbe : public VmProbe {
       : s_(s), env_(env), at_vm_death_(at_vm_death) {}
 
   JavaStats CollectAfterGc(bool force_gc, int gc_wait_ms) override;
+  // DescribeMemory (jvm_memory.cc): the heap, code cache and class space
+  // from HotSpot's vmStructs, every Java thread (name, tid, state, stack
+  // range, top frames when parked), classes per class loader type, and
+  // Method* addresses that locate metaspace.
+  void DescribeMemory(MemoryFacts* facts) override;
 
  private:
   void Clear();

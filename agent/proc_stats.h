@@ -19,7 +19,8 @@ struct ProcStats {
   int64_t rss_bytes = -1;       // -1: unknown
   int64_t anon_rss_bytes = -1;  // -1: unknown
   int64_t os_threads = -1;      // -1: unknown
-  std::string rss_source;       // "smaps_rollup" or "statm"
+  std::string rss_source;       // "smaps_rollup", "statm" or "smaps" (the
+                                // memory map's read, memory_recorder.h)
 };
 
 // ParseSmapsRollup fills rss/anon from the "Rss:" and "Anonymous:" lines

@@ -88,7 +88,25 @@ bool Snapshotter::Take(const std::string& kind, VmProbe* vm) {
   r.wall_time_ns = WallNanos();
   r.mono_ns = MonotonicNanos();
   r.elapsed_s = (r.mono_ns - start_mono_ns_) / 1e9;
-  r.proc = ReadProcStats();
+  bool proc_read = false;
+  if (options_.memory_map) {
+    const int64_t memory_start = MonotonicNanos();
+    const int64_t memory_cpu_start = ThreadCpuNanos();
+    MemoryFacts facts;
+    if (vm != nullptr) vm->DescribeMemory(&facts);
+    absl::StatusOr<std::string> memory =
+        RecordMemory(options_.out_dir, r.seq, std::move(facts), r.jemalloc,
+                     r.java.has_value() ? r.java->nmt_committed
+                                        : std::map<std::string, int64_t>(),
+                     origins_.load(), memory_start, memory_cpu_start, &r.proc);
+    if (memory.ok()) {
+      r.memory_file = *std::move(memory);
+      proc_read = true;  // the same smaps read gave the totals
+    } else {
+      Warn(absl::StrCat("memory map: ", memory.status().message()));
+    }
+  }
+  if (!proc_read) r.proc = ReadProcStats();
   absl::Status appended =
       AppendLine(options_.out_dir + "/timeline.jsonl", FormatTimelineLine(r));
   if (!appended.ok()) {

@@ -4,7 +4,9 @@
 // is (1) the VM's chance to collect garbage and run Cleaners first, (2) a
 // heap profile `snapshot-<seq>.heap` in the output directory, written by
 // the capture engine (capture_engine.h: jemalloc's or the agent's own),
-// (3) one line appended to `timeline.jsonl`. In a JVM, JvmProbe
+// (3) one line appended to `timeline.jsonl`, (4) with memory=1 (the
+// default) memory-<seq>.json (memory_recorder.h), named in that line's
+// "memory_file". In a JVM, JvmProbe
 // (jvm_probe.h) is the VmProbe; native programs pass none.
 //
 // Failures never propagate: a dump that cannot be written becomes a
@@ -14,6 +16,7 @@
 #ifndef JLEAK_AGENT_SNAPSHOTTER_H_
 #define JLEAK_AGENT_SNAPSHOTTER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -22,6 +25,7 @@
 
 #include "agent/agent_options.h"
 #include "agent/capture_engine.h"
+#include "agent/memory_recorder.h"
 #include "agent/timeline.h"
 
 namespace jleak::agent {
@@ -31,6 +35,9 @@ class VmProbe {
  public:
   virtual ~VmProbe() = default;
   virtual JavaStats CollectAfterGc(bool force_gc, int gc_wait_ms) = 0;
+  // DescribeMemory adds what the VM knows of its memory (heap range,
+  // threads, class loaders) for memory-<seq>.json; called after the dump.
+  virtual void DescribeMemory(MemoryFacts* facts) {}
 };
 
 class Snapshotter {
@@ -51,6 +58,11 @@ class Snapshotter {
   // The options it was made with: where its files go, how often.
   const AgentOptions& options() const { return options_; }
 
+  // SetMemoryOrigins: where memory-<seq>.json's mmap_sites and threads'
+  // started_from come from (native origins); null (the default) leaves
+  // them empty. `origins` must outlive the snapshotter.
+  void SetMemoryOrigins(MemoryOrigins* origins) { origins_.store(origins); }
+
   // Warn prints "jleak agent: <message>" on stderr once per message.
   void Warn(const std::string& message);
 
@@ -59,6 +71,7 @@ class Snapshotter {
   CaptureEngine* const engine_;
   const std::function<void()> before_dump_;
   const int64_t start_mono_ns_;
+  std::atomic<MemoryOrigins*> origins_{nullptr};
   mutable std::mutex mu_;
   int next_seq_ = 0;
   int written_ = 0;

@@ -41,6 +41,7 @@ std::string FormatTimelineLine(const TimelineRecord& r) {
     if (!js.nmt_committed.empty()) java["nmt_committed"] = js.nmt_committed;
     j["java"] = std::move(java);
   }
+  if (!r.memory_file.empty()) j["memory_file"] = r.memory_file;
   // Invalid UTF-8 in an error message must not throw inside the JVM.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
          "\n";

@@ -11,7 +11,8 @@
 //    "os_threads":24,"jemalloc":{"allocated":...,"active":...,
 //    "resident":...,"mapped":...,"retained":...},
 //    "java":{"gc_forced":true,"gc_ms":31.5,"heap_used_bytes":...,
-//    "direct_buffers":{"count":12,"bytes":...},"threads":11}}
+//    "direct_buffers":{"count":12,"bytes":...},"threads":11},
+//    "memory_file":"memory-3.json"}
 // Unknown figures are -1; "java" is absent outside a JVM; "error" says
 // why a dump failed.
 
@@ -53,6 +54,8 @@ struct TimelineRecord {
   ProcStats proc;
   JemallocStats jemalloc;
   std::optional<JavaStats> java;
+  // memory-<seq>.json (memory_recorder.h) when it was written.
+  std::string memory_file;
 };
 
 // FormatTimelineLine renders `r` as one JSON line ending in '\n'.

@@ -21,6 +21,9 @@ cp testdata/fuzz/regressions/"${name}"-* "${corpus}/" 2>/dev/null || true
 if [[ "${name}" == "heap_profile" ]]; then
   cp testdata/profiles/smoke/*.heap testdata/profiles/edge/*.heap "${corpus}/"
 fi
+if [[ "${name}" == "memory_map" ]]; then
+  cp testdata/memory/*.smaps "${corpus}/"
+fi
 artifacts="${TEST_UNDECLARED_OUTPUTS_DIR:-${TEST_TMPDIR:-/tmp}}/"
 log="${TEST_TMPDIR:-/tmp}/fuzz.log"
 if ! "${fuzzer}" -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 \

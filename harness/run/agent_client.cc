@@ -177,11 +177,13 @@ absl::StatusOr<std::string> AgentClient::ReadOutput(
 int AgentClient::CopyOut(const ControlRequest& request,
                          const std::string& local_dir) {
   absl::StatusOr<std::vector<std::string>> names = broker_->List(Rel(request));
-  if (!names.ok()) return static_cast<int>(copied_.size());
+  if (!names.ok()) return HeapFilesCopied();
   std::optional<std::string> timeline;
   for (const std::string& name : *names) {
     if (!IsRunFileName(name)) continue;
-    const bool snapshot = absl::EndsWith(name, ".heap");
+    // memory-N.json, written just before its timeline line, too.
+    const bool snapshot =
+        absl::EndsWith(name, ".heap") || absl::StartsWith(name, "memory-");
     if (snapshot && copied_.count(name)) continue;
     if (snapshot) {
       // A .heap file is whole only once the timeline lists it.
@@ -200,7 +202,13 @@ int AgentClient::CopyOut(const ControlRequest& request,
       copied_.insert(name);
     }
   }
-  return static_cast<int>(copied_.size());
+  return HeapFilesCopied();
+}
+
+int AgentClient::HeapFilesCopied() const {
+  int n = 0;
+  for (const std::string& name : copied_) n += absl::EndsWith(name, ".heap");
+  return n;
 }
 
 void AgentClient::Cleanup(const ControlRequest& request) {

@@ -81,8 +81,9 @@ class AgentClient {
 
   // CopyOut copies the request's output into `local_dir`: snapshot files
   // not copied yet (they never change once listed in timeline.jsonl), and
-  // the small files (timeline, agent.json, maps) again each time. Returns
-  // how many snapshot files were copied in all.
+  // the small files (timeline, agent.json, maps) again each time; a
+  // snapshot's memory-N.json like its heap file. Returns how many heap
+  // snapshot files were copied in all.
   int CopyOut(const agent::ControlRequest& request,
               const std::string& local_dir);
 
@@ -129,6 +130,7 @@ class AgentClient {
   TargetProcess target_;
   std::string control_dir_;
   std::unique_ptr<TargetBroker> broker_;
+  int HeapFilesCopied() const;
   std::set<std::string> copied_;  // snapshot files copied so far
 };
 

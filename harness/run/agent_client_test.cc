@@ -93,14 +93,18 @@ TEST(AgentClient, RequestAnswerAndCopy) {
   // A .heap file is copied once the timeline lists it.
   const std::string local = TestDir("local");
   ASSERT_EQ(mkdir(local.c_str(), 0700), 0);
+  // So is its memory-N.json (issue 20).
   ASSERT_TRUE(WriteFileAtomically(r->out_dir + "/snapshot-0.heap", "x").ok());
+  ASSERT_TRUE(WriteFileAtomically(r->out_dir + "/memory-0.json", "{}").ok());
   EXPECT_EQ((*c)->CopyOut(*r, local), 0);
-  ASSERT_TRUE(WriteFileAtomically(r->out_dir + "/timeline.jsonl",
-                                  R"({"file":"snapshot-0.heap"})"
-                                  "\n")
+  ASSERT_TRUE(WriteFileAtomically(
+                  r->out_dir + "/timeline.jsonl",
+                  R"({"file":"snapshot-0.heap","memory_file":"memory-0.json"})"
+                  "\n")
                   .ok());
   EXPECT_EQ((*c)->CopyOut(*r, local), 1);
   EXPECT_TRUE(ReadFileToString(local + "/snapshot-0.heap").ok());
+  EXPECT_TRUE(ReadFileToString(local + "/memory-0.json").ok());
   EXPECT_TRUE(ReadFileToString(local + "/agent.json").ok());
 
   // Cleanup removes the output and the request the agent never took.

@@ -41,6 +41,10 @@ bool IsRunFileName(const std::string& name) {
       absl::ConsumeSuffix(&n, ".heap")) {
     return AllDigits(n);
   }
+  n = name;
+  if (absl::ConsumePrefix(&n, "memory-") && absl::ConsumeSuffix(&n, ".json")) {
+    return AllDigits(n);
+  }
   return false;
 }
 
