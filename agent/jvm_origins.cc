@@ -162,6 +162,36 @@ nlohmann::ordered_json MmapSitesJson(const std::vector<FileRange>* files) {
   return sites;
 }
 
+namespace {
+
+class HookedMemoryOrigins : public MemoryOrigins {
+ public:
+  std::vector<MmapSite> LiveMmapSites() override {
+    std::vector<MmapSite> sites;
+    for (MmapSiteRecord& r : NativeOrigins::LiveMmapSites(nullptr)) {
+      MmapSite site;
+      site.kind = std::move(r.kind);
+      site.path = std::move(r.path);
+      site.mappings = r.mappings;
+      site.bytes = r.bytes;
+      site.java_frames = std::move(r.java_frames);
+      site.native_frames = std::move(r.native_frames);
+      sites.push_back(std::move(site));
+    }
+    return sites;
+  }
+  std::vector<std::string> StartedFrom(int64_t tid) override {
+    return NativeOrigins::StartedFrom(static_cast<pid_t>(tid));
+  }
+};
+
+}  // namespace
+
+MemoryOrigins* JvmMemoryOrigins() {
+  static auto* origins = new HookedMemoryOrigins();
+  return origins;
+}
+
 absl::Status FinishJvmOrigins(const std::string& out_dir) {
   {
     std::lock_guard<std::mutex> lock(g_mu);

@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "agent/agent_options.h"
 #include "agent/java_stacks.h"
+#include "agent/memory_recorder.h"
 #include "agent/native_origins.h"
 #include "nlohmann/json.hpp"
 
@@ -47,6 +48,12 @@ nlohmann::ordered_json OriginsJson();
 // now; `files` as NativeOrigins::LiveMmapSites takes it. Empty when the
 // hooks were never installed. Same thread rule as OriginsJson.
 nlohmann::ordered_json MmapSitesJson(const std::vector<FileRange>* files);
+
+// JvmMemoryOrigins: the hooks' records for memory-SEQ.json (mmap_sites,
+// threads' started_from), for Snapshotter::SetMemoryOrigins. Empty when
+// the hooks are not installed. Same thread rule as OriginsJson (the
+// snapshot thread is attached). Never freed.
+MemoryOrigins* JvmMemoryOrigins();
 
 // FinishJvmOrigins writes `out_dir`/origins.json and uninstalls the hooks
 // (at VM death, after the final snapshot). Nothing when origins were never

@@ -166,6 +166,9 @@ void StartLive(AgentState& s, jvmtiEnv* jvmti, JNIEnv* env) {
   StartJavaClasses(s, jvmti, env, class_events);
   StartJavaStacks(s, jvmti, env);
   StartJvmOrigins(s.options, s.vm, jvmti, s.java_stacks);
+  if (s.snapshotter != nullptr) {
+    s.snapshotter->SetMemoryOrigins(JvmMemoryOrigins());
+  }
   if (s.options.perf_map && !s.options.standby) {
     // Code compiled before the events were enabled.
     jvmti->GenerateEvents(JVMTI_EVENT_DYNAMIC_CODE_GENERATED);
