@@ -110,8 +110,8 @@ def snapshot(i, case):
                 "com.example.Index.load (Index.java:20)"],
             "native_frames": ["Java_sun_nio_ch_FileChannelImpl_map0"]})
     if case == "thread_pool":
-        # A 2-thread executor per request, 6 requests a second, never shut
-        # down: 12 threads a second, each ~64 KiB of touched stack and its
+        # A 2-thread executor per request, 3 requests a second, never shut
+        # down: 6 threads a second, each ~64 KiB of touched stack and its
         # idle thread cache (~0.5 MiB: outside-malloc.md section 6).
         pools = 3 * t
         tid = 1000
