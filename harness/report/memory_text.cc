@@ -43,7 +43,7 @@ bool Grew(const std::optional<GrowthEstimate>& g) {
 }
 
 void ClassRows(const MemoryReport& m, std::ostream& out) {
-  out << absl::StrFormat("  %-20s %-23s %-11s %-32s %s\n",
+  out << absl::StrFormat("  %-20s %-23s %-11s %-38s %s\n",
                          "  class (resident)", "after warm-up", "growth",
                          "rate (95% CI)", "trend");
   for (const MemoryClassReport& c : m.classes) {
@@ -54,7 +54,7 @@ void ClassRows(const MemoryReport& m, std::ostream& out) {
     }
     const GrowthEstimate& g = *c.growth;
     out << absl::StrFormat(
-        "  %s %-18s %-23s %-11s %-32s %s\n", c.over_budget ? "!" : " ",
+        "  %s %-18s %-23s %-11s %-38s %s\n", c.over_budget ? "!" : " ",
         c.label, absl::StrCat(FormatBytes(g.first), " -> ", FormatBytes(g.last)),
         Signed(g.growth),
         absl::StrCat(Signed(g.slope), "/s (", Bound(g.slope_low), "..",
