@@ -318,7 +318,7 @@ const jleakMemory = (() => {
                    classTable(m, rs) || '');
     const groups = groupTables(m, rs);
     if (groups.length) {
-      section.append(el('h3', {}, 'What grew inside them'), groups);
+      section.append(el('h3', {}, 'What grew inside them'), ...groups);
     }
   }
 
