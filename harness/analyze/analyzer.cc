@@ -16,7 +16,6 @@
 #include "absl/types/span.h"
 #include "harness/analyze/memory_analysis.h"
 #include "harness/analyze/timeline_growth.h"
-#include "harness/analyze/memory_analysis.h"
 #include "harness/analyze/verdict.h"
 #include "profile/profile_report.h"
 

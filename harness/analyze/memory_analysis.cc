@@ -67,9 +67,8 @@ double GrowthOf(const std::optional<GrowthEstimate>& g) {
 // Keep the kMaxMemoryRows that grew most; returns how many were left out.
 template <typename Row, typename Key>
 size_t KeepTop(std::vector<Row>& rows, Key key) {
-  std::stable_sort(rows.begin(), rows.end(), [&](const Row& x, const Row& y) {
-    return key(x) > key(y);
-  });
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const Row& x, const Row& y) { return key(x) > key(y); });
   const size_t omitted =
       rows.size() > kMaxMemoryRows ? rows.size() - kMaxMemoryRows : 0;
   rows.resize(std::min(rows.size(), kMaxMemoryRows));
@@ -290,10 +289,9 @@ void AnalyzeAllocator(const FitLimits& limits, double alpha, Analysis& a) {
     r.finding = absl::StrCat(
         name, glibc ? " holds free chunks" : " holds resident pages",
         " beyond what is allocated: ",
-        glibc ? "free + top " : "resident - allocated ",
-        FormatBytes(re->first), " -> ", FormatBytes(re->last), " (",
-        PerSecond(re->slope), ", ", PValue(re->p_value), ") while ",
-        allocated_name, " stays at ",
+        glibc ? "free + top " : "resident - allocated ", FormatBytes(re->first),
+        " -> ", FormatBytes(re->last), " (", PerSecond(re->slope), ", ",
+        PValue(re->p_value), ") while ", allocated_name, " stays at ",
         al.has_value() ? FormatBytes(al->first) : std::string("?"), " -> ",
         al.has_value() ? FormatBytes(al->last) : std::string("?"),
         ": fragmentation or retained pages, not live objects");
@@ -304,14 +302,13 @@ void AnalyzeAllocator(const FitLimits& limits, double alpha, Analysis& a) {
         FormatBytes(al->last), " (", PerSecond(al->slope), ", ",
         PValue(al->p_value), ") while the profiled heap grows ",
         PerSecond(std::max(0.0, a.total.slope)), ": ");
-    const bool threads_grow =
-        a.thread_growth.has_value() && a.thread_growth->last >
-                                           a.thread_growth->first;
+    const bool threads_grow = a.thread_growth.has_value() &&
+                              a.thread_growth->last > a.thread_growth->first;
     if (!glibc && threads_grow) {
       absl::StrAppend(
           &r.finding, "blocks freed into the thread caches (tcache) of the ",
-          absl::StrFormat("%.0f", a.thread_growth->last -
-                                      a.thread_growth->first),
+          absl::StrFormat("%.0f",
+                          a.thread_growth->last - a.thread_growth->first),
           " new threads still count as allocated (up to 4.4 MiB a thread); "
           "the profile drops them at free");
     } else if (!glibc) {
@@ -375,8 +372,7 @@ std::string Specifics(const Analysis& a, const MemoryClassReport& c,
           absl::StrFormat("%.0f mapping%s", f.last_mappings,
                           f.last_mappings == 1 ? "" : "s"),
           ", ", PerSecond(f.growth.has_value() ? f.growth->slope : rate),
-          f.deleted ? ", deleted files" : "",
-          FramesSuffix(f.mapped_from, {}));
+          f.deleted ? ", deleted files" : "", FramesSuffix(f.mapped_from, {}));
     }
   }
   if (c.name == "thread_stacks") {
@@ -494,8 +490,7 @@ std::optional<OutsideFinding> TopOutsideGrowth(const Analysis& a, double alpha,
     if (Significant(t.growth, alpha)) {
       const MemoryClassReport* stacks = FindClass(a, "thread_stacks");
       return OutsideFinding{
-          "thread_stacks",
-          stacks && stacks->growth ? stacks->growth->slope : 0,
+          "thread_stacks", stacks && stacks->growth ? stacks->growth->slope : 0,
           ThreadSentence(t)};
     }
   }
@@ -516,8 +511,8 @@ bool MarkOutsideOverBudget(double budget, double alpha, const FitLimits& limits,
       continue;
     }
     const std::string name = c.name;
-    const std::optional<GrowthEstimate> late = FitFrom(
-        a, late_from, limits, [&name](const MemoryPoint& m) {
+    const std::optional<GrowthEstimate> late =
+        FitFrom(a, late_from, limits, [&name](const MemoryPoint& m) {
           auto it = m.classes.find(name);
           return it == m.classes.end() ? std::optional<double>()
                                        : std::optional<double>(it->second);

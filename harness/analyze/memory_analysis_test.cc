@@ -40,10 +40,10 @@ std::vector<TimelinePoint> Memory(
     p.seq = i;
     p.time_seconds = t;
     auto m = std::make_shared<MemoryPoint>();
-    m->classes = {{"java_heap", 64 * kMiB},   {"class_metadata", 18 * kMiB},
-                  {"code_cache", 9 * kMiB},   {"thread_stacks", 1 * kMiB},
-                  {"malloc", 30 * kMiB},      {"file_mapped", 2 * kMiB},
-                  {"anon_other", 3 * kMiB},   {"code_and_libraries", 40 * kMiB}};
+    m->classes = {{"java_heap", 64 * kMiB}, {"class_metadata", 18 * kMiB},
+                  {"code_cache", 9 * kMiB}, {"thread_stacks", 1 * kMiB},
+                  {"malloc", 30 * kMiB},    {"file_mapped", 2 * kMiB},
+                  {"anon_other", 3 * kMiB}, {"code_and_libraries", 40 * kMiB}};
     m->cost_ns = 5e6 + i;
     fill(i, t, *m, p);
     double rss = 0;
@@ -163,13 +163,13 @@ TEST(AnalyzeMemoryTest, ThreadsNamedWithParkedInAndStarter) {
 }
 
 TEST(AnalyzeMemoryTest, ClassLoadersNamedByType) {
-  Analysis a = Analyzed(Memory([](int, double t, MemoryPoint& m,
-                                  TimelinePoint&) {
-    m.class_loaders["jdk.internal.loader.ClassLoaders$AppClassLoader"] = {1,
-                                                                          600};
-    m.class_loaders["com.example.PluginLoader"] = {5 * t, 250 * t};
-    m.classes["class_metadata"] += 250 * t * 3 * kKiB;
-  }));
+  Analysis a =
+      Analyzed(Memory([](int, double t, MemoryPoint& m, TimelinePoint&) {
+        m.class_loaders["jdk.internal.loader.ClassLoaders$AppClassLoader"] = {
+            1, 600};
+        m.class_loaders["com.example.PluginLoader"] = {5 * t, 250 * t};
+        m.classes["class_metadata"] += 250 * t * 3 * kKiB;
+      }));
   ASSERT_EQ(a.memory.class_loaders[0].type, "com.example.PluginLoader");
   std::optional<OutsideFinding> f = TopOutsideGrowth(a, 0.05, false);
   ASSERT_TRUE(f.has_value());
@@ -179,16 +179,16 @@ TEST(AnalyzeMemoryTest, ClassLoadersNamedByType) {
 }
 
 TEST(AnalyzeMemoryTest, AnonymousMappingsNamedByTheirMmapSite) {
-  Analysis a = Analyzed(Memory([](int, double t, MemoryPoint& m,
-                                  TimelinePoint&) {
-    MemoryPoint::Mmaps& s = m.mmap_sites["anon <- com.example.N.map"];
-    s.kind = "anon";
-    s.mappings = 4 * t;
-    s.bytes = s.mappings * 256 * kKiB;
-    s.java_frames = {"com.example.N.map (N.java:-2)"};
-    s.native_frames = {"Java_com_example_N_map"};
-    m.classes["anon_other"] += s.bytes;
-  }));
+  Analysis a =
+      Analyzed(Memory([](int, double t, MemoryPoint& m, TimelinePoint&) {
+        MemoryPoint::Mmaps& s = m.mmap_sites["anon <- com.example.N.map"];
+        s.kind = "anon";
+        s.mappings = 4 * t;
+        s.bytes = s.mappings * 256 * kKiB;
+        s.java_frames = {"com.example.N.map (N.java:-2)"};
+        s.native_frames = {"Java_com_example_N_map"};
+        m.classes["anon_other"] += s.bytes;
+      }));
   std::optional<OutsideFinding> f = TopOutsideGrowth(a, 0.05, false);
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->sentence,
@@ -197,10 +197,10 @@ TEST(AnalyzeMemoryTest, AnonymousMappingsNamedByTheirMmapSite) {
 }
 
 TEST(AnalyzeMemoryTest, FlatClassesNameNothing) {
-  Analysis a = Analyzed(Memory([](int i, double, MemoryPoint& m,
-                                  TimelinePoint&) {
-    m.classes["code_cache"] += (i % 3) * 4 * kKiB;  // noise, no trend
-  }));
+  Analysis a =
+      Analyzed(Memory([](int i, double, MemoryPoint& m, TimelinePoint&) {
+        m.classes["code_cache"] += (i % 3) * 4 * kKiB;  // noise, no trend
+      }));
   EXPECT_FALSE(TopOutsideGrowth(a, 0.05, false).has_value());
   EXPECT_FALSE(MarkOutsideOverBudget(1, 0.05, FitLimits(), a));
 }
@@ -210,10 +210,10 @@ MemoryAllocator Jemalloc(double allocated, double resident) {
 }
 
 TEST(AnalyzeMemoryTest, AllocatorRetentionSaidWithItsFigures) {
-  Analysis a = Analyzed(Memory([](int, double t, MemoryPoint& m,
-                                  TimelinePoint&) {
-    m.allocator = Jemalloc(24 * kMiB, 30 * kMiB + t * kMiB);
-  }));
+  Analysis a =
+      Analyzed(Memory([](int, double t, MemoryPoint& m, TimelinePoint&) {
+        m.allocator = Jemalloc(24 * kMiB, 30 * kMiB + t * kMiB);
+      }));
   ASSERT_TRUE(a.memory.allocator.has_value());
   EXPECT_EQ(a.memory.allocator->finding_kind, "retention");
   EXPECT_EQ(a.memory.allocator->finding,
@@ -233,8 +233,8 @@ TEST(AnalyzeMemoryTest, AllocatedGrowingUnprofiledSaysWhy) {
   Analysis a;
   a.warmup_seconds = 5;
   a.timeline = timeline;
-  a.thread_growth = FitSignal(a.timeline, 5, FitLimits(),
-                              &TimelinePoint::threads);
+  a.thread_growth =
+      FitSignal(a.timeline, 5, FitLimits(), &TimelinePoint::threads);
   AnalyzeMemory(FitLimits(), 0.05, a);
   EXPECT_EQ(a.memory.allocator->finding_kind, "allocated_not_profiled");
   EXPECT_EQ(a.memory.allocator->finding,
@@ -251,10 +251,11 @@ TEST(AnalyzeMemoryTest, AllocatedGrowingUnprofiledSaysWhy) {
 
 TEST(MarkOutsideOverBudgetTest, LateHalfMustStillGrow) {
   // Code cache fills fast after warm-up, then stops: not over budget.
-  Analysis settling = Analyzed(Memory([](int i, double, MemoryPoint& m,
-                                         TimelinePoint&) {
-    m.classes["code_cache"] += std::min(i, 7) * 1 * kMiB;
-  }), 0);
+  Analysis settling =
+      Analyzed(Memory([](int i, double, MemoryPoint& m, TimelinePoint&) {
+                 m.classes["code_cache"] += std::min(i, 7) * 1 * kMiB;
+               }),
+               0);
   EXPECT_FALSE(MarkOutsideOverBudget(128 * kKiB, 0.05, FitLimits(), settling));
   Analysis growing = Analyzed(Memory(MappedFiles));
   EXPECT_TRUE(MarkOutsideOverBudget(128 * kKiB, 0.05, FitLimits(), growing));

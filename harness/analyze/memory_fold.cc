@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace jleak {
 namespace {
@@ -57,9 +57,12 @@ std::string FoldThreadName(absl::string_view name) {
 
 std::string ParkedInFrame(const std::vector<std::string>& parked_in) {
   static constexpr const char* kPrimitives[] = {
-      "jdk.internal.misc.Unsafe.",    "sun.misc.Unsafe.",
-      "java.util.concurrent.locks.",  "java.lang.Object.wait",
-      "java.lang.Thread.sleep",       "java.lang.Thread.onSpinWait",
+      "jdk.internal.misc.Unsafe.",
+      "sun.misc.Unsafe.",
+      "java.util.concurrent.locks.",
+      "java.lang.Object.wait",
+      "java.lang.Thread.sleep",
+      "java.lang.Thread.onSpinWait",
       "java.lang.ref.ReferenceQueue.remove",
   };
   for (const std::string& frame : parked_in) {
@@ -88,10 +91,10 @@ std::string NamingFrame(const std::vector<std::string>& frames) {
 }
 
 std::string MmapSiteKey(const MemoryMmapSite& site) {
-  const std::string frame = !site.java_frames.empty()
-                                ? NamingFrame(site.java_frames)
-                            : !site.native_frames.empty() ? site.native_frames[0]
-                                                          : std::string("?");
+  const std::string frame =
+      !site.java_frames.empty()     ? NamingFrame(site.java_frames)
+      : !site.native_frames.empty() ? site.native_frames[0]
+                                    : std::string("?");
   if (site.kind == "file") {
     return absl::StrCat("file ", FoldPath(site.path), " <- ", frame);
   }

@@ -33,14 +33,13 @@ TEST(FoldThreadNameTest, DigitRunsBecomeHash) {
 }
 
 TEST(ParkedInFrameTest, SkipsParkingPrimitivesAndTheLine) {
-  EXPECT_EQ(
-      ParkedInFrame({"jdk.internal.misc.Unsafe.park (Unsafe.java:-1)",
-                     "java.util.concurrent.locks.LockSupport.park "
-                     "(LockSupport.java:341)",
-                     "java.util.concurrent.LinkedBlockingQueue.take "
-                     "(LinkedBlockingQueue.java:435)",
-                     "java.util.concurrent.ThreadPoolExecutor.getTask"}),
-      "java.util.concurrent.LinkedBlockingQueue.take");
+  EXPECT_EQ(ParkedInFrame({"jdk.internal.misc.Unsafe.park (Unsafe.java:-1)",
+                           "java.util.concurrent.locks.LockSupport.park "
+                           "(LockSupport.java:341)",
+                           "java.util.concurrent.LinkedBlockingQueue.take "
+                           "(LinkedBlockingQueue.java:435)",
+                           "java.util.concurrent.ThreadPoolExecutor.getTask"}),
+            "java.util.concurrent.LinkedBlockingQueue.take");
   EXPECT_EQ(ParkedInFrame({"java.lang.Object.wait (Object.java:-2)",
                            "com.example.Q.poll"}),
             "com.example.Q.poll");
@@ -132,9 +131,10 @@ TEST(FoldMemorySnapshotTest, GroupsByPattern) {
   const MemoryPoint::Mmaps& a = p.mmap_sites.at("anon <- Java_X_map");
   EXPECT_EQ(a.bytes, 14);
   EXPECT_EQ(a.mappings, 0);
-  EXPECT_EQ(p.mmap_sites.count(
-                "file /tmp/seg-*.idx <- com.example.Index.open (Index.java:33)"),
-            1u);
+  EXPECT_EQ(
+      p.mmap_sites.count(
+          "file /tmp/seg-*.idx <- com.example.Index.open (Index.java:33)"),
+      1u);
 }
 
 }  // namespace

@@ -65,9 +65,9 @@ absl::Status CheckLimits(const json& j, const std::string& where) {
   }
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key().size() > kMaxMemoryString) {
-      return absl::OutOfRangeError(absl::StrCat(
-          name(), ": a key of ", it.key().size(), " bytes, over the ",
-          kMaxMemoryString, "-byte limit"));
+      return absl::OutOfRangeError(
+          absl::StrCat(name(), ": a key of ", it.key().size(),
+                       " bytes, over the ", kMaxMemoryString, "-byte limit"));
     }
     const std::string key = SafeKey(it.key());
     const std::string child =
@@ -133,8 +133,8 @@ MemorySnapshot Read(const json& j) {
   MemorySnapshot m;
   const double seq = Figure(j, "seq").value_or(-1);
   // 2^53: every integer below is exact in a double and fits an int64.
-  m.seq = seq >= 0 && seq <= 9007199254740992.0 ? static_cast<int64_t>(seq)
-                                                : -1;
+  m.seq =
+      seq >= 0 && seq <= 9007199254740992.0 ? static_cast<int64_t>(seq) : -1;
   m.rss_bytes = Figure(j, "rss_bytes");
   m.cost_ns = Figure(j, "cost_ns");
   m.classes = FigureMap(j, "classes");
@@ -219,9 +219,8 @@ absl::StatusOr<MemorySnapshot> ParseMemorySnapshot(absl::string_view text,
   const std::string format = Text(*parsed, "format");
   if (format != kMemoryFormat) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": format ",
-        format.empty() ? "missing" : QuoteForMessage(format), ", not '",
-        kMemoryFormat, "'"));
+        path, ": format ", format.empty() ? "missing" : QuoteForMessage(format),
+        ", not '", kMemoryFormat, "'"));
   }
   return Read(*parsed);
 }

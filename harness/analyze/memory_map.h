@@ -44,8 +44,8 @@ inline constexpr char kMemoryFormat[] = "jleak-memory 1";
 // The classes of resident memory memory-SEQ.json names, in the order the
 // reports list them.
 inline constexpr const char* kMemoryClasses[] = {
-    "java_heap",   "class_metadata", "code_cache", "thread_stacks",
-    "malloc",      "file_mapped",    "anon_other", "code_and_libraries",
+    "java_heap", "class_metadata", "code_cache", "thread_stacks",
+    "malloc",    "file_mapped",    "anon_other", "code_and_libraries",
 };
 
 // A file-backed mapping (or several of one path).

@@ -28,7 +28,8 @@ std::string ReadTestFile(const std::string& path) {
 }
 
 std::string Error(absl::string_view text) {
-  absl::StatusOr<MemorySnapshot> m = ParseMemorySnapshot(text, "run/memory-3.json");
+  absl::StatusOr<MemorySnapshot> m =
+      ParseMemorySnapshot(text, "run/memory-3.json");
   EXPECT_FALSE(m.ok());
   const std::string message(m.status().message());
   EXPECT_THAT(message, StartsWith("run/memory-3.json: "));
@@ -125,16 +126,19 @@ TEST(ParseMemorySnapshotTest, BadFilesAreErrorsNamingFileAndProblem) {
 TEST(ParseMemorySnapshotTest, LimitsAreErrorsNamingWhere) {
   // A string over 4096 bytes, located.
   EXPECT_THAT(
-      Error(absl::StrCat(R"json({"format":"jleak-memory 1","threads":[{},{"name":")json",
-                         std::string(4097, 'x'), "\"}]}")),
+      Error(absl::StrCat(
+          R"json({"format":"jleak-memory 1","threads":[{},{"name":")json",
+          std::string(4097, 'x'), "\"}]}")),
       HasSubstr("threads[1].name: a string of 4097 bytes, over the "
                 "4096-byte limit"));
   // Exactly at the limit is fine.
-  EXPECT_TRUE(ParseMemorySnapshot(
-                  absl::StrCat(R"json({"format":"jleak-memory 1","files":[{"path":")json",
-                               std::string(4096, 'x'), "\"}]}"),
-                  "m.json")
-                  .ok());
+  EXPECT_TRUE(
+      ParseMemorySnapshot(
+          absl::StrCat(
+              R"json({"format":"jleak-memory 1","files":[{"path":")json",
+              std::string(4096, 'x'), "\"}]}"),
+          "m.json")
+          .ok());
   // An array over 100,000 entries.
   std::string many = R"json({"format":"jleak-memory 1","files":[)json";
   for (int i = 0; i <= 100000; ++i) absl::StrAppend(&many, i ? ",0" : "0");
@@ -142,9 +146,10 @@ TEST(ParseMemorySnapshotTest, LimitsAreErrorsNamingWhere) {
   EXPECT_THAT(Error(many),
               HasSubstr("files: 100001 entries, over the 100000 limit"));
   // A long key, and a key with a newline quoted, not echoed raw.
-  EXPECT_THAT(Error(absl::StrCat(R"json({"format":"jleak-memory 1","nmt":{")json",
-                                 std::string(5000, 'k'), "\":1}}")),
-              HasSubstr("nmt: a key of 5000 bytes"));
+  EXPECT_THAT(
+      Error(absl::StrCat(R"json({"format":"jleak-memory 1","nmt":{")json",
+                         std::string(5000, 'k'), "\":1}}")),
+      HasSubstr("nmt: a key of 5000 bytes"));
   EXPECT_THAT(
       Error(absl::StrCat(R"json({"format":"jleak-memory 1","a\nb":{"c":")json",
                          std::string(4097, 'x'), "\"}}")),

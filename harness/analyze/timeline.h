@@ -71,9 +71,9 @@ struct TimelineLine {
   TimelinePoint point;  // time_seconds not set: see mono_seconds
   std::string kind;     // "baseline", "interval", "final"; "" if absent
   std::string file;     // the snapshot's bare file name in the run directory
-  std::string memory_file;  // its memory-SEQ.json's bare name, or ""
-  bool dumped = false;  // whether the snapshot was written
-  std::string error;    // why it was not
+  std::string memory_file;   // its memory-SEQ.json's bare name, or ""
+  bool dumped = false;       // whether the snapshot was written
+  std::string error;         // why it was not
   int64_t wall_time_ns = 0;  // CLOCK_REALTIME; 0 if absent
   double mono_seconds = 0;   // CLOCK_MONOTONIC
   double elapsed_s = 0;      // since the agent started

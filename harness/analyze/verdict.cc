@@ -166,8 +166,8 @@ bool DecideOutsideMalloc(const AnalyzerOptions& options, const VerdictWindow& w,
 // DecideOutsideBudget: one class of resident memory outside malloc grows
 // past max_outside_rate (MarkOutsideOverBudget), even though RSS as a
 // whole does not show it (the Java heap shrinking while files are mapped).
-bool DecideOutsideBudget(const AnalyzerOptions& options, const std::string& over,
-                         Analysis& a) {
+bool DecideOutsideBudget(const AnalyzerOptions& options,
+                         const std::string& over, Analysis& a) {
   const std::optional<OutsideFinding> finding =
       TopOutsideGrowth(a, options.alpha, true);
   if (!finding.has_value()) return false;

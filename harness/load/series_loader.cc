@@ -135,8 +135,8 @@ struct Candidate {
 absl::Status ReadMemoryFile(const std::string& dir, const std::string& name,
                             SeriesPlan* plan, TimelinePoint* point) {
   const std::string path = dir + "/" + name;
-  absl::StatusOr<std::string> text = ReadFileToString(
-      path, ReadOptions::InRunDirectory(kMaxMemoryFileBytes));
+  absl::StatusOr<std::string> text =
+      ReadFileToString(path, ReadOptions::InRunDirectory(kMaxMemoryFileBytes));
   if (absl::IsNotFound(text.status()) && !Exists(path)) {
     plan->warnings.push_back(
         absl::StrCat(path, ": listed in timeline.jsonl but missing"));
@@ -145,8 +145,8 @@ absl::Status ReadMemoryFile(const std::string& dir, const std::string& name,
   if (!text.ok()) return text.status();
   absl::StatusOr<MemorySnapshot> memory = ParseMemorySnapshot(*text, path);
   if (!memory.ok()) return memory.status();
-  point->memory = std::make_shared<const MemoryPoint>(
-      FoldMemorySnapshot(*memory));
+  point->memory =
+      std::make_shared<const MemoryPoint>(FoldMemorySnapshot(*memory));
   return absl::OkStatus();
 }
 

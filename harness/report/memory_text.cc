@@ -43,9 +43,8 @@ bool Grew(const std::optional<GrowthEstimate>& g) {
 }
 
 void ClassRows(const MemoryReport& m, std::ostream& out) {
-  out << absl::StrFormat("  %-20s %-23s %-11s %-38s %s\n",
-                         "  class (resident)", "after warm-up", "growth",
-                         "rate (95% CI)", "trend");
+  out << absl::StrFormat("  %-20s %-23s %-11s %-38s %s\n", "  class (resident)",
+                         "after warm-up", "growth", "rate (95% CI)", "trend");
   for (const MemoryClassReport& c : m.classes) {
     if (!c.growth.has_value()) {
       out << absl::StrFormat("  %s %-18s %-23s\n", c.over_budget ? "!" : " ",
@@ -54,8 +53,8 @@ void ClassRows(const MemoryReport& m, std::ostream& out) {
     }
     const GrowthEstimate& g = *c.growth;
     out << absl::StrFormat(
-        "  %s %-18s %-23s %-11s %-38s %s\n", c.over_budget ? "!" : " ",
-        c.label, absl::StrCat(FormatBytes(g.first), " -> ", FormatBytes(g.last)),
+        "  %s %-18s %-23s %-11s %-38s %s\n", c.over_budget ? "!" : " ", c.label,
+        absl::StrCat(FormatBytes(g.first), " -> ", FormatBytes(g.last)),
         Signed(g.growth),
         absl::StrCat(Signed(g.slope), "/s (", Bound(g.slope_low), "..",
                      Bound(g.slope_high), ")"),
@@ -98,9 +97,9 @@ void GroupRows(const MemoryReport& m, std::ostream& out) {
     out << absl::StrFormat(
         "    threads %s: %.0f live (%+.1f/s)%s%s\n", t.pattern,
         LastKnown(t.count), t.growth->slope,
-        t.parked_in_frame.empty() ? ""
-                                  : absl::StrCat(", parked in ",
-                                                 t.parked_in_frame),
+        t.parked_in_frame.empty()
+            ? ""
+            : absl::StrCat(", parked in ", t.parked_in_frame),
         t.started_from.empty()
             ? ""
             : absl::StrCat(", started from ", NamingFrame(t.started_from)));
@@ -110,7 +109,8 @@ void GroupRows(const MemoryReport& m, std::ostream& out) {
     if (shown == kShown || !(Grew(l.growth) || Grew(l.loader_growth))) break;
     ++shown;
     out << absl::StrFormat(
-        "    class loaders %s: %.0f loaders (%+.1f/s), %.0f classes (%+.1f/s)\n",
+        "    class loaders %s: %.0f loaders (%+.1f/s), %.0f classes "
+        "(%+.1f/s)\n",
         l.type, LastKnown(l.loaders),
         l.loader_growth.has_value() ? l.loader_growth->slope : 0,
         LastKnown(l.classes), l.growth.has_value() ? l.growth->slope : 0);
@@ -145,14 +145,12 @@ void WriteMemoryText(const Analysis& a, std::ostream& out) {
   const MemoryReport& m = a.memory;
   if (!m.recorded) {
     out << "\n  where RSS went: "
-        << (m.reason.empty() ? "nothing outside malloc was recorded"
-                             : m.reason)
+        << (m.reason.empty() ? "nothing outside malloc was recorded" : m.reason)
         << "\n";
     return;
   }
-  out << absl::StrFormat(
-      "\n  where RSS went (%d memory maps, %.1f ms each):\n", m.snapshots,
-      m.median_cost_ns / 1e6);
+  out << absl::StrFormat("\n  where RSS went (%d memory maps, %.1f ms each):\n",
+                         m.snapshots, m.median_cost_ns / 1e6);
   ClassRows(m, out);
   GroupRows(m, out);
 }

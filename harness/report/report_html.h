@@ -28,9 +28,9 @@
 // The page itself is files in the tree, harness/report/html/: report.html
 // (the frame, with placeholders), report.css and the script, one job a
 // file (dom.js, format.js, summary.js, sites.js, timeline.js, memory.js,
-// flame.js and report.js, the driver, whose header lists them), embedded at build time
-// (cc_embed_files, //bazel:embed.bzl). This code only supplies data, as
-// two JSON texts in the page:
+// flame.js and report.js, the driver, whose header lists them), embedded at
+// build time (cc_embed_files, //bazel:embed.bzl). This code only supplies data,
+// as two JSON texts in the page:
 //
 //   - <script type="application/json" id="jleak-data">: the JSON report
 //     (report_json.h, schema in report_schema.md), for the script and for
