@@ -20,7 +20,9 @@
 # (//harness/load:run_directory_fuzzer: a whole run directory, its file
 # names, FIFOs and links included, loaded and analyzed) and broker_protocol
 # (//harness/run:broker_protocol_fuzzer: what jleak reads back from an
-# attached target: its helper's messages, agent.json and timeline lines).
+# attached target: its helper's messages, agent.json and timeline lines)
+# and memory_map (//harness/analyze:memory_map_fuzzer: memory-SEQ.json and
+# its folding by pattern).
 # shellcheck source=ci/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 minutes=30
@@ -31,17 +33,18 @@ while [[ $# -gt 0 ]]; do
     --minutes) minutes="$2"; shift ;;
     --parallel) parallel="$2"; shift ;;
     --target) targets+=("$2"); shift ;;
-    *) echo "usage: $0 [--minutes N] [--parallel N] [--target heap_profile|run_metadata|run_directory|broker_protocol]..." >&2; exit 2 ;;
+    *) echo "usage: $0 [--minutes N] [--parallel N] [--target heap_profile|run_metadata|run_directory|broker_protocol|memory_map]..." >&2; exit 2 ;;
   esac
   shift
 done
-[[ ${#targets[@]} -gt 0 ]] || targets=(heap_profile run_metadata run_directory broker_protocol)
+[[ ${#targets[@]} -gt 0 ]] || targets=(heap_profile run_metadata run_directory broker_protocol memory_map)
 
 declare -A label=(
   [heap_profile]=//profile:heap_profile_fuzzer
   [run_metadata]=//harness/analyze:run_metadata_fuzzer
   [run_directory]=//harness/load:run_directory_fuzzer
   [broker_protocol]=//harness/run:broker_protocol_fuzzer
+  [memory_map]=//harness/analyze:memory_map_fuzzer
 )
 labels=()
 for t in "${targets[@]}"; do

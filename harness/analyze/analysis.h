@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "harness/analyze/growth.h"
+#include "harness/analyze/memory_report.h"
 #include "harness/analyze/timeline.h"
 #include "profile/named_profile.h"
 
@@ -130,6 +131,10 @@ struct Budgets {
   // stats.allocated), less the suppressed sites' growth: catches leaks too
   // slow for sampling to pin on a site with confidence. 0 disables.
   double max_allocated_rate = 0;
+  // Any one class of resident memory outside malloc (mapped files, thread
+  // stacks, class metadata, code cache, other anonymous memory; from the
+  // run's memory-SEQ.json files), per second. 0 disables.
+  double max_outside_rate = 0;
 };
 
 struct Analysis {
@@ -155,6 +160,9 @@ struct Analysis {
   // Per Native Memory Tracking category ("Thread", "Class", "Total", ...),
   // by decreasing fitted growth; empty unless the run collected NMT.
   std::vector<std::pair<std::string, GrowthEstimate>> nmt_growth;
+  // Where RSS went, per class (memory_report.h); not recorded for bare
+  // .heap files.
+  MemoryReport memory;
 
   Budgets budgets;
   // Last analyzed snapshot minus the first analyzed one: the flame graph's

@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/types/span.h"
+#include "harness/analyze/memory_analysis.h"
 #include "harness/analyze/timeline_growth.h"
 #include "harness/analyze/verdict.h"
 #include "profile/profile_report.h"
@@ -482,6 +483,7 @@ Analysis SeriesAccumulator::Finish(TimeSource time_source,
   a.warnings = m.symbolizer.Warnings();
   SortSites(window.first, window.last, a.sites);
   FitTimelineSignals(window.limits, a);
+  AnalyzeMemory(window.limits, m.options.alpha, a);
   if (time_source == TimeSource::kSequence) {
     a.warnings.push_back(
         "snapshot times unknown (no timeline, file times lost): ordered by "

@@ -80,6 +80,7 @@ struct AnalyzerOptions {
     b.max_total_growth = 64 * 1024 * 1024;  // 64 MiB
     b.max_rss_rate = 256 * 1024;            // 256 KiB/s
     b.max_allocated_rate = 8 * 1024;        // 8 KiB/s = 480 KiB/min
+    b.max_outside_rate = 128 * 1024;        // 128 KiB/s per class
     return b;
   }
 };

@@ -105,6 +105,12 @@ absl::StatusOr<TimelineLine> ParseLine(absl::string_view line) {
         absl::StrCat("snapshot file name ", QuoteForMessage(t.file),
                      " is not a bare file name in the run directory"));
   }
+  t.memory_file = Text(j, "memory_file");
+  if (!t.memory_file.empty() && !IsBareFileName(t.memory_file)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("memory file name ", QuoteForMessage(t.memory_file),
+                     " is not a bare file name in the run directory"));
+  }
   t.kind = Text(j, "kind");
   t.error = Text(j, "error");
   auto dumped = j.find("dumped");

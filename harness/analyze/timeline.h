@@ -22,6 +22,7 @@
 // - Text after the last '\n' is a record still being written (a reader
 //   racing the agent's write, or a run killed mid-write): read when it is
 //   already a whole valid record, else left out without an error.
+// - "memory_file", like "file", must be a bare file name.
 // - Values of the wrong type, negative or not finite read as absent.
 
 #ifndef JLEAK_HARNESS_ANALYZE_TIMELINE_H_
@@ -29,6 +30,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +39,8 @@
 #include "absl/strings/string_view.h"
 
 namespace jleak {
+
+struct MemoryPoint;  // memory_fold.h
 
 // The figures of one line of timeline.jsonl, as the analysis reads them.
 // Absent values are nullopt (older agents, non-JVM programs, -1 for
@@ -57,6 +61,9 @@ struct TimelinePoint {
   std::optional<double> threads;
   // Native Memory Tracking committed bytes per category (jleak run --nmt).
   std::map<std::string, double> nmt_committed;
+  // The snapshot's memory-SEQ.json, grouped (memory_fold.h); null when
+  // none was recorded. Set by the loader, not by ParseTimeline.
+  std::shared_ptr<const MemoryPoint> memory;
 };
 
 // One line of timeline.jsonl.
@@ -64,8 +71,9 @@ struct TimelineLine {
   TimelinePoint point;  // time_seconds not set: see mono_seconds
   std::string kind;     // "baseline", "interval", "final"; "" if absent
   std::string file;     // the snapshot's bare file name in the run directory
-  bool dumped = false;  // whether the snapshot was written
-  std::string error;    // why it was not
+  std::string memory_file;   // its memory-SEQ.json's bare name, or ""
+  bool dumped = false;       // whether the snapshot was written
+  std::string error;         // why it was not
   int64_t wall_time_ns = 0;  // CLOCK_REALTIME; 0 if absent
   double mono_seconds = 0;   // CLOCK_MONOTONIC
   double elapsed_s = 0;      // since the agent started

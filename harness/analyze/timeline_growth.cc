@@ -45,6 +45,13 @@ std::optional<GrowthEstimate> FitSignal(
              [field](const TimelinePoint& p) { return p.*field; });
 }
 
+std::optional<GrowthEstimate> FitValue(
+    const std::vector<TimelinePoint>& timeline, double from,
+    const FitLimits& limits,
+    const std::function<std::optional<double>(const TimelinePoint&)>& value) {
+  return Fit(timeline, from, limits, value);
+}
+
 std::optional<GrowthEstimate> FitLateHalf(
     const Analysis& a, const FitLimits& limits,
     std::optional<double> TimelinePoint::*field) {

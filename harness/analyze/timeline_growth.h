@@ -10,6 +10,7 @@
 #define JLEAK_HARNESS_ANALYZE_TIMELINE_GROWTH_H_
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,6 +33,13 @@ struct FitLimits {
 std::optional<GrowthEstimate> FitSignal(
     const std::vector<TimelinePoint>& timeline, double from,
     const FitLimits& limits, std::optional<double> TimelinePoint::*field);
+
+// FitValue: FitSignal of any value of a point (nullopt where absent; the
+// memory classes and groups of memory_analysis.h).
+std::optional<GrowthEstimate> FitValue(
+    const std::vector<TimelinePoint>& timeline, double from,
+    const FitLimits& limits,
+    const std::function<std::optional<double>(const TimelinePoint&)>& value);
 
 // FitLateHalf fits `field` over the second half of the analyzed window
 // (from the middle of a.warmup_seconds and the last point). A JVM settles

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "harness/analyze/memory_analysis.h"
 #include "profile/profile_report.h"
 
 namespace jleak {
@@ -78,6 +79,19 @@ void MarkSitesOverBudget(const AnalyzerOptions& options, Analysis& a) {
   }
 }
 
+// AllocatorSentence: "; jemalloc allocated grows ..." when the memory
+// files' allocator figures show what the profile cannot (retention, when
+// `retention` is the verdict's kind; allocated bytes the profile does not
+// hold otherwise); "" when they do not.
+std::string AllocatorSentence(const Analysis& a, bool retention) {
+  if (!a.memory.allocator.has_value()) return "";
+  const MemoryAllocatorReport& r = *a.memory.allocator;
+  if (r.finding.empty() || (r.finding_kind == "retention") != retention) {
+    return "";
+  }
+  return absl::StrCat("; ", r.finding);
+}
+
 bool DecideInconclusive(const AnalyzerOptions& options, const VerdictWindow& w,
                         Analysis& a) {
   if (!w.any_samples) {
@@ -133,13 +147,45 @@ bool DecideOutsideMalloc(const AnalyzerOptions& options, const VerdictWindow& w,
       " of it: ",
       retention ? "allocator retention (jemalloc resident grows)"
                 : "growth outside malloc");
-  if (a.thread_growth.has_value() &&
+  // The memory files name the class and what in it grows.
+  const std::optional<OutsideFinding> finding =
+      retention ? std::nullopt : TopOutsideGrowth(a, options.alpha, false);
+  if (finding.has_value()) absl::StrAppend(&a.reason, ": ", finding->sentence);
+  absl::StrAppend(&a.reason, AllocatorSentence(a, retention));
+  if ((!finding.has_value() || finding->class_name != "thread_stacks") &&
+      a.thread_growth.has_value() &&
       a.thread_growth->last > a.thread_growth->first) {
     absl::StrAppend(&a.reason, absl::StrFormat("; threads %.0f -> %.0f",
                                                a.thread_growth->first,
                                                a.thread_growth->last));
   }
   absl::StrAppend(&a.reason, NmtSentence(a, options.alpha));
+  return true;
+}
+
+// DecideOutsideBudget: one class of resident memory outside malloc grows
+// past max_outside_rate (MarkOutsideOverBudget), even though RSS as a
+// whole does not show it (the Java heap shrinking while files are mapped).
+bool DecideOutsideBudget(const AnalyzerOptions& options,
+                         const std::string& over, Analysis& a) {
+  const std::optional<OutsideFinding> finding =
+      TopOutsideGrowth(a, options.alpha, true);
+  if (!finding.has_value()) return false;
+  const MemoryClassReport* c = nullptr;
+  for (const MemoryClassReport& k : a.memory.classes) {
+    if (k.name == finding->class_name) c = &k;
+  }
+  const GrowthEstimate& g = *c->growth;
+  // Memory files come with a timeline only: times are seconds.
+  const TimeSource ts = TimeSource::kTimeline;
+  a.verdict = Verdict::kLeak;
+  a.kind = GrowthKind::kOutsideMalloc;
+  a.reason = absl::StrCat(
+      "leak: growth outside malloc: ", finding->sentence, " (", c->label,
+      " 95% CI ", Rate(g.slope_low, ts), " to ", Rate(g.slope_high, ts), ", ",
+      PValue(g.p_value), ", ", FormatBytes(g.growth), " over ", over,
+      "); budget ", Rate(options.budgets.max_outside_rate, ts), " per class");
+  absl::StrAppend(&a.reason, AllocatorSentence(a, false));
   return true;
 }
 
@@ -316,9 +362,12 @@ void SortSites(size_t first, size_t last, std::vector<SiteSeries>& sites) {
 void DecideVerdict(const AnalyzerOptions& options, const VerdictWindow& window,
                    Analysis& a) {
   MarkSitesOverBudget(options, a);
+  MarkOutsideOverBudget(options.budgets.max_outside_rate, options.alpha,
+                        window.limits, a);
   if (DecideInconclusive(options, window, a)) return;
   const std::string over = WindowText(a, window);
   if (DecideOutsideMalloc(options, window, over, a)) return;
+  if (DecideOutsideBudget(options, over, a)) return;
   RuleOutSamplingNoise(options, a);
   if (DecideSiteLeak(options, over, a)) return;
   if (DecideTotalLeak(options, window, over, a)) return;

@@ -14,7 +14,12 @@
 //      of it: growth outside malloc, or allocator retention when jemalloc's
 //      resident bytes grow. It comes first because a thread leak also grows
 //      malloc by a fraction of its stacks, and naming that site would
-//      mislead.
+//      mislead. When the run recorded memory files (memory_analysis.h),
+//      the reason names the class outside malloc that grows and its
+//      specifics (file pattern, thread group, class loader type, mmap
+//      site), and what the allocator's own figures show.
+//   2b. DecideOutsideBudget: one class outside malloc grows past
+//      max_outside_rate, in the whole window and its second half.
 //   3. (RuleOutSamplingNoise, no verdict: sites and totals whose growth
 //      jemalloc's exact count rules out are not over budget.)
 //   4. DecideSiteLeak: the first unsuppressed site over max_site_rate.

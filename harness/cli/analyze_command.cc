@@ -89,7 +89,9 @@ absl::StatusOr<AnalyzerOptions> MakeOptions(const AnalyzeFlags& flags) {
         std::make_tuple("--max-rss-rate", &flags.max_rss_rate,
                         &o.budgets.max_rss_rate),
         std::make_tuple("--max-allocated-rate", &flags.max_allocated_rate,
-                        &o.budgets.max_allocated_rate)}) {
+                        &o.budgets.max_allocated_rate),
+        std::make_tuple("--max-outside-rate", &flags.max_outside_rate,
+                        &o.budgets.max_outside_rate)}) {
     st = SetBudget(flag, *text, field);
     if (!st.ok()) return st;
   }
@@ -311,6 +313,13 @@ void AddAnalyzeFlags(CLI::App* cmd, AnalyzeFlags* flags) {
                   "leaks too slow for any sampled site to be sure of "
                   "(default 8KiB; 0 disables; needs a run directory's "
                   "timeline)")
+      ->group("Budgets");
+  cmd->add_option("--max-outside-rate", flags->max_outside_rate,
+                  "Budget per class of resident memory outside malloc "
+                  "(mapped files, thread stacks, class metadata, code cache, "
+                  "other anonymous memory), per second (default 128KiB; 0 "
+                  "disables; needs a run directory whose agent recorded "
+                  "memory-SEQ.json files)")
       ->group("Budgets");
   cmd->add_option("--json", flags->json, "Write the JSON report here")
       ->group("Reports");

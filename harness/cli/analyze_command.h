@@ -26,7 +26,7 @@ struct AnalyzeFlags {
   size_t max_fit_points = 256;  // AnalyzerOptions::max_fit_points
   int jobs = 0;                 // snapshot-reading threads; 0: one per core
   std::string max_site_rate, max_total_rate, max_total_growth, max_rss_rate,
-      max_allocated_rate;
+      max_allocated_rate, max_outside_rate;
   std::string suppressions_file;
   std::vector<std::string> suppress;
   std::string json, html, pprof;

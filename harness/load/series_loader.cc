@@ -24,6 +24,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "harness/analyze/memory_fold.h"
+#include "harness/analyze/memory_map.h"
 #include "harness/analyze/run_metadata.h"
 #include "harness/analyze/timeline.h"
 #include "harness/io/file_io.h"
@@ -126,6 +128,28 @@ struct Candidate {
   double mtime = 0;
 };
 
+// ReadMemoryFile: the memory-SEQ.json a timeline record names, read and
+// grouped onto its point. One that is missing (a run killed between the
+// snapshot and its memory file) costs a warning; one that is not a regular
+// file, too large or malformed is an error naming it.
+absl::Status ReadMemoryFile(const std::string& dir, const std::string& name,
+                            SeriesPlan* plan, TimelinePoint* point) {
+  const std::string path = dir + "/" + name;
+  absl::StatusOr<std::string> text =
+      ReadFileToString(path, ReadOptions::InRunDirectory(kMaxMemoryFileBytes));
+  if (absl::IsNotFound(text.status()) && !Exists(path)) {
+    plan->warnings.push_back(
+        absl::StrCat(path, ": listed in timeline.jsonl but missing"));
+    return absl::OkStatus();
+  }
+  if (!text.ok()) return text.status();
+  absl::StatusOr<MemorySnapshot> memory = ParseMemorySnapshot(*text, path);
+  if (!memory.ok()) return memory.status();
+  point->memory =
+      std::make_shared<const MemoryPoint>(FoldMemorySnapshot(*memory));
+  return absl::OkStatus();
+}
+
 absl::Status PlanRunDirectory(const std::string& dir,
                               const std::string& timeline_text,
                               SeriesPlan* plan) {
@@ -160,7 +184,11 @@ absl::Status PlanRunDirectory(const std::string& dir,
   for (const TimelineLine& l : *lines) {
     TimelinePoint p = l.point;
     p.time_seconds = l.mono_seconds - t0;
-    plan->timeline.push_back(p);
+    if (!l.memory_file.empty()) {
+      absl::Status st = ReadMemoryFile(dir, l.memory_file, plan, &p);
+      if (!st.ok()) return st;
+    }
+    plan->timeline.push_back(std::move(p));
   }
   plan->time_source = TimeSource::kTimeline;
   return absl::OkStatus();

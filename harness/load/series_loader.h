@@ -8,7 +8,9 @@
 // Order and times, strongest source first:
 // 1. timeline.jsonl (written by the agent): each line names its snapshot
 //    file and its monotonic time; RSS, jemalloc and JVM counters become the
-//    Analysis timeline.
+//    Analysis timeline. A line's "memory_file" (memory-SEQ.json, where RSS
+//    went: harness/analyze/memory_map.h) is read and grouped onto its
+//    point (TimelinePoint::memory); bare .heap files have none.
 // 2. File modification times, when they strictly increase in sequence
 //    order (a copy that kept them: `cp -p`, rsync -t, tar).
 // 3. The sequence number in the file name (`<prefix>.<pid>.<seq>.i<n>.heap`

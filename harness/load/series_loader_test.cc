@@ -15,6 +15,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/analyze/memory_fold.h"
 #include "harness/run/manifest.h"
 
 namespace jleak {
@@ -392,6 +393,96 @@ TEST(ReadSnapshotsTest, AParsedSnapshotIsHandedOverNotReadAgain) {
   EXPECT_EQ(seen, (std::vector<size_t>{stacks, stacks, stacks, stacks, 1}));
   EXPECT_THAT(std::string(ReadSnapshot(metas.back()).status().message()),
               HasSubstr("/4.heap"));
+}
+
+}  // namespace
+}  // namespace jleak
+
+namespace jleak {
+namespace {
+
+// The memory files a timeline names (memory-SEQ.json): read and grouped
+// onto their points; missing ones a warning; bad ones, links and paths
+// errors naming them.
+class MemoryFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        NewDir(std::string("memory-") +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    for (int i = 0; i < 4; ++i) {
+      Copy(std::string(kSmoke) + kFiles[i],
+           dir_ + "/snapshot-" + std::to_string(i) + ".heap", 1);
+      std::ofstream(dir_ + "/memory-" + std::to_string(i) + ".json") << Read(
+          "testdata/memory/thread_pool/memory-" + std::to_string(i) + ".json");
+    }
+  }
+  void WriteTimeline(const std::string& third_memory_file) {
+    std::ofstream t(dir_ + "/timeline.jsonl");
+    for (int i = 0; i < 4; ++i) {
+      t << "{\"seq\":" << i << ",\"file\":\"snapshot-" << i
+        << ".heap\",\"memory_file\":\""
+        << (i == 2 ? third_memory_file
+                   : "memory-" + std::to_string(i) + ".json")
+        << "\",\"dumped\":true,\"mono_ns\":" << i * 1000000000LL << "}\n";
+    }
+  }
+  std::string dir_;
+};
+
+TEST_F(MemoryFilesTest, ReadAndGroupedOntoTheirPoints) {
+  WriteTimeline("memory-2.json");
+  absl::StatusOr<LoadedSeries> s = LoadSeries({dir_});
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->timeline.size(), 4u);
+  for (const TimelinePoint& p : s->timeline) ASSERT_NE(p.memory, nullptr);
+  // thread_pool: 3 pools of 2 threads a second, 2 s apart.
+  EXPECT_EQ(s->timeline[0].memory->threads.count("pool-#-thread-#"), 0u);
+  EXPECT_EQ(s->timeline[3].memory->threads.at("pool-#-thread-#").count, 36);
+  EXPECT_EQ(s->timeline[3].memory->threads.at("main").count, 1);
+  EXPECT_EQ(s->timeline[3].memory->allocator->name, "jemalloc");
+}
+
+TEST_F(MemoryFilesTest, AMissingOneIsAWarning) {
+  WriteTimeline("memory-9.json");
+  absl::StatusOr<LoadedSeries> s = LoadSeries({dir_});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->timeline[2].memory, nullptr);
+  EXPECT_NE(s->timeline[3].memory, nullptr);
+  EXPECT_THAT(s->warnings.back(),
+              HasSubstr("/memory-9.json: listed in timeline.jsonl but "
+                        "missing"));
+}
+
+TEST_F(MemoryFilesTest, BadOnesAreErrorsNamingThem) {
+  std::ofstream(dir_ + "/bad.json") << "{\"format\":\"jleak-memory 1\",";
+  WriteTimeline("bad.json");
+  absl::StatusOr<LoadedSeries> s = LoadSeries({dir_});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(), dir_ + "/bad.json: not valid JSON");
+
+  const std::string secret = NewDir("memory-outside") + "/secret";
+  std::ofstream(secret) << "SECRET-CONTENT";
+  ASSERT_EQ(symlink(secret.c_str(), (dir_ + "/link.json").c_str()), 0);
+  WriteTimeline("link.json");
+  s = LoadSeries({dir_});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.status().message(), HasSubstr("link.json: is a symbolic link"));
+  EXPECT_THAT(s.status().message(), ::testing::Not(HasSubstr("SECRET")));
+
+  ASSERT_EQ(mkfifo((dir_ + "/fifo.json").c_str(), 0600), 0);
+  WriteTimeline("fifo.json");
+  s = LoadSeries({dir_});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(),
+            dir_ + "/fifo.json: is a FIFO, not a regular file");
+
+  WriteTimeline("../secret");
+  s = LoadSeries({dir_});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.status().message(),
+              HasSubstr("timeline.jsonl:3: memory file name '../secret' is "
+                        "not a bare file name in the run directory"));
 }
 
 }  // namespace

@@ -455,6 +455,7 @@ absl::Status WriteHtmlReport(const Analysis& analysis, std::ostream& out,
                              {"summary_js", Asset(report_assets::kSummaryJs)},
                              {"sites_js", Asset(report_assets::kSitesJs)},
                              {"timeline_js", Asset(report_assets::kTimelineJs)},
+                             {"memory_js", Asset(report_assets::kMemoryJs)},
                              {"flame_js", Asset(report_assets::kFlameJs)},
                              {"report_js", Asset(report_assets::kReportJs)}});
   } catch (const std::exception& e) {  // std::bad_alloc on a huge analysis

@@ -15,6 +15,11 @@
 //   - timeline plots: RSS, jemalloc allocated/resident, direct buffers
 //     when the timeline has them, the profiled heap total, and the live
 //     bytes of the top sites, each with the warm-up window shaded;
+//   - where RSS went (when the run recorded memory-SEQ.json files): the
+//     classes of resident memory as a stacked area over time and tables of
+//     the classes and of the file patterns, thread groups, class loader
+//     types and mmap sites that grew; for bare .heap files, a note that
+//     nothing outside malloc was recorded;
 //   - an icicle graph (a flame graph, root on top) of the growth between
 //     the first analyzed snapshot and the last (Analysis.growth_profile,
 //     stacks that grew); click a frame to zoom;
@@ -22,10 +27,10 @@
 //
 // The page itself is files in the tree, harness/report/html/: report.html
 // (the frame, with placeholders), report.css and the script, one job a
-// file (dom.js, format.js, summary.js, sites.js, timeline.js, flame.js and
-// report.js, the driver, whose header lists them), embedded at build time
-// (cc_embed_files, //bazel:embed.bzl). This code only supplies data, as
-// two JSON texts in the page:
+// file (dom.js, format.js, summary.js, sites.js, timeline.js, memory.js,
+// flame.js and report.js, the driver, whose header lists them), embedded at
+// build time (cc_embed_files, //bazel:embed.bzl). This code only supplies data,
+// as two JSON texts in the page:
 //
 //   - <script type="application/json" id="jleak-data">: the JSON report
 //     (report_json.h, schema in report_schema.md), for the script and for

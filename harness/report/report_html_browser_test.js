@@ -16,7 +16,8 @@
 // of the page model with that site's name as text, the folded sites, every
 // plot with all its series and points, every frame of the icicle graph;
 // zooming the icicle graph; the suppressed-sites switch; and the
-// formatting and axis helpers on cases the fixture does not reach
+// where RSS went (a band per class, a row per class, the groups that
+// grew); formatting and axis helpers on cases the fixture does not reach
 // (unbounded intervals, microsecond time spans).
 
 (() => {
@@ -90,7 +91,8 @@
     }
 
     // Plots: every one of the model, every series, every point.
-    eq($$('svg.plot').length, model.plots.length, 'number of plots');
+    eq($$('svg.plot:not(#plot-memory)').length, model.plots.length,
+       'number of plots');
     for (const plot of model.plots) {
       const svg = document.getElementById(plot.id);
       check(svg && svg.matches('svg.plot'), `plot ${plot.id}`);
@@ -125,9 +127,48 @@
 
     // No name of the analysis became markup.
     eq($$('img').length, 0, 'elements made from a hostile name');
-    eq($$('script').length, 10,
-       'script elements (the 2 JSON texts, the 7 files of the page\'s ' +
+    eq($$('script').length, 11,
+       'script elements (the 2 JSON texts, the 8 files of the page\'s ' +
            'script, this one)');
+  }
+
+  // Where RSS went: a band of the stacked area per class, a row per class
+  // named as the data names it, the groups that grew by name, as text; or
+  // the reason nothing was recorded.
+  function checkMemory() {
+    const data = JSON.parse($('#jleak-data').textContent);
+    const m = data.memory;
+    if (!m.recorded) {
+      eq($('#no-memory') && $('#no-memory').textContent, m.reason,
+         'the reason nothing outside malloc was recorded');
+      check(!$('#plot-memory'), 'no memory plot without memory files');
+      return;
+    }
+    const bands = $$('#plot-memory polygon.band');
+    eq(bands.map((b) => b.dataset.name).join(),
+       m.classes.map((c) => c.name).join(), 'a band per class, in order');
+    check(
+        bands.every((b) => (b.getAttribute('points') || '')
+                               .split(' ')
+                               .every((p) => /^-?[0-9.]+,-?[0-9.]+$/.test(p))),
+        'band coordinates are numbers');
+    eq($$('#plot-memory rect.warmup').length, data.warmup_seconds > 0 ? 1 : 0,
+       'warm-up shading of the memory plot');
+    const rows = $$('#memory-classes tbody tr');
+    eq(rows.map((tr) => tr.cells[0].textContent).join(),
+       m.classes.map((c) => (c.over_budget ? `! ${c.label}` : c.label))
+           .join(),
+       'a row per class, over budget marked');
+    const grownFiles = m.files.filter(
+        (f) => (f.growth && f.growth.growth > 0) ||
+            (f.mapping_growth && f.mapping_growth.growth > 0));
+    eq($$('#memory-files tbody tr').map((tr) => tr.cells[0].textContent)
+           .join('|'),
+       grownFiles.map((f) => f.pattern).join('|'),
+       'the file patterns that grew, as text');
+    check(!$('#memory-threads'), 'no table of thread groups that did not grow');
+    eq($('#memory-allocator') && $('#memory-allocator b').textContent,
+       m.allocator.name, 'the allocator');
   }
 
   // Headless Chromium cannot click: do it here. Zoom into the widest frame
@@ -210,7 +251,8 @@
   }
 
   for (const part
-           of [checkDrawing, checkZoom, checkSuppressedSwitch, checkHelpers]) {
+           of [checkDrawing, checkMemory, checkZoom, checkSuppressedSwitch,
+               checkHelpers]) {
     try {
       part();
     } catch (e) {

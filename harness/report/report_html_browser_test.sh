@@ -10,8 +10,9 @@
 #      unreadable JSON), and the DOM after the script ran (--dump-dom)
 #      holds the verdict header, the fixture's sites by name in the table,
 #      the sites that did not grow folded behind one line, the plots with
-#      their points, the icicle graph with its frames; no name of the
-#      analysis turned into markup.
+#      their points, where RSS went (the classes stacked, their table,
+#      the file pattern that grew), the icicle graph with its frames; no
+#      name of the analysis turned into markup.
 #   2. The same page with report_html_browser_test.js appended: it compares
 #      the DOM with the embedded data row by row, point by point, frame by
 #      frame, zooms the icicle graph, flips the suppressed-sites switch, and
@@ -168,6 +169,15 @@ expect "the leaking JNI function in the icicle graph" \
 expect "the warnings" 'no symbol table; 3 addresses named by module offset'
 expect "the snapshot list" '<summary>Snapshots (13)</summary>'
 
+expect "the stacked area of where RSS went" '<svg class="plot" id="plot-memory"'
+expect_count "classes stacked" 8 '<polygon class="band"'
+expect "the table of classes" '<table class="signals" id="memory-classes">'
+expect "the class over its budget" '<td>! mapped files</td>'
+expect "the hostile file pattern as text" \
+  '<td>/tmp/&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;-*.idx</td>'
+expect "where the files were mapped from" \
+  '<td>com.example.Index.open (Index.java:33)</td>'
+
 sites_in_table="$(count '<tr class="site')"
 [[ "${sites_in_table}" -eq 7 ]] ||
   fail "expected the fixture's 7 sites (5 rows, 2 folded), found ${sites_in_table}"
@@ -223,6 +233,9 @@ grep -qF 'id="plot-heap"' "${TMP}/no-timeline-checked.dom" ||
 if grep -qF 'id="plot-rss"' "${TMP}/no-timeline-checked.dom"; then
   fail "the report without a timeline has an RSS plot"
 fi
+grep -qF 'id="no-memory">nothing outside malloc was recorded' \
+  "${TMP}/no-timeline-checked.dom" ||
+  fail "the report of bare .heap files does not say nothing outside malloc was recorded"
 grep -qF '<summary>42 sites that did not grow' \
   "${TMP}/extra-sites-checked.dom" ||
   fail "the report with 40 more flat sites does not fold them into one line"

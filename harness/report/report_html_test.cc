@@ -68,6 +68,7 @@ const Script kScripts[] = {
     {"summary_js", report_assets::kSummaryJs},
     {"sites_js", report_assets::kSitesJs},
     {"timeline_js", report_assets::kTimelineJs},
+    {"memory_js", report_assets::kMemoryJs},
     {"flame_js", report_assets::kFlameJs},
     {"report_js", report_assets::kReportJs},
 };

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "harness/report/memory_json.h"
 #include "nlohmann/json.hpp"
 
 namespace jleak {
@@ -144,6 +145,7 @@ Json Report(const Analysis& a, const JsonReportOptions& options) {
   budgets["max_total_rate"] = Number(a.budgets.max_total_rate);
   budgets["max_allocated_rate"] = Number(a.budgets.max_allocated_rate);
   budgets["max_rss_rate"] = Number(a.budgets.max_rss_rate);
+  budgets["max_outside_rate"] = Number(a.budgets.max_outside_rate);
   budgets["max_total_growth"] = Bytes(a.budgets.max_total_growth);
   j["budgets"] = std::move(budgets);
 
@@ -184,6 +186,7 @@ Json Report(const Analysis& a, const JsonReportOptions& options) {
     signals["nmt_committed"] = std::move(nmt);
   }
   j["signals"] = std::move(signals);
+  j["memory"] = MemoryJson(a.memory);
 
   const std::vector<size_t> shown = SitesToReport(a, options.max_sites);
   j["site_count"] = a.sites.size();

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "harness/report/memory_text.h"
 #include "profile/profile_report.h"
 
 namespace jleak {
@@ -141,6 +142,7 @@ void WriteTextSummary(const Analysis& a, const TextSummaryOptions& options,
     for (size_t i = 0; i < nmt.size(); ++i) out << (i ? "; " : "") << nmt[i];
     out << "\n";
   }
+  WriteMemoryText(a, out);
   for (const std::string& w : a.warnings) out << "  warning: " << w << "\n";
 }
 

@@ -80,6 +80,90 @@ GrowthEstimate Estimate(double slope, double rel_ci, double p_value,
   return g;
 }
 
+// FixtureMemory: where RSS went, as a run whose agent recorded memory
+// files would show it: the classes of resident memory over the timeline
+// (mapped files growing), one file pattern (its name a markup-injection
+// attempt), a thread group, a class loader type, an anonymous mmap site
+// and jemalloc's figures.
+MemoryReport FixtureMemory(const std::vector<TimelinePoint>& timeline) {
+  MemoryReport m;
+  m.recorded = true;
+  m.snapshots = timeline.size();
+  m.median_cost_ns = 6.1e6;
+  const int points = static_cast<int>(timeline.size()) - 5;
+  auto series = [&](double base, double slope) {
+    std::vector<double> v;
+    for (const TimelinePoint& p : timeline) {
+      v.push_back(base + slope * p.time_seconds);
+    }
+    v[1] = std::nan("");  // a point without a memory file
+    return v;
+  };
+  const struct {
+    const char* name;
+    const char* label;
+    double base, slope;
+  } classes[] = {
+      {"java_heap", "Java heap", 64 * kMiB, 0},
+      {"class_metadata", "class metadata", 18 * kMiB, 0},
+      {"code_cache", "code cache", 9 * kMiB, 0},
+      {"thread_stacks", "thread stacks", 2 * kMiB, 0},
+      {"malloc", "malloc", 48 * kMiB, 133.5 * kKiB},
+      {"file_mapped", "mapped files", 2 * kMiB, 160 * kKiB},
+      {"anon_other", "other anonymous", 3 * kMiB, 0},
+      {"code_and_libraries", "code and libraries", 40 * kMiB, 0},
+  };
+  for (const auto& c : classes) {
+    MemoryClassReport r;
+    r.name = c.name;
+    r.label = c.label;
+    r.rss_bytes = series(c.base, c.slope);
+    r.growth = c.slope > 0 ? Estimate(c.slope, 0.1, 1e-5, 0.9, 0.95,
+                                      c.base + c.slope * kWarmup, points)
+                           : Estimate(0, 0, 0.5, 0, 0, c.base, points);
+    // Over the fixture's budget (malloc is judged by its sites instead).
+    r.over_budget = c.slope > 128 * kKiB && r.name != "malloc";
+    m.classes.push_back(std::move(r));
+  }
+  MemoryFileReport f;
+  f.pattern = "/tmp/</script><b>x</b>-*.idx";
+  f.rss_bytes = series(0, 160 * kKiB);
+  f.mappings = series(0, 0.5);
+  f.last_mappings = 60;
+  f.last_paths = 60;
+  f.growth = Estimate(160 * kKiB, 0.1, 1e-5, 0.9, 0.95, 3.125 * kMiB, points);
+  f.mapping_growth = Estimate(0.5, 0.05, 1e-6, 1, 1, 10, points);
+  f.mapped_from = {"sun.nio.ch.FileChannelImpl.map (FileChannelImpl.java:1113)",
+                   "com.example.Index.open (Index.java:33)"};
+  m.files.push_back(std::move(f));
+  MemoryThreadReport t;
+  t.pattern = "pool-#-thread-#";
+  t.count = series(4, 0);
+  t.growth = Estimate(0, 0, 0.5, 0, 0, 4, points);
+  t.parked_in = {"jdk.internal.misc.Unsafe.park (Unsafe.java:-1)",
+                 "java.util.concurrent.LinkedBlockingQueue.take "
+                 "(LinkedBlockingQueue.java:435)"};
+  t.parked_in_frame = "java.util.concurrent.LinkedBlockingQueue.take";
+  t.started_from = {"com.example.Handler.handle (Handler.java:22)"};
+  m.threads.push_back(std::move(t));
+  MemoryLoaderReport l;
+  l.type = "jdk.internal.loader.ClassLoaders$AppClassLoader";
+  l.loaders = series(1, 0);
+  l.classes = series(600, 0);
+  l.growth = Estimate(0, 0, 0.5, 0, 0, 600, points);
+  l.loader_growth = Estimate(0, 0, 0.5, 0, 0, 1, points);
+  m.class_loaders.push_back(std::move(l));
+  MemoryAllocatorReport al;
+  al.name = "jemalloc";
+  al.figures["allocated"] = series(48 * kMiB, 133.5 * kKiB);
+  al.figures["resident"] = series(56 * kMiB, 133.5 * kKiB);
+  al.allocated_growth =
+      Estimate(133.5 * kKiB, 0.04, 9.1e-7, 0.97, 0.99, 50.6 * kMiB, points);
+  al.retention_growth = Estimate(0, 0, 0.5, 0, 0, 8 * kMiB, points);
+  m.allocator = std::move(al);
+  return m;
+}
+
 struct SiteSpec {
   std::vector<NamedFrame> frames;
   double base;    // bytes at t = 0
@@ -132,6 +216,7 @@ Analysis MakeFixtureAnalysis(const FixtureOptions& options) {
   a.budgets.max_total_growth = 64 * kMiB;
   a.budgets.max_allocated_rate = 8 * kKiB;
   a.budgets.max_rss_rate = 256 * kKiB;
+  a.budgets.max_outside_rate = 128 * kKiB;
 
   std::vector<double> t;
   for (int i = 0; i < kSnapshots; ++i) {
@@ -317,6 +402,11 @@ Analysis MakeFixtureAnalysis(const FixtureOptions& options) {
     a.direct_buffer_growth =
         Estimate(0, 0.5, 0.12, 0.3, 0.2, 4 * kMiB, 2 * (kSnapshots - 1) - 3);
     a.thread_growth = Estimate(0, 0, 1, 0, 0, 21, 2 * (kSnapshots - 1) - 3);
+    a.memory = FixtureMemory(a.timeline);
+  } else {
+    a.memory.reason =
+        "nothing outside malloc was recorded: heap profiles only (no run "
+        "directory's timeline or memory-SEQ.json files)";
   }
 
   // Growth between the first analyzed snapshot (t = 20 s) and the last:

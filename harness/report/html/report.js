@@ -5,7 +5,7 @@
 // #jleak-page, the page model (schema at the top of report_html.cc: the
 // table's rows, the plots' points, the icicle graph's laid-out frames).
 //
-// The report's script is seven files, each inlined by WriteHtmlReport as
+// The report's script is eight files, each inlined by WriteHtmlReport as
 // a script element of its own, in this order (report.html lists them):
 //
 //   dom.js       el() and svgEl(): the only way anything enters the DOM
@@ -13,6 +13,7 @@
 //   summary.js   verdict header, summary cards, warnings, snapshots, footer
 //   sites.js     the sites table
 //   timeline.js  the timeline plots and the process signals table
+//   memory.js    where RSS went: classes stacked over time, their tables
 //   flame.js     the icicle graph
 //   report.js    this file: reads the data, draws each part, marks the end
 //
@@ -39,6 +40,7 @@ const jleakReport = (() => {
       jleakSummary;
   const {drawSites} = jleakSites;
   const {drawTimeline} = jleakTimeline;
+  const {drawMemory} = jleakMemory;
   const {drawFlame} = jleakFlame;
 
   function readJson(id) {
@@ -71,7 +73,8 @@ const jleakReport = (() => {
     };
     const parts = [
       ['verdict', drawHeader], ['summary', drawSummary], ['sites', drawSites],
-      ['timeline', drawTimeline], ['flamegraph', drawFlame],
+      ['timeline', drawTimeline], ['memory', drawMemory],
+      ['flamegraph', drawFlame],
       ['warnings', drawWarnings], ['snapshots', drawSnapshots],
       ['footer', drawFooter]
     ];
