@@ -21,7 +21,8 @@ cp testdata/fuzz/regressions/"${name}"-* "${corpus}/" 2>/dev/null || true
 if [[ "${name}" == "heap_profile" ]]; then
   cp testdata/profiles/smoke/*.heap testdata/profiles/edge/*.heap "${corpus}/"
 fi
-if [[ "${name}" == "memory_map" ]]; then
+# The smaps classifier (//profile:memory_map_fuzzer) starts from real smaps.
+if [[ "${name}" == "smaps" ]]; then
   cp testdata/memory/*.smaps "${corpus}/"
 fi
 artifacts="${TEST_UNDECLARED_OUTPUTS_DIR:-${TEST_TMPDIR:-/tmp}}/"

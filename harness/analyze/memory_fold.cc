@@ -60,6 +60,10 @@ std::string ParkedInFrame(const std::vector<std::string>& parked_in) {
       "jdk.internal.misc.Unsafe.",
       "sun.misc.Unsafe.",
       "java.util.concurrent.locks.",
+      // Where JDK 17's blocking queues park (AQS's ConditionObject.await):
+      // the queue's take() above them is what the thread waits in.
+      "java.util.concurrent.ForkJoinPool.managedBlock",
+      "java.util.concurrent.ForkJoinPool.unmanagedBlock",
       "java.lang.Object.wait",
       "java.lang.Thread.sleep",
       "java.lang.Thread.onSpinWait",
@@ -80,12 +84,21 @@ std::string ParkedInFrame(const std::vector<std::string>& parked_in) {
 std::string NamingFrame(const std::vector<std::string>& frames) {
   static constexpr const char* kJdk[] = {"java.", "javax.", "jdk.", "sun.",
                                          "com.sun."};
-  for (const std::string& frame : frames) {
-    bool jdk = false;
+  auto is_jdk = [](const std::string& frame) {
     for (const char* p : kJdk) {
-      if (absl::StartsWith(frame, p)) jdk = true;
+      if (absl::StartsWith(frame, p)) return true;
     }
-    if (!jdk) return frame;
+    return false;
+  };
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (is_jdk(frames[i])) continue;
+    // The application's own native method (its JNI code did the mmap):
+    // the Java method that called it is what to read first.
+    if (absl::EndsWith(frames[i], "(Native Method)") && i + 1 < frames.size() &&
+        !is_jdk(frames[i + 1])) {
+      return frames[i + 1];
+    }
+    return frames[i];
   }
   return frames.empty() ? "" : frames[0];
 }

@@ -40,8 +40,9 @@ std::string ParkedInFrame(const std::vector<std::string>& parked_in);
 // NamingFrame: the frame that names who mapped a file or started a thread:
 // the first of `frames` (innermost first) outside the JDK (java., javax.,
 // jdk., sun., com.sun.), so that FileChannelImpl.map or
-// ThreadPoolExecutor.addWorker give way to the caller; frames[0] when all
-// are the JDK's; "" for none.
+// ThreadPoolExecutor.addWorker give way to the caller, and the
+// application's own native method (JNI code that mapped) to its Java
+// caller; frames[0] when all are the JDK's; "" for none.
 std::string NamingFrame(const std::vector<std::string>& frames);
 
 // One snapshot's memory, grouped.

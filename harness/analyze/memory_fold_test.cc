@@ -43,6 +43,21 @@ TEST(ParkedInFrameTest, SkipsParkingPrimitivesAndTheLine) {
   EXPECT_EQ(ParkedInFrame({"java.lang.Object.wait (Object.java:-2)",
                            "com.example.Q.poll"}),
             "com.example.Q.poll");
+  // JDK 17's LinkedBlockingQueue.take parks through AQS and ForkJoinPool.
+  EXPECT_EQ(
+      ParkedInFrame({"jdk.internal.misc.Unsafe.park",
+                     "java.util.concurrent.locks.LockSupport.park "
+                     "(LockSupport.java:341)",
+                     "java.util.concurrent.ForkJoinPool.unmanagedBlock "
+                     "(ForkJoinPool.java:3463)",
+                     "java.util.concurrent.ForkJoinPool.managedBlock "
+                     "(ForkJoinPool.java:3434)",
+                     "java.util.concurrent.locks.AbstractQueuedSynchronizer$"
+                     "ConditionObject.await (AbstractQueuedSynchronizer.java:"
+                     "1623)",
+                     "java.util.concurrent.LinkedBlockingQueue.take "
+                     "(LinkedBlockingQueue.java:435)"}),
+      "java.util.concurrent.LinkedBlockingQueue.take");
   EXPECT_EQ(ParkedInFrame({"java.lang.Thread.sleep (Thread.java:-2)"}), "");
   EXPECT_EQ(ParkedInFrame({}), "");
 }
@@ -55,6 +70,12 @@ TEST(NamingFrameTest, FirstFrameOutsideTheJdk) {
   EXPECT_EQ(NamingFrame({"sun.nio.ch.FileChannelImpl.map", "jdk.x.Y.z"}),
             "sun.nio.ch.FileChannelImpl.map");
   EXPECT_EQ(NamingFrame({}), "");
+  // The application's own JNI method mapped it: its Java caller names it.
+  EXPECT_EQ(NamingFrame({"com.example.Arena.mapAnon (Native Method)",
+                         "com.example.Arena.reserve (Arena.java:40)"}),
+            "com.example.Arena.reserve (Arena.java:40)");
+  EXPECT_EQ(NamingFrame({"com.example.Arena.mapAnon (Native Method)"}),
+            "com.example.Arena.mapAnon (Native Method)");
 }
 
 MemoryThread Thread(const std::string& name, std::vector<std::string> parked,
