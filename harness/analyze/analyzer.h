@@ -50,6 +50,7 @@
 
 #include "harness/analyze/analysis.h"
 #include "harness/analyze/suppressions.h"
+#include "profile/code_origin.h"
 #include "profile/frame_filter.h"
 #include "profile/heap_profile.h"
 #include "profile/symbolizer.h"
@@ -65,6 +66,10 @@ struct AnalyzerOptions {
   double alpha = 0.05;
   Budgets budgets = DefaultBudgets();
   std::vector<Suppression> suppressions;
+  // Whose code each Java frame is (profile/code_origin.h): the user's
+  // --app rules and the run's java-classes.map (none: the rules alone).
+  AppRules app_rules;
+  CodeOrigins code_origins;
   // Whether to build Analysis::growth_profile (the HTML flame graph's and
   // --pprof's input): for a profile of 100,000 stacks it is the largest
   // thing an analysis holds (every stack's frames, with their strings).

@@ -93,15 +93,23 @@ absl::StatusOr<AnalyzerOptions> MakeOptions(const AnalyzeFlags& flags) {
     st = SetBudget(flag, *text, field);
     if (!st.ok()) return st;
   }
+  std::vector<std::string> app = flags.app;
   if (!flags.suppressions_file.empty()) {
     absl::StatusOr<std::string> text =
         ReadFileToString(flags.suppressions_file);
     if (!text.ok()) return text.status();
-    absl::StatusOr<std::vector<Suppression>> s =
-        ParseSuppressions(*text, flags.suppressions_file);
-    if (!s.ok()) return s.status();
-    o.suppressions = *std::move(s);
+    absl::StatusOr<RulesFile> rules =
+        ParseRulesFile(*text, flags.suppressions_file);
+    if (!rules.ok()) return rules.status();
+    o.suppressions = std::move(rules->suppressions);
+    app.insert(app.end(), rules->app_rules.begin(), rules->app_rules.end());
   }
+  absl::StatusOr<AppRules> app_rules = AppRules::Parse(app);
+  if (!app_rules.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--app: ", app_rules.status().message()));
+  }
+  o.app_rules = *std::move(app_rules);
   for (const std::string& regex : flags.suppress) {
     absl::StatusOr<Suppression> s = MakeFrameSuppression(regex);
     if (!s.ok()) {
@@ -277,11 +285,19 @@ void AddAnalysisFlags(CLI::App* cmd, AnalyzeFlags* flags) {
       ->group("Analysis");
   cmd->add_option("--suppressions", flags->suppressions_file,
                   "File of sites not to judge: lines 'function <name>' or "
-                  "'frame <regex>', '#' comments")
+                  "'frame <regex>'; 'app <rule>' lines as --app; '#' "
+                  "comments")
       ->check(CLI::ExistingFile)
       ->group("Analysis");
   cmd->add_option("--suppress", flags->suppress,
                   "A frame regex whose sites are not judged (repeatable)")
+      ->allow_extra_args(false)
+      ->group("Analysis");
+  cmd->add_option("--app", flags->app,
+                  "Java code that is the application's, so that headlines "
+                  "name it: a package prefix (com.example) or a jar glob "
+                  "(my-service-*.jar, /opt/app/lib/*.jar); repeatable. Agent "
+                  "runs also take the main class's code source")
       ->allow_extra_args(false)
       ->group("Analysis");
   AddSymbolizerFlags(cmd, &flags->symbolizer);
@@ -373,6 +389,7 @@ absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
                              plan->build_ids);
   if (!symbolizer.ok()) return symbolizer.status();
 
+  options->code_origins = std::move(plan->code_origins);
   // Only the HTML report and --pprof show the growth profile.
   options->growth_profile = !flags.html.empty() || !flags.pprof.empty();
   // Streamed: each snapshot is parsed (on --jobs threads) and reduced to
