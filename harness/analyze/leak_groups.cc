@@ -113,6 +113,8 @@ void GroupEachSiteAlone(Analysis& a) {
     g.bytes = s.bytes;
     g.growth = s.growth;
     g.suppressed = s.suppressed;
+    g.over_budget = s.over_budget;
+    g.likely = s.likely;
     s.group = static_cast<int>(i);
     a.groups.push_back(std::move(g));
   }

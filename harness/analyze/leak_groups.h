@@ -43,8 +43,9 @@ std::string LeakGroupKey(const SiteSeries& site);
 void BuildLeakGroups(const std::vector<size_t>& fit, Analysis& a);
 
 // GroupEachSiteAlone: a.groups with one group per site, each with its
-// site's series and growth: for an Analysis whose sites were never
-// grouped (built by hand, or by an older caller).
+// site's series, growth, headline and marks (over budget, likely): for an
+// Analysis whose sites were never grouped (built by hand, or by an older
+// caller).
 void GroupEachSiteAlone(Analysis& a);
 
 // GroupLabel: what a sentence calls a group: "pkg.Cls.m (Cls.java:18)
