@@ -95,6 +95,11 @@ struct SiteSeries {
   std::vector<std::string> origins;
   // The first application Java frame, or -1.
   int app_frame = -1;
+  // Its caller when that is an application method too, and one a person
+  // wrote (not a lambda's synthetic frame): the code that handed it the
+  // object it leaks, e.g. the method that forgot to close a connection
+  // another method uses. -1 when there is none.
+  int app_caller = -1;
   // How the application frame reaches the allocation: the library's Java
   // class it called (else the JDK's), then the native library that
   // allocated: "org.libjpegturbo.turbojpeg.TJCompressor → libturbojpeg".
@@ -117,6 +122,7 @@ struct LeakGroup {
   std::string key;  // stable identity: app method + entry, or the site key
   std::string app_frame;   // "pkg.Cls.method (Cls.java:18)", or ""
   std::string app_method;  // "pkg.Cls.method", or ""
+  std::string app_caller;  // SiteSeries::app_caller's label, or ""
   std::string through;     // SiteSeries::through of its first site
   // "com.example.X.m (X.java:18) leaks 6.8 MiB/s through ... (4 sites)";
   // without an application frame its site's headline.

@@ -32,6 +32,10 @@ std::string Rate(double per_unit, TimeSource ts) {
 
 }  // namespace
 
+std::string From(const LeakGroup& g) {
+  return g.app_caller.empty() ? "" : absl::StrCat(" from ", g.app_caller);
+}
+
 std::string LeakGroupKey(const SiteSeries& site) {
   if (!HasAppFrame(site)) return absl::StrCat("site:", site.key);
   // The method, not its line: one method's calls are one mistake. The
@@ -55,6 +59,8 @@ void BuildLeakGroups(const std::vector<size_t>& fit, Analysis& a) {
         const NamedFrame& f = s.frames[s.app_frame];
         g.app_frame = FrameLabel(f);
         g.app_method = f.function;
+        if (s.app_caller >= 0)
+          g.app_caller = FrameLabel(s.frames[s.app_caller]);
         g.through = s.through;
       }
       g.suppressed = s.suppressed;
@@ -148,7 +154,7 @@ void NameLeakGroups(Analysis& a) {
       verb = "is flat";
     }
     g.headline = absl::StrCat(
-        g.app_frame, " ", verb,
+        g.app_frame, From(g), " ", verb,
         g.through.empty() ? "" : absl::StrCat(" through ", g.through), " (",
         Sites(g.sites.size()), ")");
   }

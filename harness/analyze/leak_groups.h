@@ -48,13 +48,18 @@ void BuildLeakGroups(const std::vector<size_t>& fit, Analysis& a);
 // caller).
 void GroupEachSiteAlone(Analysis& a);
 
+// From: " from CALLER" when the group's application frame has an
+// application caller (SiteSeries::app_caller), else "".
+std::string From(const LeakGroup& g);
+
 // GroupLabel: what a sentence calls a group: "pkg.Cls.m (Cls.java:18)
 // through E → libx (4 sites)", or its site's headline.
 std::string GroupLabel(const Analysis& a, const LeakGroup& g);
 
 // NameLeakGroups sets every group's headline: "pkg.Cls.m (Cls.java:18)
-// leaks 6.8 MiB/s through E → libx (4 sites)" ("grows" when not over
-// budget, "shrinks", "is flat"), or its site's headline.
+// [from pkg.Cls.caller (Cls.java:30)] leaks 6.8 MiB/s through E → libx (4
+// sites)" ("grows" when not over budget, "shrinks", "is flat"), or its site's
+// headline.
 void NameLeakGroups(Analysis& a);
 
 }  // namespace jleak

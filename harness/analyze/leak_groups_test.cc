@@ -61,7 +61,7 @@ std::vector<NamedFrame> ZstdStack(const std::string& inner,
           Java("java.io.FilterOutputStream.write", "FilterOutputStream.java",
                108, FrameKind::kJvm),
           Java(app_method, "Store.java", app_line),
-          Java("com.example.Main.main", "Main.java", 5)};
+          Java("com.example.Main.lambda$main$0", "Main.java", 5)};
 }
 
 TEST(ClassifySiteTest, FirstApplicationFrameAndTheLibraryItCalls) {
@@ -71,10 +71,55 @@ TEST(ClassifySiteTest, FirstApplicationFrameAndTheLibraryItCalls) {
   EXPECT_THAT(s.origins, ElementsAre("", "", "library", "jdk", "application",
                                      "application"));
   EXPECT_EQ(s.app_frame, 4);
+  EXPECT_EQ(s.app_caller, -1);  // a lambda's body: no one wrote it as such
   EXPECT_FALSE(s.app_native);
   EXPECT_EQ(s.entry, "com.github.luben.zstd.ZstdOutputStreamNoFinalizer");
   EXPECT_EQ(s.through,
             "com.github.luben.zstd.ZstdOutputStreamNoFinalizer → libzstd");
+}
+
+TEST(ClassifySiteTest, TheApplicationCallerThatHandedTheObjectOver) {
+  // sqlite-jdbc: `work` uses the connection `useAndForget` never closes.
+  SiteSeries s;
+  s.frames = {Native("sqlite3Malloc", "/usr/lib/libsqlite3.so.0.8.6"),
+              Java("org.sqlite.core.NativeDB.step"),
+              Java("org.sqlite.jdbc3.JDBC3PreparedStatement.executeUpdate"),
+              Java("com.example.Db.work", "Db.java", 65),
+              Java("com.example.Db.useAndForget", "Db.java", 77),
+              Java("com.example.Db.lambda$main$0", "Db.java", 40)};
+  ClassifySite(AppIs({"com.example"}), s);
+  EXPECT_EQ(s.app_frame, 3);
+  EXPECT_EQ(s.app_caller, 4);
+  EXPECT_EQ(s.through, "org.sqlite.jdbc3.JDBC3PreparedStatement → libsqlite3");
+  Analysis a;
+  a.time_source = TimeSource::kTimeline;
+  a.snapshots.resize(3);
+  a.sites = {s};
+  BuildLeakGroups({}, a);
+  NameLeakGroups(a);
+  ASSERT_EQ(a.groups.size(), 1u);
+  EXPECT_EQ(a.groups[0].app_caller, "com.example.Db.useAndForget (Db.java:77)");
+  EXPECT_EQ(a.groups[0].headline,
+            "com.example.Db.work (Db.java:65) from com.example.Db.useAndForget "
+            "(Db.java:77) is flat through "
+            "org.sqlite.jdbc3.JDBC3PreparedStatement → libsqlite3 (1 site)");
+}
+
+TEST(ClassifySiteTest, MethodHandlesAreNotTheEntry) {
+  SiteSeries s;
+  s.frames = {
+      Native("Unsafe_AllocateMemory0", "/jvm/lib/server/libjvm.so",
+             FrameKind::kJvm),
+      Java("jdk.internal.misc.Unsafe.allocateMemory", "", 0, FrameKind::kJvm),
+      Java("sun.misc.Unsafe.allocateMemory", "", 0, FrameKind::kJvm),
+      Java("java.lang.invoke.LambdaForm$MH.invokeExact_MT", "", 0,
+           FrameKind::kJvm),
+      Java("com.example.Offheap.grab", "Offheap.java", 48)};
+  ClassifySite(AppIs({"com.example"}), s);
+  EXPECT_EQ(s.through, "sun.misc.Unsafe → libjvm");
+  EXPECT_TRUE(IsSyntheticJavaFrame("com.example.X.lambda$main$0"));
+  EXPECT_TRUE(IsSyntheticJavaFrame("com.example.X$$Lambda$1.run"));
+  EXPECT_FALSE(IsSyntheticJavaFrame("com.example.X.run"));
 }
 
 TEST(ClassifySiteTest, WithoutRulesOrMapNoFrameIsTheApplications) {

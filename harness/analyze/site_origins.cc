@@ -29,6 +29,16 @@ bool InFile(const NamedFrame& f) {
 
 }  // namespace
 
+bool IsSyntheticJavaFrame(absl::string_view method) {
+  return absl::StrContains(method, "lambda$") ||
+         absl::StrContains(method, "$$Lambda") ||
+         absl::StrContains(method, "LambdaForm$") ||
+         absl::StrContains(method, ".access$") ||
+         absl::StartsWith(method, "java.lang.invoke.") ||
+         absl::StartsWith(method, "jdk.internal.reflect.") ||
+         absl::StartsWith(method, "sun.reflect.");
+}
+
 std::string JavaClassOf(absl::string_view method) {
   const size_t dot = method.rfind('.');
   if (dot == absl::string_view::npos || dot == 0) return std::string(method);
@@ -46,6 +56,7 @@ void ClassifySite(const OriginClassifier& classifier, SiteSeries& site) {
   const std::vector<NamedFrame>& frames = site.frames;
   site.origins.assign(frames.size(), "");
   site.app_frame = -1;
+  site.app_caller = -1;
   site.through.clear();
   site.entry.clear();
   site.app_native = false;
@@ -59,10 +70,19 @@ void ClassifySite(const OriginClassifier& classifier, SiteSeries& site) {
   }
   if (site.app_frame < 0) return;
   const size_t app = static_cast<size_t>(site.app_frame);
+  if (app + 1 < frames.size() &&
+      site.origins[app + 1] == OriginKindName(OriginKind::kApplication) &&
+      frames[app + 1].function != frames[app].function &&
+      !IsSyntheticJavaFrame(frames[app + 1].function)) {
+    site.app_caller = static_cast<int>(app + 1);
+  }
   // Where the application called in: the outermost library frame below it,
   // else the outermost JDK frame (java.util.zip.Deflater).
   int library = -1, jdk = -1;
   for (size_t i = 0; i < app; ++i) {
+    // Method handles, reflection and lambdas are how the call got there,
+    // not what it called.
+    if (IsSyntheticJavaFrame(frames[i].function)) continue;
     if (site.origins[i] == OriginKindName(OriginKind::kLibrary)) {
       library = static_cast<int>(i);
     } else if (site.origins[i] == OriginKindName(OriginKind::kJdk)) {

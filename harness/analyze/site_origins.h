@@ -14,12 +14,15 @@
 //   // libzstd"
 //
 // The application frame is the first (innermost) Java frame of origin
-// application. The entry is the outermost library Java frame below it
-// (where the application called into the library), else the outermost JDK
-// one; the native library is that of the first native frame of the user's
-// code (FrameKind::kUser), else of the first native frame in a file. A
-// site whose application frame calls native code straight, with no JDK or
-// library Java frame between, is the application's own JNI code
+// application; its caller is named too (`app_caller`) when it is an
+// application method a person wrote: `work` from `useAndForget`, where
+// the second forgot to close the connection the first uses. The entry is the
+// outermost library Java frame below it (where the application called into the
+// library), else the outermost JDK one, method handles and reflection skipped;
+// the native library is that of the first native frame of the user's code
+// (FrameKind::kUser), else of the first native frame in a file. A site whose
+// application frame calls native code straight, with no JDK or library Java
+// frame between, is the application's own JNI code
 // (`app_native`): it keeps the site headline of today (analysis.h).
 
 #ifndef JLEAK_HARNESS_ANALYZE_SITE_ORIGINS_H_
@@ -38,6 +41,10 @@ namespace jleak {
 // ClassifySite sets site.origins, app_frame, through and app_native from
 // site.frames.
 void ClassifySite(const OriginClassifier& classifier, SiteSeries& site);
+
+// IsSyntheticJavaFrame: a frame no person wrote as such: a lambda's body
+// or class, a method handle's or reflection's machinery, an accessor.
+bool IsSyntheticJavaFrame(absl::string_view method);
 
 // JavaClassOf: the class of a Java frame's method name
 // ("a.b.C$D.m" -> "a.b.C$D"); the name itself when it has no '.'.

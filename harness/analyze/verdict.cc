@@ -207,7 +207,8 @@ bool DecideSiteLeak(const AnalyzerOptions& options, const std::string& over,
   // to fix.
   const size_t n = top->sites.size();
   a.reason = absl::StrCat(
-      "leak: ", top->app_frame, " leaks ", Rate(g.slope, ts), interval,
+      "leak: ", top->app_frame, From(*top), " leaks ", Rate(g.slope, ts),
+      interval,
       top->through.empty() ? "" : absl::StrCat(" through ", top->through), " (",
       n, n == 1 ? " site" : " sites", "), ", FormatBytes(g.growth), " over ",
       over, "; budget ", Rate(options.budgets.max_site_rate, ts), " per group");

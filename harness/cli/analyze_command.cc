@@ -132,6 +132,27 @@ absl::StatusOr<std::shared_ptr<const RE2>> CompileRegex(
   return re;
 }
 
+// LeakSite: the site the expectations check: the top site of the leak group
+// the verdict names (the first over budget), else of the first group;
+// nullptr when there is none.
+const SiteSeries* LeakSite(const Analysis& a) {
+  for (const LeakGroup& g : a.groups) {
+    if (g.over_budget && !g.sites.empty()) return &a.sites[g.sites.front()];
+  }
+  if (!a.groups.empty() && !a.groups.front().sites.empty()) {
+    return &a.sites[a.groups.front().sites.front()];
+  }
+  return a.sites.empty() ? nullptr : &a.sites.front();
+}
+
+// InLeakingGroup: whether a site, or the group it belongs to, is over
+// budget.
+bool InLeakingGroup(const Analysis& a, const SiteSeries& s) {
+  return s.over_budget ||
+         (s.group >= 0 && static_cast<size_t>(s.group) < a.groups.size() &&
+          a.groups[s.group].over_budget);
+}
+
 // CheckJavaAndCleanSites: --expect-java-frame on the leak site and
 // --expect-clean-site on every site; "" when both hold.
 std::string CheckJavaAndCleanSites(const Analysis& a,
@@ -140,7 +161,7 @@ std::string CheckJavaAndCleanSites(const Analysis& a,
     absl::StatusOr<std::shared_ptr<const RE2>> java =
         CompileRegex("--expect-java-frame", flags.expect_java_frame);
     if (!java.ok()) return std::string(java.status().message());
-    const SiteSeries* site = a.sites.empty() ? nullptr : &a.sites.front();
+    const SiteSeries* site = LeakSite(a);
     if (site == nullptr || site->java_frame < 0) {
       return absl::StrCat(
           "expected the leak site's Java method to match /",
@@ -163,10 +184,11 @@ std::string CheckJavaAndCleanSites(const Analysis& a,
     for (const SiteSeries& s : a.sites) {
       if (!RE2::PartialMatch(s.top_frame, **clean)) continue;
       seen = true;
-      if (s.over_budget) {
+      if (InLeakingGroup(a, s)) {
         return absl::StrCat("expected the site matching /", text,
                             "/ to be clean, but ", s.headline,
-                            " is over its budget");
+                            s.over_budget ? " is over its budget"
+                                          : " is in a leak group over budget");
       }
     }
     if (!seen) {
@@ -215,7 +237,8 @@ void ReportWriter::WriteRendered(
 
 std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
   const std::string verdict = VerdictName(a.verdict);
-  const std::string top = a.sites.empty() ? "" : a.sites.front().top_frame;
+  const SiteSeries* leak_site = LeakSite(a);
+  const std::string top = leak_site == nullptr ? "" : leak_site->top_frame;
   if (verdict != flags.expect) {
     std::string found = verdict;
     if (a.verdict == Verdict::kLeak) {
@@ -234,7 +257,7 @@ std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
   }
   const std::vector<NamedFrame> no_frames;
   const std::vector<NamedFrame>& frames =
-      a.sites.empty() ? no_frames : a.sites.front().frames;
+      leak_site == nullptr ? no_frames : leak_site->frames;
   if (!flags.expect_site.empty()) {
     absl::StatusOr<std::shared_ptr<const RE2>> site =
         CompileRegex("--expect-site", flags.expect_site);
@@ -462,7 +485,7 @@ int AnalyzeAndReport(const std::vector<std::string>& inputs,
     out << "jleak: expectation met: " << flags.expect
         << (flags.expect_site.empty()
                 ? ""
-                : absl::StrCat(" at ", analysis.sites.front().top_frame))
+                : absl::StrCat(" at ", LeakSite(analysis)->top_frame))
         << "\n";
     return kExitOk;
   }

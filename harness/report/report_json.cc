@@ -88,6 +88,7 @@ Json Group(const Analysis& a, const LeakGroup& g, size_t rank) {
   j["key"] = g.key;
   j["app_frame"] = g.app_frame;
   j["app_method"] = g.app_method;
+  j["app_caller"] = g.app_caller;
   j["through"] = g.through;
   j["headline"] = g.headline.empty() ? GroupLabel(a, g) : g.headline;
   Json sites = Json::array();

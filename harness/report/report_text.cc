@@ -133,6 +133,8 @@ void WriteTextSummary(const Analysis& a, const TextSummaryOptions& options,
       continue;
     }
     WriteRow(g.growth, g.over_budget, g.likely, unit, g.app_frame, out);
+    if (!g.app_caller.empty())
+      out << kIndent << "from " << g.app_caller << "\n";
     out << kIndent << (g.through.empty() ? "" : "through " + g.through)
         << (g.through.empty() ? "" : ", ") << g.sites.size()
         << (g.sites.size() == 1 ? " site:" : " sites:") << "\n";
