@@ -266,6 +266,7 @@ struct SeriesAccumulator::Impl {
       if (counts.bytes == 0 && counts.objects == 0) continue;
       NamedStack st;
       st.frames = namer.AddSourceDetail(Materialize(shapes[shape]));
+      NameUnnamedJitFrames(st.frames);  // as the sites show them
       st.counts = counts;
       out.total += counts;
       out.stacks.push_back(std::move(st));

@@ -17,13 +17,21 @@
 //    interpreter frames never count: JIT compilation replaces interpreted
 //    frames mid-run, which would cut one leak into two sites that each look
 //    flat; the agent's Java frames are the same either way.
+//    Each site's Java frames get their origin (jdk, application, library:
+//    site_origins.h, from options.code_origins and options.app_rules);
+//    sites of jleak's own agent go to Analysis::jleak_footprint, out of
+//    everything below; native frames at addresses no file or perf map
+//    names become "[JIT-compiled Java code: no perf map]", with a warning
+//    saying how to have them named.
 // 3. Growth: per site, for the process total of all sites, and for the
 //    timeline signals (timeline_growth.h), EstimateGrowth (growth.h). A
 //    site's sampling noise at a snapshot, from its unsampled objects N and
 //    bytes B with mean size S = B/N and p = 1 - exp(-S/period), is
 //    sd = S * sqrt(N(1-p)/p) (binomial sampling of N objects with
 //    probability p).
-// 4. Verdict (verdict.h): inconclusive with too few snapshots after the
+//    Then leak groups (leak_groups.h): the sites that share their first
+//    application frame and library entry, fitted on their summed series.
+// 4. Verdict (verdict.h), on the groups: inconclusive with too few snapshots after the
 //    warm-up or no samples at all; a leak outside malloc (or allocator
 //    retention) when RSS grows past its budget and the sites do not
 //    explain it; a malloc leak when a site, or all sites together, grow
