@@ -31,9 +31,8 @@
 //    probability p).
 //    Then leak groups (leak_groups.h): the sites that share their first
 //    application frame and library entry, fitted on their summed series.
-// 4. Verdict (verdict.h), on the groups: inconclusive with too few snapshots
-// after the
-//    warm-up or no samples at all; a leak outside malloc (or allocator
+// 4. Verdict (verdict.h), on the groups: inconclusive with too few
+//    snapshots after the warm-up or no samples at all; a leak outside malloc (or allocator
 //    retention) when RSS grows past its budget and the sites do not
 //    explain it; a malloc leak when a site, or all sites together, grow
 //    significantly past their budgets, unless jemalloc's exact allocated
