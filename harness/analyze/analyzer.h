@@ -32,9 +32,10 @@
 //    Then leak groups (leak_groups.h): the sites that share their first
 //    application frame and library entry, fitted on their summed series.
 // 4. Verdict (verdict.h), on the groups: inconclusive with too few
-//    snapshots after the warm-up or no samples at all; a leak outside malloc (or allocator
-//    retention) when RSS grows past its budget and the sites do not
-//    explain it; a malloc leak when a site, or all sites together, grow
+//    snapshots after the warm-up or no samples at all; a leak outside
+//    malloc (or allocator retention) when RSS grows past its budget and
+//    the sites do not explain it; a malloc leak when a group, or all
+//    sites together, grow
 //    significantly past their budgets, unless jemalloc's exact allocated
 //    count rules that growth out as sampling noise; a malloc leak too when
 //    that exact count itself grows past its budget (the site with the most
