@@ -93,6 +93,8 @@ def _jvm_leak_test_impl(ctx):
             analysis.append(flag + "=" + value)
     for s in ctx.attr.suppress:
         analysis.append("--suppress=" + s)
+    for rule in ctx.attr.app:
+        analysis.append("--app=" + rule)
     if ctx.file.suppressions:
         analysis.append("--suppressions=" + _runfile(ctx.file.suppressions))
 
@@ -151,6 +153,7 @@ _jvm_leak_test = rule(
         "max_rss_rate": attr.string(),
         "max_allocated_rate": attr.string(),
         "suppress": attr.string_list(),
+        "app": attr.string_list(),
         "suppressions": attr.label(allow_single_file = True),
         "expect": attr.string(mandatory = True, values = _EXPECT),
         "expected_site": attr.string(),
@@ -211,6 +214,7 @@ def jvm_leak_test(
         max_allocated_rate = None,
         suppress = [],
         suppressions = None,
+        app = [],
         expect = "clean",
         expected_site = None,
         expected_kind = None,
@@ -255,7 +259,11 @@ def jvm_leak_test(
         disables it.
       suppress: frame regexes whose sites are not judged.
       suppressions: a suppressions file (`function <name>` / `frame <regex>`
-        lines).
+        lines; `app <rule>` lines as `app`).
+      app: which Java code is the application's, beside the main class's
+        code source: package prefixes ("com.example") or jar globs
+        ("my-service-*.jar"), passed as `--app`; headlines and leak groups
+        name the first application frame.
       expect: "clean" (the default: the workload must not leak) or "leak"
         (a deliberate leaker: the suite's own tests).
       expected_site: with expect = "leak", a regex the top frame of the
@@ -349,6 +357,7 @@ def jvm_leak_test(
         max_allocated_rate = max_allocated_rate or "",
         suppress = suppress,
         suppressions = suppressions,
+        app = app,
         expect = expect,
         expected_site = expected_site or "",
         expected_kind = expected_kind or "",

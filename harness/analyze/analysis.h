@@ -89,6 +89,60 @@ struct SiteSeries {
   // Named as the likely site of a leak found by jemalloc's exact count,
   // from too few samples to be over budget on its own.
   bool likely = false;
+
+  // Whose code each frame is, by index (site_origins.h): "jdk",
+  // "application", "library" or "unknown" for Java frames
+  // (profile/code_origin.h OriginKindName), "" for native ones.
+  std::vector<std::string> origins;
+  // The first application Java frame, or -1.
+  int app_frame = -1;
+  // Its caller when that is an application method too, and one a person
+  // wrote (not a lambda's synthetic frame): the code that handed it the
+  // object it leaks, e.g. the method that forgot to close a connection
+  // another method uses. -1 when there is none.
+  int app_caller = -1;
+  // How the application frame reaches the allocation: the library's Java
+  // class it called (else the JDK's), then the native library that
+  // allocated: "org.libjpegturbo.turbojpeg.TJCompressor → libturbojpeg".
+  std::string through;
+  std::string entry;  // the Java class `through` starts with, or ""
+  // Whether the application frame calls the native code straight (its own
+  // JNI code): the site keeps its own headline and group.
+  bool app_native = false;
+  int group = -1;  // index into Analysis::groups
+  // The sampling noise of `bytes` (its standard deviation) per snapshot,
+  // for fitting a group's summed series (leak_groups.h).
+  std::vector<double> noise_sd;
+};
+
+// One leak group (leak_groups.h): the sites one mistake makes, those that
+// share the first application frame and the library entry it calls, with
+// the growth of their summed series. A site without an application frame
+// is a group of its own.
+struct LeakGroup {
+  std::string key;  // stable identity: app method + entry, or the site key
+  std::string app_frame;   // "pkg.Cls.method (Cls.java:18)", or ""
+  std::string app_method;  // "pkg.Cls.method", or ""
+  std::string app_caller;  // SiteSeries::app_caller's label, or ""
+  std::string through;     // SiteSeries::through of its first site
+  // "com.example.X.m (X.java:18) leaks 6.8 MiB/s through ... (4 sites)";
+  // without an application frame its site's headline.
+  std::string headline;
+  std::vector<size_t> sites;  // indices into Analysis::sites, in site order
+  std::vector<double> bytes;  // the members' sum, one per snapshot
+  GrowthEstimate growth;      // fitted to the summed series
+  bool suppressed = false;    // its sites are suppressed
+  bool over_budget = false;   // grows past max_site_rate
+  bool likely = false;        // holds the likely site (SiteSeries::likely)
+};
+
+// The allocations jleak's own agent made (frames in jleak::agent:: or
+// libjleak_agent.so): not the user's problem, kept out of the sites,
+// groups, totals and budgets, and reported as one line.
+struct JleakFootprint {
+  size_t sites = 0;
+  double bytes = 0;       // at the last snapshot
+  GrowthEstimate growth;  // of their summed series
 };
 
 // FrameLabel: a frame as a person reads it: a Java frame as
@@ -150,6 +204,10 @@ struct Analysis {
   // Every site, sorted by decreasing growth; suppressed ones included
   // (and marked) so reports can show what was ignored.
   std::vector<SiteSeries> sites;
+  // The sites grouped by the application code that made them, ordered
+  // like sites; the verdict and the budgets judge these.
+  std::vector<LeakGroup> groups;
+  JleakFootprint jleak_footprint;
   GrowthEstimate total;  // of the sum of all unsuppressed sites
   // Timeline-signal growths, when a timeline exists.
   std::optional<GrowthEstimate> rss_growth;

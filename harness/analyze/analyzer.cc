@@ -14,7 +14,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/types/span.h"
+#include "harness/analyze/leak_groups.h"
 #include "harness/analyze/memory_analysis.h"
+#include "harness/analyze/site_origins.h"
 #include "harness/analyze/timeline_growth.h"
 #include "harness/analyze/verdict.h"
 #include "profile/profile_report.h"
@@ -265,6 +267,7 @@ struct SeriesAccumulator::Impl {
       if (counts.bytes == 0 && counts.objects == 0) continue;
       NamedStack st;
       st.frames = namer.AddSourceDetail(Materialize(shapes[shape]));
+      NameUnnamedJitFrames(st.frames);  // as the sites show them
       st.counts = counts;
       out.total += counts;
       out.stacks.push_back(std::move(st));
@@ -325,6 +328,7 @@ struct SeriesAccumulator::Impl {
     SiteSeries series;
     series.key = std::move(s.key);
     series.frames = namer.AddSourceDetail(Materialize(shapes[s.display_shape]));
+    unnamed_jit_frames += NameUnnamedJitFrames(series.frames);
     series.user_frame = UserFrameIndex(series.frames);
     series.java_frame = JavaFrameIndex(series.frames);
     series.top_frame =
@@ -336,14 +340,19 @@ struct SeriesAccumulator::Impl {
   }
 
   // FitSites moves every site into a.sites, its growth fitted on the `fit`
-  // snapshots and its suppression matched, and fits a.total, the sum of
-  // the unsuppressed ones. In the order sites were first seen, not the
-  // hash map's (seeded per process): the total's floating-point sums, and
-  // so the reports, are the same on every run over the same files.
+  // snapshots, its suppression matched and its frames' origins classified
+  // (site_origins.h), and fits a.total, the sum of the unsuppressed ones.
+  // Sites of jleak's own agent go to a.jleak_footprint instead. In the
+  // order sites were first seen, not the hash map's (seeded per process):
+  // the total's floating-point sums, and so the reports, are the same on
+  // every run over the same files.
   void FitSites(const std::vector<size_t>& fit, Analysis& a) {
+    const OriginClassifier classifier(options.code_origins, options.app_rules,
+                                      filter);
     std::vector<double> t;
     for (size_t i : fit) t.push_back(a.snapshots[i].time_seconds);
     std::vector<double> total(fit.size(), 0), total_var(fit.size(), 0);
+    std::vector<double> own(fit.size(), 0), own_var(fit.size(), 0);
     for (Site& s : sites) {
       SiteSeries series = NameSite(s);
       std::vector<double> y, sd;
@@ -351,10 +360,23 @@ struct SeriesAccumulator::Impl {
         y.push_back(s.bytes[i]);
         sd.push_back(std::sqrt(s.noise_var[i]));
       }
+      if (IsJleakOwnStack(series.frames)) {
+        ++a.jleak_footprint.sites;
+        a.jleak_footprint.bytes += s.bytes.empty() ? 0 : s.bytes.back();
+        for (size_t j = 0; j < fit.size(); ++j) {
+          own[j] += y[j];
+          own_var[j] += sd[j] * sd[j];
+        }
+        std::vector<double>().swap(s.noise_var);
+        continue;
+      }
       series.bytes = std::move(s.bytes);
       series.objects = std::move(s.objects);
+      series.noise_sd.reserve(s.noise_var.size());
+      for (double v : s.noise_var) series.noise_sd.push_back(std::sqrt(v));
       std::vector<double>().swap(s.noise_var);
       series.growth = EstimateGrowth(t, y, sd);
+      ClassifySite(classifier, series);
       if (const Suppression* sup =
               MatchSuppression(options.suppressions, series.frames)) {
         series.suppressed = true;
@@ -369,6 +391,10 @@ struct SeriesAccumulator::Impl {
     }
     for (double& v : total_var) v = std::sqrt(v);
     a.total = EstimateGrowth(t, total, total_var);
+    if (a.jleak_footprint.sites > 0) {
+      for (double& v : own_var) v = std::sqrt(v);
+      a.jleak_footprint.growth = EstimateGrowth(t, own, own_var);
+    }
   }
 
   std::vector<SnapshotMeta> metas;
@@ -379,6 +405,7 @@ struct SeriesAccumulator::Impl {
   double t0 = 0;
   double warmup_seconds = 0;
   std::vector<size_t> analyzed;  // indices of snapshots after the warm-up
+  int unnamed_jit_frames = 0;    // NameUnnamedJitFrames, over the sites
 
   std::vector<ProfileNamingContext> contexts;
   std::vector<uint64_t> key_buffer;
@@ -481,7 +508,9 @@ Analysis SeriesAccumulator::Finish(TimeSource time_source,
   }
   m.FitSites(fit, a);
   a.warnings = m.symbolizer.Warnings();
+  if (m.unnamed_jit_frames > 0) a.warnings.push_back(kUnnamedJitHint);
   SortSites(window.first, window.last, a.sites);
+  BuildLeakGroups(fit, a);
   FitTimelineSignals(window.limits, a);
   AnalyzeMemory(window.limits, m.options.alpha, a);
   if (time_source == TimeSource::kSequence) {
@@ -490,6 +519,7 @@ Analysis SeriesAccumulator::Finish(TimeSource time_source,
         "the sequence number in the file names; rates are per snapshot");
   }
   DecideVerdict(m.options, window, a);
+  NameLeakGroups(a);
   return a;
 }
 

@@ -17,16 +17,25 @@
 //    interpreter frames never count: JIT compilation replaces interpreted
 //    frames mid-run, which would cut one leak into two sites that each look
 //    flat; the agent's Java frames are the same either way.
+//    Each site's Java frames get their origin (jdk, application, library:
+//    site_origins.h, from options.code_origins and options.app_rules);
+//    sites of jleak's own agent go to Analysis::jleak_footprint, out of
+//    everything below; native frames at addresses no file or perf map
+//    names become "[JIT-compiled Java code: no perf map]", with a warning
+//    saying how to have them named.
 // 3. Growth: per site, for the process total of all sites, and for the
 //    timeline signals (timeline_growth.h), EstimateGrowth (growth.h). A
 //    site's sampling noise at a snapshot, from its unsampled objects N and
 //    bytes B with mean size S = B/N and p = 1 - exp(-S/period), is
 //    sd = S * sqrt(N(1-p)/p) (binomial sampling of N objects with
 //    probability p).
-// 4. Verdict (verdict.h): inconclusive with too few snapshots after the
-//    warm-up or no samples at all; a leak outside malloc (or allocator
-//    retention) when RSS grows past its budget and the sites do not
-//    explain it; a malloc leak when a site, or all sites together, grow
+//    Then leak groups (leak_groups.h): the sites that share their first
+//    application frame and library entry, fitted on their summed series.
+// 4. Verdict (verdict.h), on the groups: inconclusive with too few
+//    snapshots after the warm-up or no samples at all; a leak outside
+//    malloc (or allocator retention) when RSS grows past its budget and
+//    the sites do not explain it; a malloc leak when a group, or all
+//    sites together, grow
 //    significantly past their budgets, unless jemalloc's exact allocated
 //    count rules that growth out as sampling noise; a malloc leak too when
 //    that exact count itself grows past its budget (the site with the most
@@ -50,6 +59,7 @@
 
 #include "harness/analyze/analysis.h"
 #include "harness/analyze/suppressions.h"
+#include "profile/code_origin.h"
 #include "profile/frame_filter.h"
 #include "profile/heap_profile.h"
 #include "profile/symbolizer.h"
@@ -65,6 +75,10 @@ struct AnalyzerOptions {
   double alpha = 0.05;
   Budgets budgets = DefaultBudgets();
   std::vector<Suppression> suppressions;
+  // Whose code each Java frame is (profile/code_origin.h): the user's
+  // --app rules and the run's java-classes.map (none: the rules alone).
+  AppRules app_rules;
+  CodeOrigins code_origins;
   // Whether to build Analysis::growth_profile (the HTML flame graph's and
   // --pprof's input): for a profile of 100,000 stacks it is the largest
   // thing an analysis holds (every stack's frames, with their strings).

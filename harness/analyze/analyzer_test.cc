@@ -53,6 +53,34 @@ TEST(AnalyzeTest, SteadyLeakIsNamedWithItsRate) {
   EXPECT_NEAR(a.growth_profile.stacks[0].counts.bytes, 100e3 * 2 * 8, 1);
 }
 
+TEST(AnalyzeTest, JleaksOwnAllocationsAreItsFootprintNotASite) {
+  // The agent's own table grows 200 KiB/s, the program's leak site
+  // 100 KiB/s: only the latter is a site, in the total and the verdict.
+  constexpr uint64_t kAgent = 0x7000;
+  FakeSymbolizer symbols = Symbols();
+  symbols.Add(kAgent, 0x100,
+              {"jleak::agent::JavaStacks::LoadMethodIds(_jvmtiEnv*, _jclass*)"},
+              "/opt/jleak/libjleak_agent.so");
+  std::vector<SnapshotInput> snaps;
+  for (int i = 0; i < 10; ++i) {
+    SnapshotInput s = Snap(i, 2.0 * i, 1e6 + 2e5 * i, 1e6);
+    s.profile.stacks.push_back(
+        {{kMalloc, kAgent + 1}, {10.0 + i, 1e6 + 4e5 * i}, {}});
+    snaps.push_back(std::move(s));
+  }
+  Analysis a = Analyze(std::move(snaps), TimeSource::kTimeline, {}, symbols,
+                       FrameFilter(), AnalyzerOptions());
+  EXPECT_EQ(a.jleak_footprint.sites, 1u);
+  EXPECT_DOUBLE_EQ(a.jleak_footprint.bytes, 1e6 + 4e5 * 9);
+  EXPECT_NEAR(a.jleak_footprint.growth.slope, 2e5, 1);
+  for (const SiteSeries& site : a.sites) {
+    EXPECT_EQ(site.key.find("jleak::agent::"), std::string::npos) << site.key;
+  }
+  ASSERT_FALSE(a.groups.empty());
+  EXPECT_NEAR(a.total.slope, 1e5, 1);  // the leak alone
+  EXPECT_THAT(a.reason, StartsWith("leak: Java_X_leak"));
+}
+
 TEST(AnalyzeTest, JitCompilationMidRunDoesNotSplitTheSite) {
   std::vector<SnapshotInput> snaps;
   for (int i = 0; i < 12; ++i) {

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "harness/analyze/leak_groups.h"
 #include "profile/profile_report.h"
 
 namespace jleak {
@@ -98,6 +99,58 @@ RateComparison CompareRates(const std::optional<GrowthEstimate>& base,
   return r;
 }
 
+namespace {
+
+// What a comparison matches across runs: a leak group, or a site of an
+// analysis that was never grouped.
+struct Unit {
+  std::string key;
+  std::string headline;
+  std::string top_frame;
+  std::vector<std::string> members;  // its sites' headlines, in rank order
+  GrowthEstimate growth;
+  bool suppressed = false;
+};
+
+std::vector<Unit> Units(const Analysis& a) {
+  std::vector<Unit> out;
+  if (a.groups.empty()) {
+    for (const SiteSeries& s : a.sites) {
+      Unit u;
+      u.key = s.key;
+      u.headline = s.headline.empty() ? s.top_frame : s.headline;
+      u.top_frame = s.top_frame;
+      u.members = {u.headline};
+      u.growth = s.growth;
+      u.suppressed = s.suppressed;
+      out.push_back(std::move(u));
+    }
+    return out;
+  }
+  for (const LeakGroup& g : a.groups) {
+    if (g.sites.empty()) continue;
+    const SiteSeries& top = a.sites[g.sites.front()];
+    Unit u;
+    // A group of one site without an application frame is the site, under
+    // its site key: comparable with analyses made before groups.
+    u.key = g.app_frame.empty() ? top.key : g.key;
+    u.headline = g.app_frame.empty()
+                     ? (top.headline.empty() ? top.top_frame : top.headline)
+                     : GroupLabel(a, g);
+    u.top_frame = g.app_frame.empty() ? top.top_frame : g.app_method;
+    for (size_t i : g.sites) {
+      const SiteSeries& s = a.sites[i];
+      u.members.push_back(s.headline.empty() ? s.top_frame : s.headline);
+    }
+    u.growth = g.growth;
+    u.suppressed = g.suppressed;
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+}  // namespace
+
 Comparison Compare(const Analysis& base, const Analysis& candidate,
                    const CompareOptions& options) {
   Comparison c;
@@ -115,14 +168,18 @@ Comparison Compare(const Analysis& base, const Analysis& candidate,
         TimeSourceName(candidate.time_source), "): rates may not compare"));
   }
 
-  // Sites, matched by key; suppressed ones are not judged.
-  absl::flat_hash_map<std::string, const SiteSeries*> in_base;
-  for (const SiteSeries& s : base.sites) {
-    if (!s.suppressed) in_base.emplace(s.key, &s);
+  // Leak groups (leak_groups.h: the sites one application frame makes;
+  // a site without one is its own group), matched by key; suppressed ones
+  // are not judged.
+  const std::vector<Unit> base_units = Units(base);
+  const std::vector<Unit> candidate_units = Units(candidate);
+  absl::flat_hash_map<std::string, const Unit*> in_base;
+  for (const Unit& u : base_units) {
+    if (!u.suppressed) in_base.emplace(u.key, &u);
   }
   absl::flat_hash_map<std::string, bool> seen;
-  auto add = [&](const SiteSeries* b, const SiteSeries* k) {
-    const SiteSeries& named = k != nullptr ? *k : *b;
+  auto add = [&](const Unit* b, const Unit* k) {
+    const Unit& named = k != nullptr ? *k : *b;
     std::optional<GrowthEstimate> gb, gk;
     if (b != nullptr) gb = b->growth;
     if (k != nullptr) gk = k->growth;
@@ -132,8 +189,9 @@ Comparison Compare(const Analysis& base, const Analysis& candidate,
     }
     SiteComparison sc;
     sc.key = named.key;
-    sc.headline = named.headline.empty() ? named.top_frame : named.headline;
+    sc.headline = named.headline;
     sc.top_frame = named.top_frame;
+    sc.members = named.members;
     sc.presence = b == nullptr   ? SiteComparison::Presence::kNew
                   : k == nullptr ? SiteComparison::Presence::kVanished
                                  : SiteComparison::Presence::kBoth;
@@ -141,14 +199,14 @@ Comparison Compare(const Analysis& base, const Analysis& candidate,
         CompareRates(gb, gk, options.max_site_increase, options.confidence);
     c.sites.push_back(std::move(sc));
   };
-  for (const SiteSeries& s : candidate.sites) {
-    if (s.suppressed) continue;
-    auto it = in_base.find(s.key);
-    add(it == in_base.end() ? nullptr : it->second, &s);
-    seen[s.key] = true;
+  for (const Unit& u : candidate_units) {
+    if (u.suppressed) continue;
+    auto it = in_base.find(u.key);
+    add(it == in_base.end() ? nullptr : it->second, &u);
+    seen[u.key] = true;
   }
-  for (const SiteSeries& s : base.sites) {
-    if (!s.suppressed && !seen.contains(s.key)) add(&s, nullptr);
+  for (const Unit& u : base_units) {
+    if (!u.suppressed && !seen.contains(u.key)) add(&u, nullptr);
   }
   std::stable_sort(c.sites.begin(), c.sites.end(),
                    [](const SiteComparison& x, const SiteComparison& y) {

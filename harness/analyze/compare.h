@@ -5,13 +5,15 @@
 // where it did not before? The CI use of jleak: an absolute budget catches
 // gross leaks, a comparison catches "this change leaks 64 KiB/s more".
 //
-// Sites are matched by their key (the same key `jleak analyze` uses, see
-// analyzer.h). Per site, the growth rate in each run with its confidence
-// interval, and the difference candidate - base with its own interval: the
-// two estimates are independent, so with each run's standard error taken
-// from its interval, se = (high - low) / (2 z), the difference's is
-// sqrt(se_base^2 + se_candidate^2) and its interval diff -/+ z se. A site
-// in one run only counts as growing at exactly 0 in the other.
+// Leak groups (leak_groups.h: the sites one application frame makes) are
+// matched by their key; a group of one site without an application frame
+// by its site's key (the same key `jleak analyze` uses, see analyzer.h). Per
+// site, the growth rate in each run with its confidence interval, and the
+// difference candidate - base with its own interval: the two estimates are
+// independent, so with each run's standard error taken from its interval, se =
+// (high - low) / (2 z), the difference's is sqrt(se_base^2 + se_candidate^2)
+// and its interval diff -/+ z se. A site in one run only counts as growing at
+// exactly 0 in the other.
 //
 // The process total is compared the same way: jemalloc's exact allocated
 // count when both runs have a timeline (the sensitive signal), else the
@@ -54,10 +56,12 @@ struct RateComparison {
   bool regression = false;  // difference_low > the budget
 };
 
+// One leak group (or site) compared; "site" for what it was before groups.
 struct SiteComparison {
-  std::string key;
-  std::string headline;   // SiteSeries::headline
-  std::string top_frame;  // SiteSeries::top_frame
+  std::string key;                   // LeakGroup::key, or the site's key
+  std::string headline;              // GroupLabel, or SiteSeries::headline
+  std::string top_frame;             // the app method, or SiteSeries::top_frame
+  std::vector<std::string> members;  // its sites' headlines
   enum class Presence { kBoth, kNew, kVanished };
   Presence presence = Presence::kBoth;
   RateComparison rate;

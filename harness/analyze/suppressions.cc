@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "harness/io/file_io.h"
+#include "profile/code_origin.h"
 
 namespace jleak {
 
@@ -39,7 +40,15 @@ absl::StatusOr<std::shared_ptr<const RE2>> CompileFrameRegex(
 
 absl::StatusOr<std::vector<Suppression>> ParseSuppressions(
     absl::string_view text, absl::string_view source_name) {
-  std::vector<Suppression> out;
+  absl::StatusOr<RulesFile> rules = ParseRulesFile(text, source_name);
+  if (!rules.ok()) return rules.status();
+  return std::move(rules->suppressions);
+}
+
+absl::StatusOr<RulesFile> ParseRulesFile(absl::string_view text,
+                                         absl::string_view source_name) {
+  RulesFile file;
+  std::vector<Suppression>& out = file.suppressions;
   int line_number = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_number;
@@ -52,8 +61,9 @@ absl::StatusOr<std::vector<Suppression>> ParseSuppressions(
     const std::string where = absl::StrCat(source_name, ":", line_number, ": ");
     if (arg.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          where, "expected 'function <name>' or 'frame <regex>', got '", line,
-          "'"));
+          where,
+          "expected 'function <name>', 'frame <regex>' or 'app <rule>', got '",
+          line, "'"));
     }
     if (kind == "function") {
       Suppression s;
@@ -66,13 +76,20 @@ absl::StatusOr<std::vector<Suppression>> ParseSuppressions(
             absl::StrCat(where, s.status().message()));
       }
       out.push_back(*std::move(s));
+    } else if (kind == "app") {
+      absl::StatusOr<AppRules> rule = AppRules::Parse({arg});
+      if (!rule.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, rule.status().message()));
+      }
+      file.app_rules.push_back(arg);
     } else {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, "unknown suppression kind '", kind,
-                       "' (expected 'function' or 'frame')"));
+          absl::StrCat(where, "unknown rule kind '", kind,
+                       "' (expected 'function', 'frame' or 'app')"));
     }
   }
-  return out;
+  return file;
 }
 
 const Suppression* MatchSuppression(const std::vector<Suppression>& list,

@@ -9,6 +9,11 @@
 //   # comment
 //   function Java_com_example_Cache_fill
 //   frame ^libfoo::Pool::
+//   app com.example
+//
+// `app RULE` lines are not suppressions: they say which Java code is the
+// application's, as `--app RULE` does (profile/code_origin.h, AppRules),
+// so that one rules file holds both (ParseRulesFile).
 
 #ifndef JLEAK_HARNESS_ANALYZE_SUPPRESSIONS_H_
 #define JLEAK_HARNESS_ANALYZE_SUPPRESSIONS_H_
@@ -35,10 +40,21 @@ struct Suppression {
   std::shared_ptr<const RE2> regex;  // kFrameRegex only
 };
 
-// ParseSuppressions reads a suppressions file (see above); errors name
-// `source_name` and the line.
+// ParseSuppressions: ParseRulesFile's suppressions (`app` lines are
+// checked, then left out).
 absl::StatusOr<std::vector<Suppression>> ParseSuppressions(
     absl::string_view text, absl::string_view source_name);
+
+// A rules file: its suppressions and its `app` rules, in file order.
+struct RulesFile {
+  std::vector<Suppression> suppressions;
+  std::vector<std::string> app_rules;  // as written, checked by AppRules
+};
+
+// ParseRulesFile reads a suppressions/rules file (see above); errors name
+// `source_name` and the line, also for an `app` rule AppRules refuses.
+absl::StatusOr<RulesFile> ParseRulesFile(absl::string_view text,
+                                         absl::string_view source_name);
 
 // MakeFrameSuppression builds a `frame` suppression from a regex (the
 // --suppress flag); InvalidArgument for a bad regex.

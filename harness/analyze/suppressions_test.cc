@@ -38,13 +38,37 @@ TEST(ParseSuppressionsTest, ErrorsNameTheLine) {
   EXPECT_THAT(std::string(ParseSuppressions("function a\nbogus x\n", "s.txt")
                               .status()
                               .message()),
-              HasSubstr("s.txt:2: unknown suppression kind 'bogus'"));
+              HasSubstr("s.txt:2: unknown rule kind 'bogus'"));
   EXPECT_THAT(
       std::string(ParseSuppressions("frame (\n", "s.txt").status().message()),
       HasSubstr("s.txt:1: bad regular expression"));
   EXPECT_THAT(
       std::string(ParseSuppressions("function\n", "s.txt").status().message()),
       HasSubstr("s.txt:1: expected"));
+}
+
+TEST(ParseRulesFileTest, AppLinesAreRulesNotSuppressions) {
+  absl::StatusOr<RulesFile> f = ParseRulesFile(
+      "frame ^libfoo::\napp com.example\n# c\napp  lib/*.jar \n", "r.txt");
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(f->suppressions.size(), 1u);
+  EXPECT_EQ(f->suppressions[0].text, "^libfoo::");
+  EXPECT_EQ(f->app_rules,
+            (std::vector<std::string>{"com.example", "lib/*.jar"}));
+  // ParseSuppressions takes the same file and leaves the app rules out.
+  absl::StatusOr<std::vector<Suppression>> s =
+      ParseSuppressions("app com.example\nfunction f\n", "r.txt");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->size(), 1u);
+  EXPECT_EQ((*s)[0].text, "f");
+}
+
+TEST(ParseRulesFileTest, BadAppRuleNamesTheLine) {
+  absl::StatusOr<RulesFile> f =
+      ParseRulesFile("function f\napp com..example\n", "r.txt");
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("r.txt:2: "));
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("com..example"));
 }
 
 TEST(CompileFrameRegexTest, BadRegexIsInvalidArgumentQuotingIt) {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "harness/analyze/leak_groups.h"
 #include "harness/analyze/memory_analysis.h"
 #include "profile/profile_report.h"
 
@@ -43,9 +44,13 @@ struct BytesGained {
     return window != o.window ? window > o.window : run > o.run;
   }
 };
+BytesGained Gained(const std::vector<double>& bytes, size_t first,
+                   size_t last) {
+  if (bytes.empty() || last >= bytes.size()) return {};
+  return {bytes[last] - bytes[first], bytes.back() - bytes.front()};
+}
 BytesGained Gained(const SiteSeries& s, size_t first, size_t last) {
-  if (s.bytes.empty()) return {};
-  return {s.bytes[last] - s.bytes[first], s.bytes.back() - s.bytes.front()};
+  return Gained(s.bytes, first, last);
 }
 
 // NmtSentence: "; NMT: Thread +35.2 MiB, Class +1.1 MiB" for the categories
@@ -69,12 +74,18 @@ std::string WindowText(const Analysis& a, const VerdictWindow& w) {
              : absl::StrFormat("%.1f s", w.span);
 }
 
-// MarkSitesOverBudget: each unsuppressed site whose growth alone is
-// significantly over max_site_rate, whatever the verdict.
+// MarkSitesOverBudget: each unsuppressed site, and each unsuppressed
+// group (the verdict's unit), whose growth is significantly over
+// max_site_rate, whatever the verdict.
 void MarkSitesOverBudget(const AnalyzerOptions& options, Analysis& a) {
   for (SiteSeries& s : a.sites) {
     s.over_budget = !s.suppressed &&
                     SignificantlyAbove(s.growth, options.budgets.max_site_rate,
+                                       options.alpha);
+  }
+  for (LeakGroup& g : a.groups) {
+    g.over_budget = !g.suppressed &&
+                    SignificantlyAbove(g.growth, options.budgets.max_site_rate,
                                        options.alpha);
   }
 }
@@ -205,12 +216,13 @@ bool ExactCountRulesOut(const AnalyzerOptions& options, const Analysis& a,
 // exact count are not over budget, each with a warning.
 void RuleOutSamplingNoise(const AnalyzerOptions& options, Analysis& a) {
   if (!ExactCountRulesOut(options, a, options.budgets.max_site_rate)) return;
-  for (SiteSeries& s : a.sites) {
-    if (!s.over_budget) continue;
-    s.over_budget = false;
+  for (SiteSeries& s : a.sites) s.over_budget = false;
+  for (LeakGroup& g : a.groups) {
+    if (!g.over_budget) continue;
+    g.over_budget = false;
     a.warnings.push_back(absl::StrCat(
-        "the sampled growth of ", s.headline, " (",
-        Rate(s.growth.slope, a.time_source),
+        "the sampled growth of ", GroupLabel(a, g), " (",
+        Rate(g.growth.slope, a.time_source),
         ") is not borne out by jemalloc's exact count (malloc'd memory "
         "grows at most ",
         Rate(a.allocated_growth->slope_high, a.time_source),
@@ -220,18 +232,32 @@ void RuleOutSamplingNoise(const AnalyzerOptions& options, Analysis& a) {
 
 bool DecideSiteLeak(const AnalyzerOptions& options, const std::string& over,
                     Analysis& a) {
-  auto top = std::find_if(a.sites.begin(), a.sites.end(),
-                          [](const SiteSeries& s) { return s.over_budget; });
-  if (top == a.sites.end()) return false;
+  auto top = std::find_if(a.groups.begin(), a.groups.end(),
+                          [](const LeakGroup& g) { return g.over_budget; });
+  if (top == a.groups.end()) return false;
   const GrowthEstimate& g = top->growth;
   const TimeSource ts = a.time_source;
   a.verdict = Verdict::kLeak;
   a.kind = GrowthKind::kMalloc;
+  const std::string interval =
+      absl::StrCat(" (95% CI ", Rate(g.slope_low, ts), " to ",
+                   Rate(g.slope_high, ts), ", ", PValue(g.p_value), ")");
+  if (top->app_frame.empty()) {
+    a.reason = absl::StrCat(
+        "leak: ", GroupLabel(a, *top), " grows ", Rate(g.slope, ts), interval,
+        ", ", FormatBytes(g.growth), " over ", over, "; budget ",
+        Rate(options.budgets.max_site_rate, ts), " per site");
+    return true;
+  }
+  // The application method first: the line a person reads names the code
+  // to fix.
+  const size_t n = top->sites.size();
   a.reason = absl::StrCat(
-      "leak: ", top->headline, " grows ", Rate(g.slope, ts), " (95% CI ",
-      Rate(g.slope_low, ts), " to ", Rate(g.slope_high, ts), ", ",
-      PValue(g.p_value), "), ", FormatBytes(g.growth), " over ", over,
-      "; budget ", Rate(options.budgets.max_site_rate, ts), " per site");
+      "leak: ", top->app_frame, From(*top), " leaks ", Rate(g.slope, ts),
+      interval,
+      top->through.empty() ? "" : absl::StrCat(" through ", top->through), " (",
+      n, n == 1 ? " site" : " sites", "), ", FormatBytes(g.growth), " over ",
+      over, "; budget ", Rate(options.budgets.max_site_rate, ts), " per group");
   return true;
 }
 
@@ -280,21 +306,23 @@ bool ExactCountOverBudget(const AnalyzerOptions& options,
            late->slope - *suppressed_slope <= budget);
 }
 
-// LikelySite: the site an exact-count leak most likely is, or "what to do"
-// when no sampled site shows it. Sites are sorted (SortSites): the first
-// is the likeliest, if it is not suppressed and gained anything at all.
+// LikelySite: the group (and its top site) an exact-count leak most
+// likely is, or "what to do" when no sampled site shows it. Groups are
+// sorted like sites (SortSites): the first is the likeliest, if it is not
+// suppressed and gained anything at all.
 std::string LikelySite(const VerdictWindow& w, Analysis& a) {
-  SiteSeries* likely = a.sites.empty() ? nullptr : &a.sites[0];
+  LeakGroup* likely = a.groups.empty() ? nullptr : &a.groups[0];
   const BytesGained gained =
-      likely ? Gained(*likely, w.first, w.last) : BytesGained();
+      likely ? Gained(likely->bytes, w.first, w.last) : BytesGained();
   if (likely == nullptr || likely->suppressed ||
       (likely->growth.growth <= 0 && gained.window <= 0 && gained.run <= 0)) {
     return "; no sampled site shows it: sample finer "
            "(jleak run --sample-bytes 65536) to name the site";
   }
   likely->likely = true;
+  if (!likely->sites.empty()) a.sites[likely->sites[0]].likely = true;
   return absl::StrCat(
-      "; most likely at ", likely->headline, " (sampled +",
+      "; most likely at ", GroupLabel(a, *likely), " (sampled +",
       FormatBytes(gained.window > 0
                       ? gained.window
                       : std::max(gained.run, likely->growth.growth)),
@@ -361,6 +389,7 @@ void SortSites(size_t first, size_t last, std::vector<SiteSeries>& sites) {
 
 void DecideVerdict(const AnalyzerOptions& options, const VerdictWindow& window,
                    Analysis& a) {
+  if (a.groups.empty() && !a.sites.empty()) GroupEachSiteAlone(a);
   MarkSitesOverBudget(options, a);
   MarkOutsideOverBudget(options.budgets.max_outside_rate, options.alpha,
                         window.limits, a);

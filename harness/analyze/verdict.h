@@ -22,12 +22,14 @@
 //      max_outside_rate, in the whole window and its second half.
 //   3. (RuleOutSamplingNoise, no verdict: sites and totals whose growth
 //      jemalloc's exact count rules out are not over budget.)
-//   4. DecideSiteLeak: the first unsuppressed site over max_site_rate.
+//   4. DecideSiteLeak: the first unsuppressed leak group (leak_groups.h:
+//      the sites one application frame makes) over max_site_rate; the
+//      reason names its application frame first.
 //   5. DecideTotalLeak: all sites together over max_total_rate or
 //      max_total_growth.
 //   6. DecideExactCountLeak: jemalloc's exact allocated count grows past
 //      max_allocated_rate (less the suppressed sites), in the whole window
-//      and in its second half; the likeliest site is named.
+//      and in its second half; the likeliest group is named.
 //   7. Clean.
 
 #ifndef JLEAK_HARNESS_ANALYZE_VERDICT_H_
@@ -64,9 +66,11 @@ struct VerdictWindow {
 void SortSites(size_t first, size_t last, std::vector<SiteSeries>& sites);
 
 // DecideVerdict sets a.verdict, a.kind and a.reason by the rules above,
-// marks the sites over budget (SiteSeries::over_budget) and the likely one
-// (::likely), and adds a warning for each site it takes as sampling noise.
-// `a` has its sites sorted (SortSites) and its growth fitted.
+// marks the sites and groups over budget (::over_budget) and the likely
+// one (::likely), and adds a warning for each group it takes as sampling
+// noise. `a` has its sites sorted (SortSites) and its growth fitted, and
+// its groups built (BuildLeakGroups); without groups each site is one
+// (GroupEachSiteAlone).
 void DecideVerdict(const AnalyzerOptions& options, const VerdictWindow& window,
                    Analysis& a);
 

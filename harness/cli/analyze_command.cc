@@ -95,15 +95,23 @@ absl::StatusOr<AnalyzerOptions> MakeOptions(const AnalyzeFlags& flags) {
     st = SetBudget(flag, *text, field);
     if (!st.ok()) return st;
   }
+  std::vector<std::string> app = flags.app;
   if (!flags.suppressions_file.empty()) {
     absl::StatusOr<std::string> text =
         ReadFileToString(flags.suppressions_file);
     if (!text.ok()) return text.status();
-    absl::StatusOr<std::vector<Suppression>> s =
-        ParseSuppressions(*text, flags.suppressions_file);
-    if (!s.ok()) return s.status();
-    o.suppressions = *std::move(s);
+    absl::StatusOr<RulesFile> rules =
+        ParseRulesFile(*text, flags.suppressions_file);
+    if (!rules.ok()) return rules.status();
+    o.suppressions = std::move(rules->suppressions);
+    app.insert(app.end(), rules->app_rules.begin(), rules->app_rules.end());
   }
+  absl::StatusOr<AppRules> app_rules = AppRules::Parse(app);
+  if (!app_rules.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--app: ", app_rules.status().message()));
+  }
+  o.app_rules = *std::move(app_rules);
   for (const std::string& regex : flags.suppress) {
     absl::StatusOr<Suppression> s = MakeFrameSuppression(regex);
     if (!s.ok()) {
@@ -126,6 +134,27 @@ absl::StatusOr<std::shared_ptr<const RE2>> CompileRegex(
   return re;
 }
 
+// LeakSite: the site the expectations check: the top site of the leak group
+// the verdict names (the first over budget), else of the first group;
+// nullptr when there is none.
+const SiteSeries* LeakSite(const Analysis& a) {
+  for (const LeakGroup& g : a.groups) {
+    if (g.over_budget && !g.sites.empty()) return &a.sites[g.sites.front()];
+  }
+  if (!a.groups.empty() && !a.groups.front().sites.empty()) {
+    return &a.sites[a.groups.front().sites.front()];
+  }
+  return a.sites.empty() ? nullptr : &a.sites.front();
+}
+
+// InLeakingGroup: whether a site, or the group it belongs to, is over
+// budget.
+bool InLeakingGroup(const Analysis& a, const SiteSeries& s) {
+  return s.over_budget ||
+         (s.group >= 0 && static_cast<size_t>(s.group) < a.groups.size() &&
+          a.groups[s.group].over_budget);
+}
+
 // CheckJavaAndCleanSites: --expect-java-frame on the leak site and
 // --expect-clean-site on every site; "" when both hold.
 std::string CheckJavaAndCleanSites(const Analysis& a,
@@ -134,7 +163,7 @@ std::string CheckJavaAndCleanSites(const Analysis& a,
     absl::StatusOr<std::shared_ptr<const RE2>> java =
         CompileRegex("--expect-java-frame", flags.expect_java_frame);
     if (!java.ok()) return std::string(java.status().message());
-    const SiteSeries* site = a.sites.empty() ? nullptr : &a.sites.front();
+    const SiteSeries* site = LeakSite(a);
     if (site == nullptr || site->java_frame < 0) {
       return absl::StrCat(
           "expected the leak site's Java method to match /",
@@ -157,10 +186,11 @@ std::string CheckJavaAndCleanSites(const Analysis& a,
     for (const SiteSeries& s : a.sites) {
       if (!RE2::PartialMatch(s.top_frame, **clean)) continue;
       seen = true;
-      if (s.over_budget) {
+      if (InLeakingGroup(a, s)) {
         return absl::StrCat("expected the site matching /", text,
                             "/ to be clean, but ", s.headline,
-                            " is over its budget");
+                            s.over_budget ? " is over its budget"
+                                          : " is in a leak group over budget");
       }
     }
     if (!seen) {
@@ -209,7 +239,8 @@ void ReportWriter::WriteRendered(
 
 std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
   const std::string verdict = VerdictName(a.verdict);
-  const std::string top = a.sites.empty() ? "" : a.sites.front().top_frame;
+  const SiteSeries* leak_site = LeakSite(a);
+  const std::string top = leak_site == nullptr ? "" : leak_site->top_frame;
   if (verdict != flags.expect) {
     std::string found = verdict;
     if (a.verdict == Verdict::kLeak) {
@@ -228,7 +259,7 @@ std::string CheckExpectation(const Analysis& a, const AnalyzeFlags& flags) {
   }
   const std::vector<NamedFrame> no_frames;
   const std::vector<NamedFrame>& frames =
-      a.sites.empty() ? no_frames : a.sites.front().frames;
+      leak_site == nullptr ? no_frames : leak_site->frames;
   if (!flags.expect_site.empty()) {
     absl::StatusOr<std::shared_ptr<const RE2>> site =
         CompileRegex("--expect-site", flags.expect_site);
@@ -279,11 +310,19 @@ void AddAnalysisFlags(CLI::App* cmd, AnalyzeFlags* flags) {
       ->group("Analysis");
   cmd->add_option("--suppressions", flags->suppressions_file,
                   "File of sites not to judge: lines 'function <name>' or "
-                  "'frame <regex>', '#' comments")
+                  "'frame <regex>'; 'app <rule>' lines as --app; '#' "
+                  "comments")
       ->check(CLI::ExistingFile)
       ->group("Analysis");
   cmd->add_option("--suppress", flags->suppress,
                   "A frame regex whose sites are not judged (repeatable)")
+      ->allow_extra_args(false)
+      ->group("Analysis");
+  cmd->add_option("--app", flags->app,
+                  "Java code that is the application's, so that headlines "
+                  "name it: a package prefix (com.example) or a jar glob "
+                  "(my-service-*.jar, /opt/app/lib/*.jar); repeatable. Agent "
+                  "runs also take the main class's code source")
       ->allow_extra_args(false)
       ->group("Analysis");
   AddSymbolizerFlags(cmd, &flags->symbolizer);
@@ -382,6 +421,7 @@ absl::StatusOr<Analysis> LoadAndAnalyze(const std::vector<std::string>& inputs,
                              plan->build_ids);
   if (!symbolizer.ok()) return symbolizer.status();
 
+  options->code_origins = std::move(plan->code_origins);
   // Only the HTML report and --pprof show the growth profile.
   options->growth_profile = !flags.html.empty() || !flags.pprof.empty();
   // Streamed: each snapshot is parsed (on --jobs threads) and reduced to
@@ -454,7 +494,7 @@ int AnalyzeAndReport(const std::vector<std::string>& inputs,
     out << "jleak: expectation met: " << flags.expect
         << (flags.expect_site.empty()
                 ? ""
-                : absl::StrCat(" at ", analysis.sites.front().top_frame))
+                : absl::StrCat(" at ", LeakSite(analysis)->top_frame))
         << "\n";
     return kExitOk;
   }

@@ -29,6 +29,9 @@ struct AnalyzeFlags {
       max_allocated_rate, max_outside_rate;
   std::string suppressions_file;
   std::vector<std::string> suppress;
+  // --app rules (profile/code_origin.h AppRules): which Java code is the
+  // application's; `app` lines of the suppressions file add to them.
+  std::vector<std::string> app;
   std::string json, html, pprof;
   size_t top = 5;
   // Expectations (for tests): when `expect` is set, the exit code says

@@ -150,6 +150,31 @@ TEST(CheckExpectationTest, JavaFrameAndCleanSites) {
             "matches it");
 }
 
+TEST(CheckExpectationTest, TheLeakGroupOverBudgetIsChecked) {
+  // Sites 0 and 1 are one group under budget, site 2 alone is over: the
+  // leak is site 2's, whatever the order of the sites.
+  Analysis a = Leak("Flat::grow");
+  a.sites.push_back(Leak("Java_X_member").sites[0]);
+  a.sites.push_back(Leak("Java_X_leak").sites[0]);
+  LeakGroup together, alone;
+  together.sites = {0, 1};
+  alone.sites = {2};
+  alone.over_budget = true;
+  a.groups = {together, alone};
+  a.sites[0].group = a.sites[1].group = 0;
+  a.sites[2].group = 1;
+  EXPECT_EQ(CheckExpectation(a, Expect("leak", "^Java_X_leak$")), "");
+  // A site under budget in a group over budget is not clean.
+  a.groups[0].over_budget = true;
+  a.groups[1].over_budget = false;
+  a.sites[1].headline = "Java_X_member";
+  AnalyzeFlags f = Expect("leak", "^Flat::grow$");
+  f.expect_clean_sites = {"^Java_X_member$"};
+  EXPECT_EQ(CheckExpectation(a, f),
+            "expected the site matching /^Java_X_member$/ to be clean, but "
+            "Java_X_member is in a leak group over budget");
+}
+
 TEST(CheckExpectationTest, JavaFrameExpectedButNotRecorded) {
   AnalyzeFlags f = Expect("leak", "^Java_X_leak$");
   f.expect_java_frame = "^X\\.leak$";

@@ -256,6 +256,17 @@ std::string FindJavaFramesMapBeside(const std::string& snapshot_path) {
   return IsRegularFile(path) ? path : "";
 }
 
+absl::StatusOr<CodeOrigins> LoadCodeOriginsBeside(
+    const std::string& snapshot_path) {
+  const std::string path =
+      absl::StrCat(Dirname(snapshot_path), "/", kJavaClassesMapName);
+  absl::StatusOr<std::string> text = ReadFileToString(
+      path, ReadOptions::InRunDirectory(kMaxJavaClassesMapBytes));
+  if (absl::IsNotFound(text.status())) return CodeOrigins();
+  if (!text.ok()) return text.status();
+  return CodeOrigins::Load(*text, path);
+}
+
 absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs) {
   SeriesPlan plan;
   if (inputs.empty()) {
@@ -384,6 +395,17 @@ absl::StatusOr<SeriesPlan> PlanSeries(const std::vector<std::string>& inputs) {
     plan.perf_map_path = FindPerfMapBeside(plan.snapshots.back().path);
     plan.java_frames_map_path =
         FindJavaFramesMapBeside(plan.snapshots.back().path);
+    // Without the map the analysis still stands: Java frames are told
+    // apart by the --app rules alone.
+    absl::StatusOr<CodeOrigins> origins =
+        LoadCodeOriginsBeside(plan.snapshots.back().path);
+    if (origins.ok()) {
+      plan.code_origins = *std::move(origins);
+    } else {
+      plan.warnings.push_back(
+          absl::StrCat(origins.status().message(),
+                       "; Java frames classified by the --app rules alone"));
+    }
   }
   return plan;
 }

@@ -45,6 +45,7 @@
 #include "absl/strings/string_view.h"
 #include "harness/analyze/analysis.h"
 #include "harness/analyze/analyzer.h"
+#include "profile/code_origin.h"
 
 namespace jleak {
 
@@ -55,8 +56,13 @@ struct SeriesContext {
   std::vector<TimelinePoint> timeline;  // same time base as the snapshots
   std::string perf_map_path;            // found beside the snapshots
   std::string java_frames_map_path;     // likewise (java_frame.h)
-  std::string command;                  // from manifest.json, if any
-  std::string engine, engine_limit;     // likewise (ManifestInfo)
+  // The agent's java-classes.map beside the snapshots, read
+  // (LoadCodeOriginsBeside): where each Java class was loaded from. No map
+  // (production .heap files, or a map that does not parse, with a warning)
+  // leaves it empty: `--app` rules alone tell the application's frames.
+  CodeOrigins code_origins;
+  std::string command;               // from manifest.json, if any
+  std::string engine, engine_limit;  // likewise (ManifestInfo)
   // Module path -> build-id recorded at run time (manifest.json).
   absl::flat_hash_map<std::string, std::string> build_ids;
   std::vector<std::string> warnings;
@@ -86,6 +92,14 @@ std::string FindPerfMapBeside(const std::string& snapshot_path);
 // FindJavaFramesMapBeside: the agent's java-frames.map naming the Java
 // frames of a snapshot's stacks, in its directory; "" when there is none.
 std::string FindJavaFramesMapBeside(const std::string& snapshot_path);
+
+// LoadCodeOriginsBeside: the java-classes.map (profile/java_classes_map.h)
+// in a snapshot's directory, read as a file the run directory names (no
+// link followed, at most kMaxJavaClassesMapBytes) and parsed. No map is
+// an empty CodeOrigins; a map that cannot be read or parsed is an error
+// naming the file (and line).
+absl::StatusOr<CodeOrigins> LoadCodeOriginsBeside(
+    const std::string& snapshot_path);
 
 // A series found and ordered, its snapshots not yet read.
 struct SeriesPlan : SeriesContext {

@@ -321,6 +321,58 @@ TEST(FindPerfMapBesideTest, ByPidThenTheOnlyOne) {
   EXPECT_EQ(FindJavaFramesMapBeside(fifo_dir + "/x.heap"), "");
 }
 
+TEST(LoadCodeOriginsBesideTest, MissingIsNoMapPresentIsParsed) {
+  const std::string dir = NewDir("classes_map");
+  absl::StatusOr<CodeOrigins> none =
+      LoadCodeOriginsBeside(dir + "/snapshot-0.heap");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_map());
+  std::ofstream(dir + "/java-classes.map")
+      << "java-classes 1\nmain com.example.Main\n"
+         "source 0 main file:/app/classes/\npackage 0 com.example\n";
+  absl::StatusOr<CodeOrigins> map =
+      LoadCodeOriginsBeside(dir + "/snapshot-0.heap");
+  ASSERT_TRUE(map.ok()) << map.status();
+  EXPECT_TRUE(map->has_map());
+  EXPECT_EQ(map->SourceOf("com.example.Cache"), 0);
+}
+
+TEST(LoadCodeOriginsBesideTest, HostileMapsAreErrorsNamingTheFile) {
+  const std::string dir = NewDir("classes_map_bad");
+  std::ofstream(dir + "/java-classes.map")
+      << "java-classes 1\nsource 7 main file:/x\n";
+  absl::StatusOr<CodeOrigins> bad =
+      LoadCodeOriginsBeside(dir + "/snapshot-0.heap");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr(dir + "/java-classes.map:2"));
+  // A link is not followed, a FIFO not read (no hang).
+  const std::string links = NewDir("classes_map_link");
+  ASSERT_EQ(symlink("/etc/passwd", (links + "/java-classes.map").c_str()), 0);
+  EXPECT_FALSE(LoadCodeOriginsBeside(links + "/snapshot-0.heap").ok());
+  const std::string fifo = NewDir("classes_map_fifo");
+  ASSERT_EQ(mkfifo((fifo + "/java-classes.map").c_str(), 0600), 0);
+  EXPECT_FALSE(LoadCodeOriginsBeside(fifo + "/snapshot-0.heap").ok());
+}
+
+TEST(LoadSeriesTest, ABadClassesMapIsAWarningNotAnError) {
+  const std::string dir = NewDir("run_bad_classes_map");
+  for (int i = 0; i < 4; ++i) {
+    Copy(std::string(kSmoke) + kFiles[i],
+         dir + "/snapshot-" + std::to_string(i) + ".heap", 10 + i);
+  }
+  std::ofstream(dir + "/java-classes.map") << "not a map\n";
+  absl::StatusOr<LoadedSeries> s = LoadSeries({dir});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(s->code_origins.has_map());
+  bool warned = false;
+  for (const std::string& w : s->warnings) {
+    warned = warned || (w.find("java-classes.map:1") != std::string::npos &&
+                        w.find("--app rules alone") != std::string::npos);
+  }
+  EXPECT_TRUE(warned);
+}
+
 TEST(ReadSnapshotsTest, ParsesOnThreadsAndHandsOverInOrder) {
   const std::string dir = NewDir("threads");
   std::vector<SnapshotMeta> metas;

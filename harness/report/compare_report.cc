@@ -86,6 +86,12 @@ void WriteCompareText(const Comparison& c, const CompareInputs& inputs,
             ? ""
             : absl::StrCat("[", PresenceName(s.presence), "] "),
         s.headline);
+    // A leak group's sites, under it.
+    if (s.members.size() > 1) {
+      for (const std::string& m : s.members) {
+        out << absl::StrFormat("  %-36s %-12s %-12s   %s\n", "", "", "", m);
+      }
+    }
   }
   if (c.flat_sites > 0) {
     out << absl::StrFormat("  (%d sites flat in both runs not listed)\n",
@@ -121,6 +127,7 @@ absl::StatusOr<std::string> CompareJsonString(const Comparison& c,
       site["headline"] = s.headline;
       site["top_frame"] = s.top_frame;
       site["presence"] = PresenceName(s.presence);
+      site["members"] = s.members;
       sites.push_back(RateJson(s.rate, std::move(site)));
     }
     j["sites"] = std::move(sites);

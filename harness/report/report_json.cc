@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "harness/analyze/leak_groups.h"
 #include "harness/report/memory_json.h"
 #include "nlohmann/json.hpp"
 
@@ -53,13 +54,53 @@ Json Growth(const GrowthEstimate& g) {
   return j;
 }
 
-Json Frame(const NamedFrame& f) {
+Json Frame(const NamedFrame& f, const std::string& origin) {
   Json j = Json::object();
   j["function"] = f.function;
   j["file"] = f.file;
   j["line"] = f.line;
   j["module"] = f.module;
   j["kind"] = FrameKindName(f.kind);
+  j["origin"] = origin;
+  return j;
+}
+
+// The growth keys of a site, also a group's.
+void AddGrowth(const GrowthEstimate& g, const std::vector<double>& series,
+               Json& j) {
+  j["growth_bytes"] = Bytes(g.growth);
+  j["bytes_per_second"] = Number(g.slope);
+  j["bytes_per_second_low"] = Number(g.slope_low);
+  j["bytes_per_second_high"] = Number(g.slope_high);
+  j["p_value"] = Number(g.p_value);
+  j["monotonicity"] = Number(g.monotonicity);
+  j["r_squared"] = Number(g.r_squared);
+  j["points"] = g.points;
+  j["first_bytes"] = Bytes(g.first);
+  j["last_bytes"] = Bytes(g.last);
+  Json bytes = Json::array();
+  for (double b : series) bytes.push_back(Bytes(b));
+  j["bytes"] = std::move(bytes);
+}
+
+Json Group(const Analysis& a, const LeakGroup& g, size_t rank) {
+  Json j = Json::object();
+  j["rank"] = rank;
+  j["key"] = g.key;
+  j["app_frame"] = g.app_frame;
+  j["app_method"] = g.app_method;
+  j["app_caller"] = g.app_caller;
+  j["through"] = g.through;
+  j["headline"] = g.headline.empty() ? GroupLabel(a, g) : g.headline;
+  Json sites = Json::array();
+  for (size_t i : g.sites) sites.push_back(i);
+  j["sites"] = std::move(sites);
+  AddGrowth(g.growth, g.bytes, j);
+  j["over_budget"] = g.over_budget;
+  j["suppressed"] = g.suppressed;
+  j["likely"] = g.likely;
+  // jleak's own sites are never grouped (Analysis::jleak_footprint).
+  j["jleak_own"] = false;
   return j;
 }
 
@@ -75,25 +116,21 @@ Json Site(const SiteSeries& s, size_t rank) {
   j["java_method"] =
       s.java_frame >= 0 ? FrameLabel(s.frames[s.java_frame]) : "";
   Json frames = Json::array();
-  for (const NamedFrame& f : s.frames) frames.push_back(Frame(f));
+  for (size_t i = 0; i < s.frames.size(); ++i) {
+    // A site never classified (built by hand): its Java frames' origin
+    // is not known.
+    const std::string origin = i < s.origins.size()       ? s.origins[i]
+                               : IsJavaFrame(s.frames[i]) ? "unknown"
+                                                          : "";
+    frames.push_back(Frame(s.frames[i], origin));
+  }
   j["frames"] = std::move(frames);
-  j["growth_bytes"] = Bytes(s.growth.growth);
-  j["bytes_per_second"] = Number(s.growth.slope);
-  j["bytes_per_second_low"] = Number(s.growth.slope_low);
-  j["bytes_per_second_high"] = Number(s.growth.slope_high);
-  j["p_value"] = Number(s.growth.p_value);
-  j["monotonicity"] = Number(s.growth.monotonicity);
-  j["r_squared"] = Number(s.growth.r_squared);
-  j["points"] = s.growth.points;
-  j["first_bytes"] = Bytes(s.growth.first);
-  j["last_bytes"] = Bytes(s.growth.last);
-  Json bytes = Json::array();
-  for (double b : s.bytes) bytes.push_back(Bytes(b));
-  j["bytes"] = std::move(bytes);
+  AddGrowth(s.growth, s.bytes, j);
   j["suppressed"] = s.suppressed;
   j["suppressed_by"] = s.suppressed_by;
   j["over_budget"] = s.over_budget;
   j["likely"] = s.likely;
+  j["group"] = s.group;
   return j;
 }
 
@@ -194,6 +231,21 @@ Json Report(const Analysis& a, const JsonReportOptions& options) {
   Json sites = Json::array();
   for (size_t i : shown) sites.push_back(Site(a.sites[i], i));
   j["sites"] = std::move(sites);
+  // The groups with a reported member, in the analysis' order.
+  std::vector<bool> reported(a.groups.size(), false);
+  for (size_t i : shown) {
+    const int g = a.sites[i].group;
+    if (g >= 0 && static_cast<size_t>(g) < reported.size()) reported[g] = true;
+  }
+  Json groups = Json::array();
+  for (size_t g = 0; g < a.groups.size(); ++g) {
+    if (reported[g]) groups.push_back(Group(a, a.groups[g], g));
+  }
+  j["groups"] = std::move(groups);
+  const JleakFootprint& own = a.jleak_footprint;
+  j["jleak_footprint"] = {{"bytes", Bytes(own.bytes)},
+                          {"bytes_per_second", Number(own.growth.slope)},
+                          {"sites", own.sites}};
 
   Json warnings = Json::array();
   for (const std::string& w : a.warnings) warnings.push_back(w);
@@ -210,8 +262,14 @@ nlohmann::ordered_json GrowthJson(const GrowthEstimate& g) { return Growth(g); }
 std::vector<size_t> SitesToReport(const Analysis& analysis, size_t max_sites) {
   std::vector<size_t> shown;
   for (size_t i = 0; i < analysis.sites.size(); ++i) {
-    if (max_sites == 0 || i < max_sites || analysis.sites[i].over_budget ||
-        analysis.sites[i].likely) {
+    const SiteSeries& s = analysis.sites[i];
+    // Every member of a group the verdict names.
+    const bool judged = s.group >= 0 &&
+                        static_cast<size_t>(s.group) < analysis.groups.size() &&
+                        (analysis.groups[s.group].over_budget ||
+                         analysis.groups[s.group].likely);
+    if (max_sites == 0 || i < max_sites || s.over_budget || s.likely ||
+        judged) {
       shown.push_back(i);
     }
   }
@@ -220,6 +278,12 @@ std::vector<size_t> SitesToReport(const Analysis& analysis, size_t max_sites) {
 
 absl::StatusOr<std::string> JsonReportString(const Analysis& analysis,
                                              const JsonReportOptions& options) {
+  if (analysis.groups.empty() && !analysis.sites.empty()) {
+    // Never grouped (an Analysis built by hand): each site is a group.
+    Analysis grouped = analysis;
+    GroupEachSiteAlone(grouped);
+    return JsonReportString(grouped, options);
+  }
   // nlohmann throws (e.g. type_error 316 on invalid UTF-8, which a
   // symbol table may well contain); `replace` avoids that one, and the
   // catch keeps any other from crossing our API.

@@ -114,7 +114,8 @@ nlohmann::ordered_json GrowthJson(const GrowthEstimate& g);
 
 // SitesToReport: the indices into analysis.sites that a report of at most
 // `max_sites` sites (0: all) shows, in order: the first max_sites, plus any
-// later over-budget site. Shared with the HTML report.
+// later over-budget or likely site, and every site of an over-budget or
+// likely leak group. Shared with the HTML report.
 std::vector<size_t> SitesToReport(const Analysis& analysis, size_t max_sites);
 
 }  // namespace jleak

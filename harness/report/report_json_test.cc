@@ -239,6 +239,58 @@ TEST(ReportJsonTest, StreamFailureIsAnError) {
   EXPECT_FALSE(WriteJsonReport(MakeFixtureAnalysis(), out).ok());
 }
 
+TEST(ReportJsonTest, GroupsOriginsAndJleaksFootprint) {
+  Analysis a;
+  a.time_source = TimeSource::kTimeline;
+  SiteSeries init, buffer;
+  init.key = "init";
+  init.frames = {{"ZSTD_createCStream", "", 0, "/usr/lib/libzstd.so.1"},
+                 {"com.example.Store.save", "Store.java", 18, "[java]"}};
+  init.origins = {"", "application"};
+  init.group = 0;
+  buffer = init;
+  buffer.key = "buffer";
+  init.bytes = {0, 100};
+  buffer.bytes = {0, 50};
+  a.sites = {init, buffer};
+  LeakGroup g;
+  g.key = "app:com.example.Store.save through:ZstdOutputStream";
+  g.app_frame = "com.example.Store.save (Store.java:18)";
+  g.app_method = "com.example.Store.save";
+  g.through = "ZstdOutputStream → libzstd";
+  g.headline = "com.example.Store.save (Store.java:18) leaks ...";
+  g.sites = {0, 1};
+  g.bytes = {0, 150};
+  g.growth.slope = 75;
+  g.over_budget = true;
+  a.groups = {g};
+  a.jleak_footprint.sites = 3;
+  a.jleak_footprint.bytes = 4096;
+  a.jleak_footprint.growth.slope = 12;
+  const Json j = Render(a);
+  ASSERT_EQ(j["groups"].size(), 1u);
+  const Json& group = j["groups"][0];
+  EXPECT_EQ(group["rank"], 0);
+  EXPECT_EQ(group["app_method"], "com.example.Store.save");
+  EXPECT_EQ(group["app_frame"], "com.example.Store.save (Store.java:18)");
+  EXPECT_EQ(group["through"], "ZstdOutputStream → libzstd");
+  EXPECT_EQ(group["sites"], Json::array({0, 1}));
+  EXPECT_EQ(group["bytes"], Json::array({0, 150}));
+  EXPECT_EQ(group["bytes_per_second"], 75.0);
+  EXPECT_EQ(group["over_budget"], true);
+  EXPECT_EQ(group["jleak_own"], false);
+  EXPECT_EQ(j["sites"][1]["group"], 0);
+  EXPECT_EQ(j["sites"][0]["frames"][0]["origin"], "");
+  EXPECT_EQ(j["sites"][0]["frames"][1]["origin"], "application");
+  EXPECT_EQ(j["jleak_footprint"]["sites"], 3);
+  EXPECT_EQ(j["jleak_footprint"]["bytes"], 4096);
+  EXPECT_EQ(j["jleak_footprint"]["bytes_per_second"], 12.0);
+  // Members of a group over budget are reported even beyond max_sites.
+  JsonReportOptions one;
+  one.max_sites = 1;
+  EXPECT_EQ(Render(a, one)["sites"].size(), 2u);
+}
+
 TEST(ReportJsonTest, EmptyAnalysis) {
   const Json j = Render(Analysis());
   EXPECT_EQ(j["verdict"], "inconclusive");

@@ -53,6 +53,48 @@ TEST(WriteTextSummaryTest, SiteOverBudgetIsMarkedWithItsFrames) {
   EXPECT_THAT(s, Not(HasSubstr("ChunkPool")));
 }
 
+TEST(WriteTextSummaryTest, ALeakGroupNamesItsApplicationFrameThenItsSites) {
+  Analysis a;
+  a.verdict = Verdict::kLeak;
+  a.kind = GrowthKind::kMalloc;
+  a.reason = "leak: com.example.Store.save (Store.java:18) leaks 3.0 MiB/s";
+  a.time_source = TimeSource::kTimeline;
+  a.sites = {Site("ZSTD_createCStream", {0, 20 << 20}, 20 << 20, true),
+             Site("ZSTD_compressStream2", {0, 10 << 20}, 10 << 20, false),
+             Site("Java_X_other", {0, 1 << 20}, 1 << 20, false)};
+  a.sites[0].headline = "ZSTD_createCStream from ZstdOutputStream.<init>";
+  a.sites[1].headline = "ZSTD_compressStream2 from ZstdOutputStream.write";
+  LeakGroup g;
+  g.key = "app:com.example.Store.save through:ZstdOutputStream";
+  g.app_frame = "com.example.Store.save (Store.java:18)";
+  g.app_method = "com.example.Store.save";
+  g.app_caller = "com.example.Store.flushAll (Store.java:40)";
+  g.through = "ZstdOutputStream → libzstd";
+  g.sites = {0, 1};
+  g.growth = a.sites[0].growth;
+  g.growth.growth = 30 << 20;
+  g.over_budget = true;
+  LeakGroup alone;
+  alone.sites = {2};
+  alone.growth = a.sites[2].growth;
+  a.groups = {g, alone};
+  a.jleak_footprint.sites = 2;
+  a.jleak_footprint.bytes = 1 << 20;
+  const std::string s = Summary(a);
+  EXPECT_THAT(s, HasSubstr("! +30.0 MiB"));
+  EXPECT_THAT(s, HasSubstr("com.example.Store.save (Store.java:18)\n"));
+  EXPECT_THAT(s,
+              HasSubstr("from com.example.Store.flushAll (Store.java:40)\n"));
+  EXPECT_THAT(s, HasSubstr("through ZstdOutputStream → libzstd, 2 sites:\n"));
+  EXPECT_THAT(s, HasSubstr("+20.0 MiB"));
+  EXPECT_THAT(s, HasSubstr("ZSTD_compressStream2 from ZstdOutputStream.write"));
+  // A group of one site without an application frame reads as the site.
+  EXPECT_THAT(s, HasSubstr("Java_X_other\n"));
+  EXPECT_THAT(s, HasSubstr("(jleak's own agent: 2 sites, 1.0 MiB"));
+  // The member sites are not rows of their own: one "!" row.
+  EXPECT_EQ(s.find("! +20.0 MiB"), std::string::npos);
+}
+
 TEST(WriteTextSummaryTest, ExactCountLeakShowsTheLikelySite) {
   // Found by jemalloc's exact count: the first site gained one sampled
   // object and fits no growth, yet it is the one to look at.

@@ -5,7 +5,9 @@
 // that names it, where it is, the frames it allocated through and its
 // first callers, its growth, rate and confidence interval, p-value, trend
 // and a sparkline; the suppressed-sites switch; the sites that did not
-// grow folded behind one line.
+// grow folded behind one line. A site of a leak group (the sites one
+// application frame makes: report.json `groups`) names its group's
+// headline above its frames.
 //
 // One of the report's scripts, inlined in the order of report.html (their
 // list is at the top of report.js); exports the global `jleakSites`.
@@ -109,10 +111,16 @@ const jleakSites = (() => {
           el('span', {class: 'tag suppressed'}, 'suppressed'),
           el('div', {class: 'by mono'}, site.suppressed_by));
     }
+    const frames = siteFrames(site, ctx.model.caller_frames);
+    const group = ctx.groups && ctx.groups.get(site.group);
+    if (group && group.app_frame) {
+      frames.prepend(el(
+          'div', {class: 'group', title: group.key},
+          `group ${group.rank + 1}: ${group.headline}`));
+    }
     return el(
         'tr', {class: classes.join(' '), 'data-rank': site.rank},
-        el('td', {class: 'rank'}, site.rank + 1),
-        siteFrames(site, ctx.model.caller_frames),
+        el('td', {class: 'rank'}, site.rank + 1), frames,
         el('td', {class: 'num strong'}, formatBytes(site.growth_bytes)),
         el('td', {class: 'num'}, formatRate(site.bytes_per_second, rs),
            el('div', {class: 'ci'},
@@ -140,6 +148,7 @@ const jleakSites = (() => {
   function drawSites(data, ctx, section) {
     const model = ctx.model.sites;
     const byRank = new Map(data.sites.map((s) => [s.rank, s]));
+    ctx.groups = new Map((data.groups || []).map((g) => [g.rank, g]));
     // The C++ side lists only ranks the JSON report holds; skip any other
     // rather than fail the whole table.
     const pick = (ranks) => ranks.map((r) => byRank.get(r)).filter(Boolean);
