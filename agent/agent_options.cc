@@ -105,6 +105,20 @@ absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text) {
             absl::StrCat("agent option control: ", st.message()));
       }
       options.control_dir = std::string(value);
+    } else if (key == "engine") {
+      if (value != "sampling" && value != "jemalloc") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "agent option engine: expected jemalloc or sampling, got '", value,
+            "'"));
+      }
+      options.sampling_engine = value == "sampling";
+    } else if (key == "lg_sample") {
+      int lg = 0;
+      if (!absl::SimpleAtoi(value, &lg) || lg < 0 || lg > 40) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "agent option lg_sample: expected 0..40, got '", value, "'"));
+      }
+      options.lg_sample = lg;
     } else if (key == "gc_wait_ms") {
       int ms = 0;
       if (!absl::SimpleAtoi(value, &ms) || ms < 0 || ms > 600000) {
@@ -120,6 +134,11 @@ absl::StatusOr<AgentOptions> ParseAgentOptions(absl::string_view text) {
   if (options.out_dir.empty() && !options.standby) {
     return absl::InvalidArgumentError(
         "agent option out=DIR is required (or standby)");
+  }
+  if (options.sampling_engine && options.standby) {
+    return absl::InvalidArgumentError(
+        "agent option engine=sampling does not apply with standby (its "
+        "sessions choose their engine)");
   }
   if (!options.control_dir.empty() && !options.standby) {
     return absl::InvalidArgumentError(
@@ -147,7 +166,10 @@ std::string FormatAgentOptions(const AgentOptions& options) {
       options.java_stacks ? "" : ",java_stacks=0",
       options.java_classes ? "" : ",java_classes=0",
       options.origins ? "" : ",origins=0",
-      options.memory_map ? "" : ",memory=0");
+      options.memory_map ? "" : ",memory=0",
+      options.sampling_engine
+          ? absl::StrCat(",engine=sampling,lg_sample=", options.lg_sample)
+          : "");
 }
 
 }  // namespace jleak::agent

@@ -33,6 +33,13 @@
 //                    (control_protocol.h); out=DIR is then not needed.
 //                    jemalloc runs with prof:true,prof_active:false and
 //                    sampling is switched on only while jleak asks.
+//   engine=sampling  (JVM mode, not standby) the agent's own sampling engine
+//                    (sampling_capture.h) from Agent_OnLoad, on whatever
+//                    malloc the JVM has (glibc's), instead of jleak's
+//                    preloaded profiling jemalloc; `jleak run --engine
+//                    sampling`. Default: jemalloc.
+//   lg_sample=N      with engine=sampling: mean bytes between samples
+//                    2^N, as jemalloc's lg_prof_sample (default 19; 0..40)
 //   control=DIR      standby's control directory (default
 //                    /tmp/jleak-<pid>); `jleak attach --control-dir`
 //                    must name the same one. Checked by
@@ -64,7 +71,9 @@ struct AgentOptions {
   bool origins = true;
   bool memory_map = true;
   bool standby = false;
-  std::string control_dir;  // standby only; empty: DefaultControlDir
+  std::string control_dir;       // standby only; empty: DefaultControlDir
+  bool sampling_engine = false;  // engine=sampling
+  int lg_sample = 19;            // with sampling_engine only
 };
 
 // ParseAgentOptions parses "out=/x,interval=5,gc=1" or "standby". Unknown

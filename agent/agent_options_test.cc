@@ -4,6 +4,7 @@
 
 #include "agent/agent_options.h"
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 namespace jleak::agent {
@@ -132,6 +133,29 @@ TEST(ParseAgentOptions, ControlDirNeedsStandbyAndAnAbsolutePath) {
   }
   EXPECT_FALSE(ParseAgentOptions("standby=maybe").ok());
   EXPECT_FALSE(ParseAgentOptions("").ok());
+}
+
+TEST(ParseAgentOptions, SamplingEngineRoundTripsAndIsRefusedInStandby) {
+  absl::StatusOr<AgentOptions> o =
+      ParseAgentOptions("out=/x,engine=sampling,lg_sample=15");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->sampling_engine);
+  EXPECT_EQ(o->lg_sample, 15);
+  absl::StatusOr<AgentOptions> back = ParseAgentOptions(FormatAgentOptions(*o));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->sampling_engine);
+  EXPECT_EQ(back->lg_sample, 15);
+  // The default string does not change (jemalloc).
+  AgentOptions plain;
+  plain.out_dir = "/x";
+  EXPECT_FALSE(absl::StrContains(FormatAgentOptions(plain), "engine"));
+  absl::StatusOr<AgentOptions> je = ParseAgentOptions("out=/x,engine=jemalloc");
+  ASSERT_TRUE(je.ok()) << je.status();
+  EXPECT_FALSE(je->sampling_engine);
+  EXPECT_FALSE(ParseAgentOptions("out=/x,engine=tcmalloc").ok());
+  EXPECT_FALSE(ParseAgentOptions("out=/x,engine=sampling,lg_sample=41").ok());
+  EXPECT_FALSE(ParseAgentOptions("out=/x,engine=sampling,lg_sample=x").ok());
+  EXPECT_FALSE(ParseAgentOptions("standby,engine=sampling").ok());
 }
 
 }  // namespace

@@ -74,6 +74,18 @@ std::unique_ptr<AgentState> Setup(const char* text, const std::string& mode) {
   s->mode = mode;
   s->control_dir = options->control_dir.empty() ? DefaultControlDir(getpid())
                                                 : options->control_dir;
+  if (s->options.sampling_engine) {
+    if (mode != "jvm") {
+      Say("engine=sampling needs a JVM (-agentpath); not profiling");
+      return nullptr;
+    }
+    // `jleak run --engine sampling`: the JVM's own malloc, interposed from
+    // Agent_OnLoad on (StartJvmAgent activates it).
+    auto sampling = std::make_unique<SamplingCapture>();
+    s->sampling = sampling.get();
+    s->engine = std::move(sampling);
+    return s;
+  }
   absl::StatusOr<std::unique_ptr<MallocControl>> je =
       FindJemalloc(&s->jemalloc_info);
   if (je.ok()) {

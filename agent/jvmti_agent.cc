@@ -347,11 +347,28 @@ bool SetUpJvmti(AgentState& s, JavaVM* vm) {
   return true;
 }
 
+// ActivateRunSampling: `jleak run --engine sampling` installs the sampling
+// engine at Agent_OnLoad, native frames only until VMInit hands it the
+// Java-stack walker (StartJavaStacks). A failure makes the run
+// inconclusive (no profiles), as a missing jemalloc does.
+void ActivateRunSampling(AgentState& s) {
+  absl::Status st = s.engine->Reset(s.options.lg_sample);
+  if (st.ok()) st = s.engine->Activate();
+  if (!st.ok()) {
+    s.inconclusive =
+        absl::StrCat("the sampling engine did not install: ", st.message());
+    Say(absl::StrCat(s.inconclusive, "; the run is inconclusive"));
+    s.engine.reset();
+    s.sampling = nullptr;
+  }
+}
+
 jint StartJvmAgent(JavaVM* vm, char* options) {
   std::unique_ptr<AgentState> s = Setup(options, "jvm");
   // JNI_OK even when not profiling: a broken harness must not stop the
   // workload; the launcher sees the missing or inconclusive agent.json.
   if (s == nullptr) return JNI_OK;
+  if (s->options.sampling_engine) ActivateRunSampling(*s);
   if (!SetUpJvmti(*s, vm)) {
     Say("JVMTI 1.2 is not available or refused the agent's events; not "
         "profiling");

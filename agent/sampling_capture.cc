@@ -110,6 +110,13 @@ absl::Status SamplingCapture::Install() {
   return SamplingEngine::Install(options);
 }
 
+void SamplingCapture::set_backtrace(sampling::BacktraceFn backtrace) {
+  backtrace_.store(backtrace);
+  if (SamplingEngine::Stats().installed) {
+    SamplingEngine::SetBacktrace(backtrace);
+  }
+}
+
 absl::Status SamplingCapture::Reset(int lg_sample) {
   lg_sample_ = lg_sample;
   if (!SamplingEngine::Stats().installed) return absl::OkStatus();

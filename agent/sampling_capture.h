@@ -54,11 +54,10 @@ class SamplingCapture : public CaptureEngine {
   JemallocStats AllocatorStats() override;
   nlohmann::ordered_json Report() override;
 
-  // set_backtrace: the stack walker of the sessions that start from now;
-  // null: FramePointerBacktrace.
-  void set_backtrace(sampling::BacktraceFn backtrace) {
-    backtrace_.store(backtrace);
-  }
+  // set_backtrace: the stack walker of the sessions that start from now,
+  // and of the one running (an engine activated at Agent_OnLoad gets Java
+  // frames from VMInit on); null: FramePointerBacktrace.
+  void set_backtrace(sampling::BacktraceFn backtrace);
 
  private:
   absl::Status Install();

@@ -6,7 +6,8 @@
 // session: Reset, Activate (installed, slots patched), blocks kept, Dump
 // (a heap_v2 file written whole, its stacks from the backtrace given), the
 // agent.json report, frees seen; Deactivate (slots restored, twice is
-// fine); a second session sees only what it allocates.
+// fine); a second session sees only what it allocates; a walker given
+// inside a session applies at once.
 
 #include "agent/sampling_capture.h"
 
@@ -123,6 +124,28 @@ TEST(SamplingCapture, SessionDumpReportAndDetach) {
   Keep(64, &more);
   ASSERT_TRUE(engine.Dump(again).ok());
   EXPECT_NEAR(TaggedBytes(again), 64.0 * kBlock, 0.01 * 64 * kBlock);
+  ASSERT_TRUE(engine.Deactivate().ok());
+}
+
+// `jleak run --engine sampling`: the engine is activated at Agent_OnLoad
+// with the frame-pointer walker, and gets the Java-stack walker at VMInit,
+// in the same session.
+TEST(SamplingCapture, WalkerChangesInsideARunningSession) {
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  SamplingCapture engine;
+  engine.set_backtrace(nullptr);
+  ASSERT_TRUE(engine.Reset(12).ok());
+  ASSERT_TRUE(engine.Activate().ok());
+  std::vector<std::unique_ptr<char[]>> before;
+  Keep(32, &before);  // walked by frame pointers: not the tagged stack
+  const std::string path = dir + "/walker.heap";
+  ASSERT_TRUE(engine.Dump(path).ok());
+  EXPECT_EQ(TaggedBytes(path), 0);
+  engine.set_backtrace(&FixedBacktrace);
+  std::vector<std::unique_ptr<char[]>> after;
+  Keep(64, &after);
+  ASSERT_TRUE(engine.Dump(path).ok());
+  EXPECT_NEAR(TaggedBytes(path), 64.0 * kBlock, 0.01 * 64 * kBlock);
   ASSERT_TRUE(engine.Deactivate().ok());
 }
 

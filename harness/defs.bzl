@@ -69,6 +69,8 @@ def _jvm_leak_test_impl(ctx):
     ]
     if ctx.attr.sample_bytes:
         analysis.append("--sample-bytes=%d" % ctx.attr.sample_bytes)
+    if ctx.attr.engine != "jemalloc":
+        analysis.append("--engine=" + ctx.attr.engine)
     if ctx.attr.expected_site:
         analysis.append("--expect-site=" + ctx.attr.expected_site)
     if ctx.attr.expected_kind:
@@ -146,6 +148,7 @@ _jvm_leak_test = rule(
         "duration": attr.int(mandatory = True),
         "interval": attr.string(mandatory = True),
         "sample_bytes": attr.int(),
+        "engine": attr.string(default = "jemalloc", values = ["jemalloc", "sampling"]),
         "warmup": attr.string(),
         "max_site_rate": attr.string(),
         "max_total_rate": attr.string(),
@@ -206,6 +209,7 @@ def jvm_leak_test(
         duration = 30,
         interval = 2,
         sample_bytes = None,
+        engine = "jemalloc",
         warmup = None,
         max_site_rate = None,
         max_total_rate = None,
@@ -248,6 +252,11 @@ def jvm_leak_test(
         (max_allocated_rate) and its site named as the likely one; 65536
         (1.24x) makes such a site significant on its own, for
         expected_site checks of slow leakers (ci/sensitivity.sh).
+      engine: "jemalloc" (the default: jleak's profiling jemalloc
+        preloaded, with its exact count of allocated bytes) or "sampling"
+        (the JVM keeps glibc's malloc and the agent samples it from
+        start-up, `jleak run --engine sampling`; verdicts rest on the
+        sampled sites).
       warmup: seconds ("10") or a share ("25%") of the run not fitted;
         default 25%.
       max_site_rate: per-site growth budget, e.g. "4KiB" (per second).
@@ -349,6 +358,7 @@ def jvm_leak_test(
         duration = duration,
         interval = str(interval),
         sample_bytes = sample_bytes or 0,
+        engine = engine,
         warmup = warmup or "",
         max_site_rate = max_site_rate or "",
         max_total_rate = max_total_rate or "",

@@ -299,6 +299,13 @@ absl::Status SamplingEngine::Uninstall() {
   return absl::OkStatus();
 }
 
+void SamplingEngine::SetBacktrace(BacktraceFn backtrace) {
+  State* s = g_state.load(std::memory_order_acquire);
+  if (s == nullptr) return;
+  s->backtrace.store(backtrace != nullptr ? backtrace : &FramePointerBacktrace,
+                     std::memory_order_relaxed);
+}
+
 int SamplingEngine::Repatch() {
   State* s = g_state.load(std::memory_order_acquire);
   if (s == nullptr || !s->active.load(std::memory_order_relaxed)) return 0;

@@ -123,6 +123,11 @@ class SamplingEngine {
 
   static EngineStats Stats();
 
+  // SetBacktrace changes the walker of the current installation (null:
+  // FramePointerBacktrace); the next Install sets its own. For an engine
+  // installed at Agent_OnLoad, before Java stacks can be walked (VMInit).
+  static void SetBacktrace(BacktraceFn backtrace);
+
   // ListSlots: the import slots of the hooked functions, now (tests,
   // diagnostics). HookFor: the hook that replaces `function`, or null.
   static std::vector<SlotInfo> ListSlots();

@@ -29,11 +29,13 @@ stage_jvm_files() {
 }
 
 # jvm_env STAGE JLEAK MODE: shell lines that set up the JVM's environment:
-# MODE "standby" (`jleak env` with the staged files) or "jemalloc" (prof:true,
-# no agent).
+# MODE "standby" (`jleak env` with the staged files), "jemalloc" (prof:true,
+# no agent) or "plain" (nothing: glibc's malloc, no agent).
 jvm_env() {
   local stage="$1" jleak="$2" mode="$3"
-  if [[ "${mode}" == standby ]]; then
+  if [[ "${mode}" == plain ]]; then
+    echo ":"
+  elif [[ "${mode}" == standby ]]; then
     "${jleak}" env --format shell --jemalloc "${stage}/libjemalloc.so.2" \
       --agent "${stage}/libjleak_agent.so"
   else
@@ -85,7 +87,10 @@ kill_started_jvms() {
 
 # start NAME ENV_MODE JAR MAIN ARGS...: starts a JVM in the background with
 # ENV_MODE "standby" (jleak env), "jemalloc" (prof:true, no agent),
-# "prof-off" (jemalloc, profiling off) or "plain"; sets $pid.
+# "prof-off" (jemalloc, profiling off) or "plain"; sets $pid. The caller's
+# arrays extra_env (VAR=value) and jvm_flags (e.g. -Xcomp, or a
+# -Djava.library.path that wins over the jar's directory), if set, are
+# added, and extra_cp (jars of a real library) after the workload's jars.
 start() {
   local name="$1" mode="$2" jar="$3" main="$4"; shift 4
   local env=()
@@ -95,8 +100,9 @@ start() {
     prof-off) env=("LD_PRELOAD=${jemalloc}") ;;
     plain) env=() ;;
   esac
-  env "${env[@]}" "${java}" -Xmx128m -XX:-UsePerfData -cp "${jar}:${common}/workload.jar:${common}/args.jar" \
-    "-Djava.library.path=$(dirname "${jar}")" "${main}" "$@" \
+  env "${env[@]}" ${extra_env[@]+"${extra_env[@]}"} "${java}" -Xmx128m -XX:-UsePerfData \
+    -cp "${jar}:${common}/workload.jar:${common}/args.jar${extra_cp:+:${extra_cp}}" \
+    "-Djava.library.path=$(dirname "${jar}")" ${jvm_flags[@]+"${jvm_flags[@]}"} "${main}" "$@" \
     >"${root}/${name}.jvm.out" 2>&1 &
   pid=$!
   pids+=("${pid}")
@@ -162,5 +168,37 @@ a = r.get("signals", {}).get("jemalloc_allocated")
 if a:
     line += "; exact %s (%s to %s)" % (k(a["rate"]), k(a["rate_low"]), k(a["rate_high"]))
 print(line)
+PY
+}
+
+# sampling_engine_ran NAME: NAME.stderr, and the manifest, agent.json and
+# report of $root/NAME/, say the sampling engine ran, with its limit, and
+# detached cleanly (every GOT slot restored, no drops).
+sampling_engine_ran() {
+  local limit='memory allocated before the attach is not seen \(the verdict is about growth after it\)'
+  grep -q 'bytes (sampling engine), a snapshot every' "${root}/$1.stderr" ||
+    fail "$1: stderr does not name the sampling engine"
+  grep -Eq "the agent samples malloc itself; ${limit}" "${root}/$1.stderr" ||
+    fail "$1: stderr does not say the engine's limit"
+  if [[ -f "${root}/$1/report.json" ]]; then
+    grep -Eq "^  engine: sampling: ${limit}$" "${root}/$1.stdout" ||
+      { cat "${root}/$1.stdout" >&2; fail "$1: the report does not name the engine"; }
+  fi
+  python3 - "${root}/$1" <<'PY' || fail "$1: manifest, agent.json or report.json"
+import json, os, sys
+d = sys.argv[1]
+m = json.load(open(d + "/manifest.json"))
+assert m["engine"]["name"] == "sampling", m["engine"]
+assert m["engine"]["limit"].startswith("memory allocated before the attach"), m["engine"]
+assert m["target"]["jemalloc"] == "", m["target"]
+e = json.load(open(d + "/agent.json"))["engine"]
+assert e["name"] == "sampling" and e["installed"] is False, e
+p = e["patcher"]
+assert p["slots_patched"] > 0 and p["slots_restored"] == p["slots_patched"], p
+assert p["slots_tracked"] == 0 and p["mprotect_failures"] == 0, p
+assert e["samples"] > 0 and not any(e["drops"].values()), e
+if os.path.exists(d + "/report.json"):
+    r = json.load(open(d + "/report.json"))
+    assert r["engine"]["name"] == "sampling", r.get("engine")
 PY
 }

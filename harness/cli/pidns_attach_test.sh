@@ -13,6 +13,9 @@
 # 2. jemalloc only (no agent at start): the agent (and any library it needs
 #    that the container lacks) is copied into the container's /tmp and
 #    loaded through HotSpot's attach socket there; the leak is named.
+# 3. plain `java` (glibc's malloc, no agent): the agent is copied and
+#    loaded the same way and samples with its own engine (GOT hooks); the
+#    leak is named, every slot is restored at the detach, the JVM runs on.
 #
 # With a 5th argument, USERNS_LAUNCHER (userns_launcher.cc), the container
 # also has a user namespace made by root, whose uid 0 is host uid 100000
@@ -87,8 +90,9 @@ trap cleanup EXIT
 stage_jvm_files "${stage}" "${jleak}" "${leak_jar}" "${common}"
 
 # container NAME MODE: starts the JVM in new PID and mount namespaces with
-# a private /tmp; MODE "standby" (jleak env) or "jemalloc" (prof:true,
-# no agent). Sets $upid (unshare) and $jpid (the JVM, as seen here).
+# a private /tmp; MODE "standby" (jleak env), "jemalloc" (prof:true, no
+# agent) or "plain" (glibc, no agent). Sets $upid (unshare) and $jpid (the
+# JVM, as seen here).
 container() {
   local name="$1" mode="$2" env cmd
   # Made first: the background shell must exec unshare at once (its
@@ -172,4 +176,20 @@ grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak' dynamic.stdout |
   fail "dynamic: the agent copy is not the JVM user's"
 grep -q 'libjleak_agent.so' "/proc/${jpid}/maps" || fail "dynamic: agent not mapped"
 kill -0 "${jpid}" || fail "dynamic: the JVM did not survive"
+kill -9 "${upid}"; wait "${upid}" 2>/dev/null || true; upid=""
+
+# 3. Plain java in the container: the sampling engine.
+container plain plain
+attach plain 1 attach "${window[@]}" "${sampling[@]}" --out "${root}/plain" "${jpid}"
+evidence plain
+grep -q 'loaded it through HotSpot' plain.stderr || fail "plain: agent not loaded at attach"
+grep -q '^jleak: LEAK: leak: Java_jleak_leakers_JniMalloc_leak from jleak\.leakers\.JniMalloc\.leak' plain.stdout ||
+  { cat plain.stdout >&2; fail "plain: the site or its Java method is not named"; }
+sampling_engine_ran plain
+python3 - "${root}/plain" <<'PY' || fail "plain: manifest target"
+import json, sys
+t = json.load(open(sys.argv[1] + "/manifest.json"))["target"]
+assert t["ns_pid"] == 1 and t["control_dir"] == "/tmp/jleak-1", t
+PY
+kill -0 "${jpid}" || fail "plain: the JVM did not survive"
 echo PASS

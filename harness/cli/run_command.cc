@@ -202,6 +202,7 @@ std::vector<std::string> CanonicalCommandLine(const LaunchSettings& s) {
   if (s.nmt) argv.push_back("--nmt");
   if (!s.java_stacks) argv.push_back("--no-java-stacks");
   if (!s.keep_output) argv.push_back("--no-workload-log");
+  if (s.engine != "jemalloc") argv.insert(argv.end(), {"--engine", s.engine});
   argv.push_back("--");
   argv.insert(argv.end(), s.command.begin(), s.command.end());
   return argv;
@@ -479,6 +480,13 @@ void AddRunCommand(CLI::App& jleak, int* exit_code) {
                   "for scripts that start java")
       ->default_val("auto")
       ->check(CLI::IsMember({"auto", "jvm", "native"}));
+  run->add_option("--engine", settings->engine,
+                  "jemalloc: the profiling jemalloc preloaded (exact "
+                  "allocated bytes); sampling (JVMs): the JVM keeps its own "
+                  "malloc (glibc's) and the agent samples it from start-up, "
+                  "as `jleak attach` does on a plain JVM")
+      ->default_val("jemalloc")
+      ->check(CLI::IsMember({"jemalloc", "sampling"}));
   run->add_flag("--no-gc", *no_gc,
                 "Do not force a GC before snapshots (for comparison only: "
                 "memory waiting for the GC then looks like a leak)");

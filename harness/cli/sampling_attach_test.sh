@@ -30,38 +30,6 @@ jleak="$(readlink -f "$1")"; java="$(readlink -f "$2")"
 leak_jar="$(readlink -f "$3")"; zlib_jar="$(readlink -f "$4")"
 churn_jar="$(readlink -f "$5")"; common="$(dirname "$(readlink -f "$6")")"
 attach_test_setup sampling
-limit='memory allocated before the attach is not seen \(the verdict is about growth after it\)'
-
-# sampling_engine_ran NAME: manifest, agent.json and report of NAME/ say
-# the sampling engine ran, with its limit, and detached cleanly.
-sampling_engine_ran() {
-  grep -q 'bytes (sampling engine), a snapshot every' "${root}/$1.stderr" ||
-    fail "$1: stderr does not name the sampling engine"
-  grep -Eq "the agent samples malloc itself; ${limit}" "${root}/$1.stderr" ||
-    fail "$1: stderr does not say the engine's limit"
-  if [[ -f "${root}/$1/report.json" ]]; then
-    grep -Eq "^  engine: sampling: ${limit}$" "${root}/$1.stdout" ||
-      { cat "${root}/$1.stdout" >&2; fail "$1: the report does not name the engine"; }
-  fi
-  python3 - "${root}/$1" <<'PY' || fail "$1: manifest, agent.json or report.json"
-import json, os, sys
-d = sys.argv[1]
-m = json.load(open(d + "/manifest.json"))
-assert m["engine"]["name"] == "sampling", m["engine"]
-assert m["engine"]["limit"].startswith("memory allocated before the attach"), m["engine"]
-assert m["target"]["jemalloc"] == "", m["target"]
-e = json.load(open(d + "/agent.json"))["engine"]
-assert e["name"] == "sampling" and e["installed"] is False, e
-p = e["patcher"]
-assert p["slots_patched"] > 0 and p["slots_restored"] == p["slots_patched"], p
-assert p["slots_tracked"] == 0 and p["mprotect_failures"] == 0, p
-assert e["samples"] > 0 and not any(e["drops"].values()), e
-if os.path.exists(d + "/report.json"):
-    r = json.load(open(d + "/report.json"))
-    assert r["engine"]["name"] == "sampling", r.get("engine")
-PY
-}
-
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$1/status"; }
 
 # 1. The leaker, plain java, attached after a few seconds.

@@ -126,6 +126,16 @@ absl::StatusOr<LaunchPlan> BuildLaunchPlan(
         absl::StrCat("--mode must be auto, jvm or native, not '", s.mode, "'"));
   }
   plan.lg_prof_sample = LgSampleForBytes(s.sample_bytes);
+  const bool sampling = s.engine == "sampling";
+  if (!sampling && s.engine != "jemalloc") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--engine must be jemalloc or sampling, not '", s.engine, "'"));
+  }
+  if (sampling && plan.mode != "jvm") {
+    return absl::InvalidArgumentError(
+        "--engine sampling needs a JVM (the agent's sampling engine starts "
+        "in Agent_OnLoad); native programs run under jemalloc");
+  }
 
   agent::AgentOptions agent;
   agent.out_dir = s.out_dir;
@@ -133,6 +143,8 @@ absl::StatusOr<LaunchPlan> BuildLaunchPlan(
   agent.force_gc = s.force_gc;
   agent.nmt = s.nmt && plan.mode == "jvm";
   agent.java_stacks = s.java_stacks;
+  agent.sampling_engine = sampling;
+  agent.lg_sample = plan.lg_prof_sample;
   plan.agent_options = agent::FormatAgentOptions(agent);
 
   Env env(environ);
@@ -178,6 +190,11 @@ absl::StatusOr<LaunchPlan> BuildLaunchPlan(
     }
     // An inherited value would start the native agent inside the JVM too.
     env.Unset("JLEAK_AGENT_OPTIONS");
+  }
+  if (sampling) {
+    // The JVM as users run it: its own malloc, no jemalloc settings.
+    plan.envp = env.ToEnviron();
+    return plan;
   }
   set("LD_PRELOAD", preload);
   set("MALLOC_CONF",

@@ -15,6 +15,10 @@
 //                a JVM somewhere below it (--mode=jvm on a script)
 //   native       JLEAK_AGENT_OPTIONS=OPTIONS (read by the agent's
 //                constructor)
+//   --engine sampling  (JVMs only) neither LD_PRELOAD nor MALLOC_CONF is
+//                touched: the JVM keeps its own malloc (glibc's) and the
+//                agent samples it itself from Agent_OnLoad
+//                (engine=sampling,lg_sample=N; agent/sampling_capture.h)
 //
 // Sampling: jemalloc samples one allocation per 2^lg_prof_sample bytes on
 // average. The default, 512 KiB (lg 19), cost about 11% wall time over
@@ -56,12 +60,19 @@ struct LaunchSettings {
   double grace_s = 10;
   std::string mode = "auto";  // auto, jvm or native
   bool force_gc = true;
-  bool nmt = false;           // add -XX:NativeMemoryTracking=summary
-  bool java_stacks = true;    // Java frames at sampled allocations (JVM)
-  bool keep_output = true;    // copy stdout/stderr into DIR/workload.log
-  std::string jemalloc_path;  // absolute
-  std::string agent_path;     // absolute
+  bool nmt = false;                 // add -XX:NativeMemoryTracking=summary
+  bool java_stacks = true;          // Java frames at sampled allocations (JVM)
+  bool keep_output = true;          // copy stdout/stderr into DIR/workload.log
+  std::string jemalloc_path;        // absolute
+  std::string agent_path;           // absolute
+  std::string engine = "jemalloc";  // jemalloc or sampling
 };
+
+// The limit the manifest and every report state for `jleak run --engine
+// sampling` (manifest.json "engine").
+inline constexpr char kRunSamplingEngineLimit[] =
+    "the JVM's own malloc, sampled by the agent's GOT hooks: no exact count "
+    "of allocated bytes, the verdict rests on the sampled sites";
 
 // What will actually be run.
 struct LaunchPlan {

@@ -137,6 +137,33 @@ TEST(BuildLaunchPlan, SamplingAndGcSettings) {
   EXPECT_NE(p->agent_options.find("java_stacks=0"), std::string::npos);
 }
 
+TEST(BuildLaunchPlan, SamplingEngineLeavesMallocAlone) {
+  LaunchSettings s = Settings({"/jdk/bin/java", "-cp", "x.jar", "Main"});
+  s.engine = "sampling";
+  s.sample_bytes = 32768;
+  absl::StatusOr<LaunchPlan> p = BuildLaunchPlan(
+      s, {"PATH=/bin", "LD_PRELOAD=/user.so", "JLEAK_AGENT_OPTIONS=stale"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->argv[1],
+            "-agentpath:/jl/libjleak_agent.so=out=/runs/r1,interval=5,gc=1,"
+            "gc_wait_ms=2000,baseline=1,perfmap=1,engine=sampling,"
+            "lg_sample=15");
+  // The user's own preload stays; no jemalloc, no MALLOC_CONF.
+  EXPECT_EQ(Lookup(p->envp, "LD_PRELOAD"), "/user.so");
+  EXPECT_EQ(Lookup(p->envp, "MALLOC_CONF"), "<unset>");
+  EXPECT_EQ(Lookup(p->envp, "JLEAK_AGENT_OPTIONS"), "<unset>");
+  EXPECT_TRUE(p->env_changes.empty());
+  // Native programs have no Agent_OnLoad to start it from.
+  LaunchSettings native = Settings({"/bin/server"});
+  native.engine = "sampling";
+  absl::StatusOr<LaunchPlan> refused = BuildLaunchPlan(native, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("needs a JVM"), std::string::npos);
+  LaunchSettings other = Settings({"java"});
+  other.engine = "tcmalloc";
+  EXPECT_FALSE(BuildLaunchPlan(other, {}).ok());
+}
+
 TEST(BuildLaunchPlan, Refusals) {
   EXPECT_FALSE(BuildLaunchPlan(Settings({}), {}).ok());
   LaunchSettings comma = Settings({"java"});

@@ -20,13 +20,17 @@ std::string Rfc3339(int64_t wall_ns) {
 }
 
 nlohmann::ordered_json SettingsJson(const LaunchSettings& s) {
-  return {{"command", s.command},         {"out_dir", s.out_dir},
-          {"interval_s", s.interval_s},   {"sample_bytes", s.sample_bytes},
-          {"duration_s", s.duration_s},   {"timeout_s", s.timeout_s},
-          {"grace_s", s.grace_s},         {"mode", s.mode},
-          {"force_gc", s.force_gc},       {"nmt", s.nmt},
-          {"java_stacks", s.java_stacks}, {"keep_output", s.keep_output},
-          {"jemalloc", s.jemalloc_path},  {"agent", s.agent_path}};
+  nlohmann::ordered_json j = {
+      {"command", s.command},         {"out_dir", s.out_dir},
+      {"interval_s", s.interval_s},   {"sample_bytes", s.sample_bytes},
+      {"duration_s", s.duration_s},   {"timeout_s", s.timeout_s},
+      {"grace_s", s.grace_s},         {"mode", s.mode},
+      {"force_gc", s.force_gc},       {"nmt", s.nmt},
+      {"java_stacks", s.java_stacks}, {"keep_output", s.keep_output},
+      {"jemalloc", s.jemalloc_path},  {"agent", s.agent_path}};
+  // Only when not the default: manifests of jemalloc runs stay as they were.
+  if (s.engine != "jemalloc") j["engine"] = s.engine;
+  return j;
 }
 
 }  // namespace
@@ -70,6 +74,11 @@ nlohmann::ordered_json ManifestJson(const RunRecord& r) {
   j["tool"] = kToolVersion;
   j["jleak_argv"] = r.jleak_argv;
   j["settings"] = SettingsJson(r.settings);
+  // As `jleak attach` writes it: the reports name a non-default engine
+  // and its limit (harness/analyze/run_metadata.cc).
+  if (r.settings.engine == "sampling") {
+    j["engine"] = {{"name", "sampling"}, {"limit", kRunSamplingEngineLimit}};
+  }
   nlohmann::ordered_json env = nlohmann::ordered_json::object();
   for (const auto& [k, v] : r.plan.env_changes) env[k] = v;
   j["launch"] = {{"argv", r.plan.argv},
@@ -155,6 +164,7 @@ absl::StatusOr<LaunchSettings> SettingsFromManifest(absl::string_view text) {
     out.keep_output = s.value("keep_output", true);
     out.jemalloc_path = s.value("jemalloc", "");
     out.agent_path = s.value("agent", "");
+    out.engine = s.value("engine", "jemalloc");
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("manifest settings: ", e.what()));

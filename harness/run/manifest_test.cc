@@ -92,6 +92,21 @@ TEST(SettingsFromManifest, RoundTrip) {
   EXPECT_DOUBLE_EQ(s->duration_s, 30);
   EXPECT_EQ(s->mode, "jvm");
   EXPECT_EQ(s->jemalloc_path, "/jl/libjemalloc.so.2");
+  EXPECT_EQ(s->engine, "jemalloc");
+  // The default engine writes no top-level "engine" (saved runs unchanged).
+  EXPECT_FALSE(ManifestJson(r).contains("engine"));
+}
+
+TEST(SettingsFromManifest, SamplingEngineRoundTripsAndIsNamed) {
+  RunRecord r = SampleRecord();
+  r.settings.engine = "sampling";
+  const nlohmann::ordered_json j = ManifestJson(r);
+  ASSERT_TRUE(j.contains("engine"));
+  EXPECT_EQ(j["engine"]["name"], "sampling");
+  EXPECT_EQ(j["engine"]["limit"], kRunSamplingEngineLimit);
+  absl::StatusOr<LaunchSettings> s = SettingsFromManifest(j.dump());
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->engine, "sampling");
 }
 
 TEST(SettingsFromManifest, Refusals) {
