@@ -28,9 +28,9 @@
 #   4. each --clean method (a healthy caller of the same library) has a
 #      group, none of its groups is over budget, and none is groups[0].
 #
-# A report without a `groups` key (an analyzer from before groups[]) is
-# skipped: "SKIP: no groups[] yet", exit 0. Exit 1 with one FAIL line per
-# unmet check; exit 2 when the report or text cannot be read.
+# A report without a `groups` key (an analyzer from before groups[]) fails.
+# Exit 1 with one FAIL line per unmet check; exit 2 when the report or
+# text cannot be read.
 import argparse
 import json
 import re
@@ -193,9 +193,9 @@ def main(argv):
         print(f"check_app_frame: {args.report} is not a JSON object")
         return 2
     if "groups" not in report:
-        print(f"SKIP: no groups[] yet: {args.report} has no groups key; "
-              f"expected_app_frame {args.expect!r} not checked")
-        return 0
+        print(f"FAIL: expected_app_frame: {args.report} has no groups key "
+              f"(a jleak from before leak groups?)")
+        return 1
     text_lines = read_text(args.text, "text report").splitlines()
 
     fails = check(report, text_lines, args.expect, args.clean)

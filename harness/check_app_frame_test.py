@@ -109,9 +109,9 @@ C = ["--clean", ARCHIVE]
 run("named", BASE, TEXT, E, 0, "ok: groups[0] and the text report's headline")
 run("named, clean caller", BASE, TEXT, E + C, 0, ARCHIVE + " is a clean group")
 run("class prefix", BASE, TEXT, ["--expect", APP + "."], 0, "ok:")
-# A report from before groups[]: skipped, exit 0, and says so.
-run("no groups key", variant(lambda r: r.pop("groups")), TEXT, E, 0,
-    "SKIP: no groups[] yet")
+# A report from before groups[] fails: it cannot name the method.
+run("no groups key", variant(lambda r: r.pop("groups")), TEXT, E, 1,
+    "has no groups key")
 
 # 1. groups[0] names the library's frame, or a longer method name.
 run("library frame named",

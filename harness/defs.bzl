@@ -297,8 +297,7 @@ def jvm_leak_test(
         must be it, the text report's first two lines must name it, and
         every growing site whose first application frame it is, reaching
         the library through the same entry class, must be in that group
-        (harness/check_app_frame.py; needs python3). Skipped, saying so,
-        on a report without groups[].
+        (harness/check_app_frame.py; needs python3).
       clean_app_frames: with expected_app_frame, application methods that
         call the same library correctly: each must have a group, within
         its budget, and none may be groups[0].

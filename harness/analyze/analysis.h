@@ -121,8 +121,10 @@ struct SiteSeries {
 // is a group of its own.
 struct LeakGroup {
   std::string key;  // stable identity: app method + entry, or the site key
-  std::string app_frame;   // "pkg.Cls.method (Cls.java:18)", or ""
-  std::string app_method;  // "pkg.Cls.method", or ""
+  std::string app_frame;  // "pkg.Cls.method (Cls.java:18)", or ""
+  // "pkg.Cls.method", or "": also for a site whose application frame
+  // calls its own JNI code (app_frame "" then: the site's headline).
+  std::string app_method;
   std::string app_caller;  // SiteSeries::app_caller's label, or ""
   std::string through;     // SiteSeries::through of its first site
   // "com.example.X.m (X.java:18) leaks 6.8 MiB/s through ... (4 sites)";

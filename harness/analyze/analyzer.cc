@@ -35,7 +35,8 @@ double NoiseVariance(const Counts& c, uint64_t period) {
 
 }  // namespace
 
-size_t SiteKeyFrames(const std::vector<NamedFrame>& frames, int site_frames) {
+size_t SiteKeyFrames(const std::vector<NamedFrame>& frames, int site_frames,
+                     int app_frame) {
   size_t n = 0;
   int physical = 0;
   while (n < frames.size() && physical < site_frames &&
@@ -49,14 +50,21 @@ size_t SiteKeyFrames(const std::vector<NamedFrame>& frames, int site_frames) {
   // And through the Java method that called in, when the agent recorded
   // Java frames (stable across JIT compilation, unlike "[jit]" frames).
   n = std::max<size_t>(n, JavaFrameIndex(frames) + 1);
+  // And through the application's first frame when a library's Java code
+  // lies between: two application methods that call one library entry
+  // (one closes what it opens, one forgets) are two sites, not one.
+  if (app_frame >= 0) {
+    n = std::max<size_t>(n, std::min<size_t>(app_frame + 1, frames.size()));
+  }
   n = std::max<size_t>(n, frames.empty() ? 0 : 1);
   // An address's inlined frames go with it.
   while (n < frames.size() && frames[n - 1].inlined) ++n;
   return n;
 }
 
-std::string SiteKey(const std::vector<NamedFrame>& frames, int site_frames) {
-  const size_t k = SiteKeyFrames(frames, site_frames);
+std::string SiteKey(const std::vector<NamedFrame>& frames, int site_frames,
+                    int app_frame) {
+  const size_t k = SiteKeyFrames(frames, site_frames, app_frame);
   std::string key;
   for (size_t i = 0; i < k; ++i) {
     if (frames[i].inlined) continue;
@@ -115,7 +123,8 @@ struct SeriesAccumulator::Impl {
         symbolizer(symbolizer),
         filter(filter),
         options(options),
-        namer(symbolizer, filter, NameOptions{/*source_detail=*/false}) {
+        namer(symbolizer, filter, NameOptions{/*source_detail=*/false}),
+        classifier(options.code_origins, options.app_rules, filter) {
     std::stable_sort(metas.begin(), metas.end(),
                      [](const SnapshotMeta& x, const SnapshotMeta& y) {
                        if (x.time_seconds != y.time_seconds) {
@@ -133,6 +142,22 @@ struct SeriesAccumulator::Impl {
     for (size_t i = 0; i < metas.size(); ++i) {
       if (metas[i].time_seconds >= analyze_from) analyzed.push_back(i);
     }
+  }
+
+  // AppFrameIndex: the first Java frame of the application's code
+  // (site_origins.h), or -1; only when a library's or the JDK's Java frame
+  // comes before it (otherwise the Java frame already ends the key).
+  int AppFrameIndex(const std::vector<NamedFrame>& frames) const {
+    bool other_java = false;
+    for (size_t i = 0; i < frames.size(); ++i) {
+      if (!IsJavaFrame(frames[i])) continue;
+      if (classifier.Classify(frames[i].function).kind ==
+          OriginKind::kApplication) {
+        return other_java ? static_cast<int>(i) : -1;
+      }
+      other_java = true;
+    }
+    return -1;
   }
 
   // The shape of one stack of a profile whose naming context is
@@ -164,7 +189,8 @@ struct SeriesAccumulator::Impl {
       for (const NamedFrame& f : frame_buffer) {
         shape.frames.push_back(namer.Frame(f.address));
       }
-      std::string site_key = SiteKey(frame_buffer, options.site_frames);
+      std::string site_key = SiteKey(frame_buffer, options.site_frames,
+                                     AppFrameIndex(frame_buffer));
       auto [site, new_site] = site_index.emplace(site_key, sites.size());
       if (new_site) {
         Site s;
@@ -347,8 +373,6 @@ struct SeriesAccumulator::Impl {
   // the total's floating-point sums, and so the reports, are the same on
   // every run over the same files.
   void FitSites(const std::vector<size_t>& fit, Analysis& a) {
-    const OriginClassifier classifier(options.code_origins, options.app_rules,
-                                      filter);
     std::vector<double> t;
     for (size_t i : fit) t.push_back(a.snapshots[i].time_seconds);
     std::vector<double> total(fit.size(), 0), total_var(fit.size(), 0);
@@ -402,6 +426,7 @@ struct SeriesAccumulator::Impl {
   const FrameFilter& filter;
   const AnalyzerOptions& options;
   StackNamer namer;
+  const OriginClassifier classifier;  // whose code each Java frame is
   double t0 = 0;
   double warmup_seconds = 0;
   std::vector<size_t> analyzed;  // indices of snapshots after the warm-up

@@ -169,8 +169,12 @@ Analysis Analyze(std::vector<SnapshotInput> snapshots, TimeSource time_source,
 // the runtime or JVM frames before them never merge two callers into one
 // site. A site's key is the names of those frames that are not inlined
 // (SiteKey), taken from frames named without source detail.
-size_t SiteKeyFrames(const std::vector<NamedFrame>& frames, int site_frames);
-std::string SiteKey(const std::vector<NamedFrame>& frames, int site_frames);
+// `app_frame`, when not -1, is the index of the application's first Java
+// frame (site_origins.h): the key then goes through it too.
+size_t SiteKeyFrames(const std::vector<NamedFrame>& frames, int site_frames,
+                     int app_frame = -1);
+std::string SiteKey(const std::vector<NamedFrame>& frames, int site_frames,
+                    int app_frame = -1);
 
 }  // namespace jleak
 

@@ -62,6 +62,12 @@ void BuildLeakGroups(const std::vector<size_t>& fit, Analysis& a) {
         if (s.app_caller >= 0)
           g.app_caller = FrameLabel(s.frames[s.app_caller]);
         g.through = s.through;
+      } else if (s.app_native && s.app_frame >= 0 &&
+                 s.app_frame < static_cast<int>(s.frames.size())) {
+        // The application's own JNI code: the site's headline stays (it
+        // names the Java caller already), and the method is named for
+        // those who read groups[].app_method.
+        g.app_method = s.frames[s.app_frame].function;
       }
       g.suppressed = s.suppressed;
       g.bytes.assign(s.bytes.size(), 0);
