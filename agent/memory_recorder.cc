@@ -244,6 +244,11 @@ absl::StatusOr<std::string> RecordMemory(
                                     {"retained", jemalloc.retained}}};
   } else {
     r.allocator = GlibcFigures();
+    if (r.allocator.has_value()) {
+      for (const auto& [name, value] : r.allocator->figures) {
+        if (name == "mmap") CountAllocatorMmaps(value, r.map);
+      }
+    }
   }
   r.nmt = nmt;
   if (origins != nullptr) {

@@ -428,4 +428,13 @@ MemoryMap ClassifyMappings(const std::vector<SmapsEntry>& entries,
   return out;
 }
 
+void CountAllocatorMmaps(int64_t mmapped_bytes, MemoryMap& map) {
+  int64_t& anon = map.classes[static_cast<int>(MemoryClass::kAnonOther)];
+  int64_t& malloc = map.classes[static_cast<int>(MemoryClass::kMalloc)];
+  if (mmapped_bytes <= 0 || anon <= 0) return;
+  const int64_t moved = std::min(mmapped_bytes, anon);
+  anon -= moved;
+  malloc = std::max<int64_t>(malloc, 0) + moved;
+}
+
 }  // namespace jleak

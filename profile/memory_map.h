@@ -141,6 +141,14 @@ struct MemoryMap {
 MemoryMap ClassifyMappings(const std::vector<SmapsEntry>& entries,
                            const ClassifyHints& hints);
 
+// CountAllocatorMmaps moves `mmapped_bytes` (glibc's blocks above its mmap
+// threshold, 128 KiB by default: mallinfo2's hblkhd) from anon_other to
+// malloc, at most what anon_other holds: each such block is a mapping of
+// its own that smaps cannot tell from any other anonymous one, and the
+// allocator's own count says how much of them is malloc's. Nothing for
+// mmapped_bytes <= 0.
+void CountAllocatorMmaps(int64_t mmapped_bytes, MemoryMap& map);
+
 }  // namespace jleak
 
 #endif  // JLEAK_PROFILE_MEMORY_MAP_H_

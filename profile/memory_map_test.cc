@@ -238,6 +238,24 @@ TEST(ClassifyTest, ShapesWithoutHints) {
   EXPECT_EQ(m.files[0].size_bytes, 2 << 20);
 }
 
+TEST(ClassifyTest, GlibcMmappedBlocksCountAsMalloc) {
+  MemoryMap map;
+  map.classes.fill(0);
+  const int malloc = static_cast<int>(MemoryClass::kMalloc);
+  const int anon = static_cast<int>(MemoryClass::kAnonOther);
+  map.classes[malloc] = 100;
+  map.classes[anon] = 1000;
+  CountAllocatorMmaps(300, map);
+  EXPECT_EQ(map.classes[malloc], 400);
+  EXPECT_EQ(map.classes[anon], 700);
+  // Never more than anon_other holds (the block may not be resident).
+  CountAllocatorMmaps(5000, map);
+  EXPECT_EQ(map.classes[malloc], 1100);
+  EXPECT_EQ(map.classes[anon], 0);
+  CountAllocatorMmaps(-1, map);
+  EXPECT_EQ(map.classes[malloc], 1100);
+}
+
 TEST(MemoryRecordTest, JsonHasTheContractsKeys) {
   MemoryRecord r;
   r.seq = 3;
