@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "agent/hotspot_vmstructs.h"
 #include "agent/perf_map_writer.h"
 
 // The linker defines these for a section whose name is a C identifier: the
@@ -304,67 +305,23 @@ uint32_t RoundUpToPowerOfTwo(uint32_t n) {
   return p;
 }
 
-// FindJvmSymbol: a symbol libjvm exports, or null.
-void* FindJvmSymbol(jvmtiEnv* jvmti, const char* name) {
-  if (void* f = dlsym(RTLD_DEFAULT, name)) return f;
-  // libjvm loaded without RTLD_GLOBAL (an embedding launcher): find it by
-  // one of its JVMTI functions.
-  Dl_info info;
-  void* jvm_code = reinterpret_cast<void*>(jvmti->functions->GetVersionNumber);
-  if (dladdr(jvm_code, &info) == 0 || info.dli_fname == nullptr) {
-    return nullptr;
-  }
-  void* handle = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
-  if (handle == nullptr) return nullptr;
-  void* f = dlsym(handle, name);
-  dlclose(handle);  // libjvm stays: the JVM holds it
-  return f;
-}
-
 AsgctFn FindAsyncGetCallTrace(jvmtiEnv* jvmti) {
   return reinterpret_cast<AsgctFn>(FindJvmSymbol(jvmti, "AsyncGetCallTrace"));
 }
 
-// FindCodeCache finds where CodeCache::_low_bound and _high_bound are,
-// from HotSpot's structure table (gHotSpotVMStructs, static data exported
-// for the serviceability agent: entries of {typeName, fieldName,
-// typeString, isStatic, offset, address}, laid out as the exported offsets
-// say). Only read, never written. False when this VM has no such table
-// or fields.
+// FindCodeCache finds where CodeCache::_low_bound and _high_bound are, in
+// HotSpot's structure table (hotspot_vmstructs.h). False when this VM has
+// no such table or fields.
 bool FindCodeCache(jvmtiEnv* jvmti, const uintptr_t** low,
                    const uintptr_t** high) {
-  auto entries =
-      static_cast<char* const*>(FindJvmSymbol(jvmti, "gHotSpotVMStructs"));
-  const char* const offset_names[] = {"gHotSpotVMStructEntryTypeNameOffset",
-                                      "gHotSpotVMStructEntryFieldNameOffset",
-                                      "gHotSpotVMStructEntryIsStaticOffset",
-                                      "gHotSpotVMStructEntryAddressOffset",
-                                      "gHotSpotVMStructEntryArrayStride"};
-  uint64_t offsets[5];
-  for (int i = 0; i < 5; ++i) {
-    auto p =
-        static_cast<const uint64_t*>(FindJvmSymbol(jvmti, offset_names[i]));
-    if (p == nullptr) return false;
-    offsets[i] = *p;
-  }
-  if (entries == nullptr || *entries == nullptr || offsets[4] == 0) {
-    return false;
-  }
   const uintptr_t* found_low = nullptr;
   const uintptr_t* found_high = nullptr;
-  const char* e = *entries;
-  // Bounded: JDK 17 has about 2,000 entries.
-  for (int i = 0; i < 100000; ++i, e += offsets[4]) {
-    auto type = *reinterpret_cast<const char* const*>(e + offsets[0]);
-    if (type == nullptr) break;
-    if (std::strcmp(type, "CodeCache") != 0) continue;
-    auto field = *reinterpret_cast<const char* const*>(e + offsets[1]);
-    const int32_t is_static = *reinterpret_cast<const int32_t*>(e + offsets[2]);
-    auto address = *reinterpret_cast<const uintptr_t* const*>(e + offsets[3]);
-    if (field == nullptr || is_static == 0 || address == nullptr) continue;
-    if (std::strcmp(field, "_low_bound") == 0) found_low = address;
-    if (std::strcmp(field, "_high_bound") == 0) found_high = address;
-  }
+  ForEachVmStructEntry(jvmti, [&](const VmStructEntry& e) {
+    if (e.type != "CodeCache" || !e.is_static || e.address == nullptr) return;
+    const auto* address = static_cast<const uintptr_t*>(e.address);
+    if (e.field == "_low_bound") found_low = address;
+    if (e.field == "_high_bound") found_high = address;
+  });
   if (found_low == nullptr || found_high == nullptr) return false;
   *low = found_low;
   *high = found_high;
@@ -697,52 +654,56 @@ JavaStackStats JavaStacks::Stats() const {
   return st;
 }
 
-std::optional<std::string> JavaStacks::NameOf(JNIEnv* env, jmethodID method,
-                                              int bci) {
+std::optional<std::string> DescribeJavaMethod(jvmtiEnv* jvmti, JNIEnv* env,
+                                              jmethodID method, int bci) {
   char* name = nullptr;
   // A jmethodID of an unloaded class is cleared: JVMTI answers
   // INVALID_METHODID rather than crash, and will forever. Any other error
   // (the VM going down) may pass: ask again next time.
-  if (jvmtiError err = jvmti_->GetMethodName(method, &name, nullptr, nullptr);
+  if (jvmtiError err = jvmti->GetMethodName(method, &name, nullptr, nullptr);
       err != JVMTI_ERROR_NONE) {
     if (err == JVMTI_ERROR_INVALID_METHODID) return kUnloadedMethodName;
     return std::nullopt;
   }
   std::string method_name = name ? name : "?";
-  Deallocate(jvmti_, name);
+  Deallocate(jvmti, name);
   jclass klass = nullptr;
   std::string class_signature = "?";
   std::string source_file;
-  if (jvmti_->GetMethodDeclaringClass(method, &klass) == JVMTI_ERROR_NONE) {
+  if (jvmti->GetMethodDeclaringClass(method, &klass) == JVMTI_ERROR_NONE) {
     char* signature = nullptr;
-    if (jvmti_->GetClassSignature(klass, &signature, nullptr) ==
+    if (jvmti->GetClassSignature(klass, &signature, nullptr) ==
             JVMTI_ERROR_NONE &&
         signature != nullptr) {
       class_signature = signature;
     }
-    Deallocate(jvmti_, signature);
+    Deallocate(jvmti, signature);
     char* source = nullptr;
-    if (jvmti_->GetSourceFileName(klass, &source) == JVMTI_ERROR_NONE &&
+    if (jvmti->GetSourceFileName(klass, &source) == JVMTI_ERROR_NONE &&
         source != nullptr) {
       source_file = source;
     }
-    Deallocate(jvmti_, source);
+    Deallocate(jvmti, source);
     env->DeleteLocalRef(klass);
   }
   jboolean is_native = JNI_FALSE;
-  jvmti_->IsMethodNative(method, &is_native);
+  jvmti->IsMethodNative(method, &is_native);
   int line = 0;
   if (!is_native && bci >= 0) {
     jint count = 0;
     jvmtiLineNumberEntry* table = nullptr;
-    if (jvmti_->GetLineNumberTable(method, &count, &table) ==
-        JVMTI_ERROR_NONE) {
+    if (jvmti->GetLineNumberTable(method, &count, &table) == JVMTI_ERROR_NONE) {
       line = LineForBci(table, count, bci);
     }
-    Deallocate(jvmti_, table);
+    Deallocate(jvmti, table);
   }
   return FormatJavaFrameName(class_signature, method_name, source_file, line,
                              is_native == JNI_TRUE);
+}
+
+std::optional<std::string> JavaStacks::NameOf(JNIEnv* env, jmethodID method,
+                                              int bci) {
+  return DescribeJavaMethod(jvmti_, env, method, bci);
 }
 
 std::vector<std::string> JavaStacks::NameFrames(

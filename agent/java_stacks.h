@@ -242,6 +242,14 @@ struct JavaStackStats {
 // JavaStacks is the process's one Java-stack hook (jemalloc has one hook
 // slot, so there is at most one instance; it is never destroyed, since the
 // hook may run until the process exits).
+// DescribeJavaMethod: the java-frames.map name of `method` at `bci`
+// ("pkg.Cls.method(Cls.java:42)"; no line for bci < 0 or a native
+// method), through JVMTI; kUnloadedMethodName for a method whose class was
+// unloaded (its jmethodID cleared), nullopt when JVMTI cannot answer now
+// (the VM going down: ask again later).
+std::optional<std::string> DescribeJavaMethod(jvmtiEnv* jvmti, JNIEnv* env,
+                                              jmethodID method, int bci);
+
 class JavaStacks {
  public:
   // Capabilities to add in Agent_OnLoad (line numbers, source files).

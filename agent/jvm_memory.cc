@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "agent/hotspot_vmstructs.h"
 #include "agent/java_stacks.h"
 #include "agent/jvm_probe.h"
 #include "agent/memory_recorder.h"
@@ -110,45 +112,16 @@ struct VmLayout {
   int64_t thread_id = -1;       // OSThread::_thread_id
 };
 
-void* FindJvmSymbolHere(jvmtiEnv* jvmti, const char* name) {
-  if (void* f = dlsym(RTLD_DEFAULT, name)) return f;
-  Dl_info info;
-  void* jvm_code = reinterpret_cast<void*>(jvmti->functions->GetVersionNumber);
-  if (dladdr(jvm_code, &info) == 0 || info.dli_fname == nullptr) {
-    return nullptr;
-  }
-  void* handle = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
-  if (handle == nullptr) return nullptr;
-  void* f = dlsym(handle, name);
-  dlclose(handle);
-  return f;
-}
-
 VmLayout ReadLayout(jvmtiEnv* jvmti) {
   VmLayout l;
-  auto entries =
-      static_cast<char* const*>(FindJvmSymbolHere(jvmti, "gHotSpotVMStructs"));
-  const char* const names[] = {"gHotSpotVMStructEntryTypeNameOffset",
-                               "gHotSpotVMStructEntryFieldNameOffset",
-                               "gHotSpotVMStructEntryIsStaticOffset",
-                               "gHotSpotVMStructEntryOffsetOffset",
-                               "gHotSpotVMStructEntryAddressOffset",
-                               "gHotSpotVMStructEntryArrayStride"};
-  uint64_t off[6];
-  for (int i = 0; i < 6; ++i) {
-    auto p = static_cast<const uint64_t*>(FindJvmSymbolHere(jvmti, names[i]));
-    if (p == nullptr) return l;
-    off[i] = *p;
-  }
-  if (entries == nullptr || *entries == nullptr || off[5] == 0) return l;
-  const std::map<std::string, uintptr_t*> statics = {
+  const std::map<std::string, uintptr_t*, std::less<>> statics = {
       {"Universe::_collectedHeap", &l.collected_heap_at},
       {"CodeCache::_low_bound", &l.code_low_at},
       {"CodeCache::_high_bound", &l.code_high_at},
       {"CompressedKlassPointers::_narrow_klass._base", &l.klass_base_at},
       {"MetaspaceObj::_shared_metaspace_top", &l.shared_top_at},
   };
-  const std::map<std::string, int64_t*> fields = {
+  const std::map<std::string, int64_t*, std::less<>> fields = {
       {"CollectedHeap::_reserved", &l.heap_reserved},
       {"MemRegion::_start", &l.region_start},
       {"MemRegion::_word_size", &l.region_words},
@@ -157,27 +130,16 @@ VmLayout ReadLayout(jvmtiEnv* jvmti) {
       {"JavaThread::_osthread", &l.osthread},
       {"OSThread::_thread_id", &l.thread_id},
   };
-  const char* e = *entries;
-  // Bounded: JDK 17 has about 2,000 entries.
-  for (int i = 0; i < 100000; ++i, e += off[5]) {
-    auto type = *reinterpret_cast<const char* const*>(e + off[0]);
-    if (type == nullptr) break;
-    auto field = *reinterpret_cast<const char* const*>(e + off[1]);
-    if (field == nullptr) continue;
-    const std::string key = std::string(type) + "::" + field;
-    if (*reinterpret_cast<const int32_t*>(e + off[2]) != 0) {
-      auto it = statics.find(key);
-      if (it != statics.end()) {
-        *it->second = *reinterpret_cast<const uintptr_t*>(e + off[4]);
+  ForEachVmStructEntry(jvmti, [&](const VmStructEntry& e) {
+    const std::string key = absl::StrCat(e.type, "::", e.field);
+    if (e.is_static) {
+      if (auto it = statics.find(key); it != statics.end()) {
+        *it->second = reinterpret_cast<uintptr_t>(e.address);
       }
-    } else {
-      auto it = fields.find(key);
-      if (it != fields.end()) {
-        *it->second = static_cast<int64_t>(
-            *reinterpret_cast<const uint64_t*>(e + off[3]));
-      }
+    } else if (auto it = fields.find(key); it != fields.end()) {
+      *it->second = static_cast<int64_t>(e.offset);
     }
-  }
+  });
   return l;
 }
 
@@ -237,47 +199,12 @@ class FrameNamer {
 
  private:
   std::string Compute(jmethodID method, jlocation location) {
-    char* name = nullptr;
-    if (jvmti_->GetMethodName(method, &name, nullptr, nullptr) !=
-        JVMTI_ERROR_NONE) {
-      return "?";
-    }
-    const std::string method_name = name != nullptr ? name : "?";
-    Free(jvmti_, name);
-    std::string signature = "?";
-    std::string source;
-    jclass klass = nullptr;
-    if (jvmti_->GetMethodDeclaringClass(method, &klass) == JVMTI_ERROR_NONE) {
-      char* sig = nullptr;
-      if (jvmti_->GetClassSignature(klass, &sig, nullptr) == JVMTI_ERROR_NONE &&
-          sig != nullptr) {
-        signature = sig;
-      }
-      Free(jvmti_, sig);
-      char* file = nullptr;
-      if (jvmti_->GetSourceFileName(klass, &file) == JVMTI_ERROR_NONE &&
-          file != nullptr) {
-        source = file;
-      }
-      Free(jvmti_, file);
-      env_->DeleteLocalRef(klass);
-    }
-    jboolean is_native = JNI_FALSE;
-    jvmti_->IsMethodNative(method, &is_native);
-    int line = 0;
-    if (!is_native && location >= 0) {
-      jint count = 0;
-      jvmtiLineNumberEntry* table = nullptr;
-      if (jvmti_->GetLineNumberTable(method, &count, &table) ==
-          JVMTI_ERROR_NONE) {
-        line = LineForBci(table, count, static_cast<int>(location));
-      }
-      Free(jvmti_, table);
-    }
+    const std::optional<std::string> map_name = DescribeJavaMethod(
+        jvmti_, env_, method, location >= 0 ? static_cast<int>(location) : -1);
+    if (!map_name.has_value()) return "?";
     // report.json's java_method text: "pkg.Cls.method (Cls.java:42)",
     // hidden classes' addresses dropped.
-    const JavaFrameName f = ParseJavaFrameName(FormatJavaFrameName(
-        signature, method_name, source, line, is_native == JNI_TRUE));
+    const JavaFrameName f = ParseJavaFrameName(*map_name);
     if (f.file.empty()) return f.method;
     if (f.line <= 0) return f.method + " (" + f.file + ")";
     return f.method + " (" + f.file + ":" + std::to_string(f.line) + ")";
