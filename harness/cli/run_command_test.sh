@@ -151,7 +151,10 @@ set +e
   >"${root}/sigkill.stdout" 2>"${root}/sigkill.stderr" &
 launcher=$!
 for _ in $(seq 50); do [[ -s "${d}/agent.pid" ]] && break; sleep 0.1; done
-sleep 2
+# Killed once its first snapshot is on disk (not after a fixed 2 s: on a
+# loaded machine the baseline's forced GC and memory map took longer).
+for _ in $(seq 300); do compgen -G "${d}/snapshot-*.heap" >/dev/null && break; sleep 0.1; done
+sleep 1
 kill -9 "$(cat "${d}/agent.pid")"
 wait "${launcher}"; got=$?
 set -e
