@@ -113,6 +113,18 @@ run("class prefix", BASE, TEXT, ["--expect", APP + "."], 0, "ok:")
 run("no groups key", variant(lambda r: r.pop("groups")), TEXT, E, 1,
     "has no groups key")
 
+# The application's own JNI code: one group per native site, so another
+# growing native site of the same method is not groups[0]'s.
+def jni_groups(r):
+    r["groups"][0]["app_frame"] = ""
+    r["sites"].append(site(4, 2, PREVIEW, "init", 2 << 20))
+    r["groups"].append({"rank": 2, "app_method": PREVIEW, "app_frame": "",
+                        "over_budget": True, "headline": "site 4",
+                        "sites": [4]})
+
+
+run("JNI sites, a group each", variant(jni_groups), TEXT, E, 0, "ok:")
+
 # 1. groups[0] names the library's frame, or a longer method name.
 run("library frame named",
     variant(lambda r: r["groups"][0].update(app_method=LIB + ".init")),
