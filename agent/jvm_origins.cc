@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/sampling/frame_pointer_backtrace.h"
+#include "agent/sampling/libunwind_backtrace.h"
 
 namespace jleak::agent {
 namespace {
@@ -71,6 +72,10 @@ absl::Status Install(JavaVM* vm, jvmtiEnv* jvmti, JavaStacks* stacks) {
       reinterpret_cast<const void*>(jvmti->functions->GetVersionNumber));
   // libunwind (jemalloc's unwinder): the caches of our own stack walks.
   if (const void* unwinder = dlsym(RTLD_DEFAULT, "unw_backtrace")) {
+    o.mmap_excluded_objects.push_back(unwinder);
+  }
+  // The sampling engine's libunwind, loaded RTLD_LOCAL (not in the above).
+  if (const void* unwinder = sampling::LibunwindObject()) {
     o.mmap_excluded_objects.push_back(unwinder);
   }
   return NativeOrigins::Install(o);

@@ -38,7 +38,6 @@
 #include "agent/jvmti_registration.h"
 #include "agent/live_jvm_hooks.h"
 #include "agent/perf_map_writer.h"
-#include "agent/sampling/frame_pointer_backtrace.h"
 #include "agent/sampling_capture.h"
 #include "agent/snapshot_loop.h"
 #include "agent/snapshotter.h"
@@ -94,10 +93,10 @@ void StartJavaStacks(AgentState& s, jvmtiEnv* jvmti, JNIEnv* env) {
   if (!s.java_stacks_off.empty() || !s.options.java_stacks) return;
   JavaStacks::LoadAllMethodIds(jvmti, env);
   // jemalloc's backtrace hook, or the sampling engine's walker (the same
-  // hook over its frame-pointer walk, handed to the engine).
+  // hook over its native walker, handed to the engine).
   absl::StatusOr<JavaStacks*> stacks =
       s.sampling != nullptr ? JavaStacks::InstallOver(
-                                  s.vm, jvmti, &sampling::FramePointerBacktrace)
+                                  s.vm, jvmti, SamplingCapture::NativeWalker())
                             : JavaStacks::Install(s.vm, jvmti);
   if (!stacks.ok()) {
     s.java_stacks_off = std::string(stacks.status().message());

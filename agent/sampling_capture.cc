@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/control_protocol.h"
 #include "agent/sampling/engine.h"
+#include "agent/sampling/libunwind_backtrace.h"
 
 namespace jleak::agent {
 namespace {
@@ -77,7 +78,53 @@ nlohmann::ordered_json PatcherReport(const sampling::PatcherStats& p) {
           {"slots_tracked", p.slots_tracked}};
 }
 
+struct ChosenWalker {
+  sampling::BacktraceFn walk = &sampling::FramePointerBacktrace;
+  std::string name;
+};
+
+// ChooseWalker loads libunwind, looking next to the agent first, and keeps
+// it out of the GOT patching (its own calls are the walker's, not the
+// JVM's).
+ChosenWalker* ChooseWalker() {
+  auto* chosen = new ChosenWalker;
+  std::string dir;
+  Dl_info self = {};
+  if (dladdr(reinterpret_cast<void*>(&PinOwnObject), &self) != 0 &&
+      self.dli_fname != nullptr) {
+    dir = self.dli_fname;
+    const size_t slash = dir.rfind('/');
+    dir = slash == std::string::npos ? "" : dir.substr(0, slash);
+  }
+  absl::StatusOr<sampling::LoadedUnwinder> u = sampling::LoadLibunwind(dir);
+  if (!u.ok()) {
+    chosen->name = absl::StrCat("frame pointers (", u.status().message(), ")");
+  } else if (!SamplingEngine::ExcludeObjectContaining(u->object_address)) {
+    chosen->name = absl::StrCat("frame pointers (", u->path,
+                                " could not be kept out of the hooks)");
+  } else {
+    chosen->walk = &sampling::LibunwindBacktrace;
+    chosen->name = absl::StrCat("libunwind (", u->path, ")");
+  }
+  if (chosen->walk != &sampling::LibunwindBacktrace) {
+    std::fprintf(stderr,
+                 "jleak agent: native frames by %s: callers inside libraries "
+                 "built without frame pointers may be missed\n",
+                 chosen->name.c_str());
+  }
+  return chosen;
+}
+
+const ChosenWalker& Walker() {
+  static const ChosenWalker* chosen = ChooseWalker();  // never freed
+  return *chosen;
+}
+
 }  // namespace
+
+sampling::BacktraceFn SamplingCapture::NativeWalker() { return Walker().walk; }
+
+const std::string& SamplingCapture::NativeWalkerName() { return Walker().name; }
 
 absl::Status PinOwnObject() {
   Dl_info self;
@@ -106,14 +153,16 @@ const char* SamplingCapture::name() const { return kEngineSampling; }
 absl::Status SamplingCapture::Install() {
   EngineOptions options;
   options.lg_sample = lg_sample_;
-  options.backtrace = backtrace_.load();
+  const sampling::BacktraceFn walk = backtrace_.load();
+  options.backtrace = walk != nullptr ? walk : NativeWalker();
   return SamplingEngine::Install(options);
 }
 
 void SamplingCapture::set_backtrace(sampling::BacktraceFn backtrace) {
   backtrace_.store(backtrace);
   if (SamplingEngine::Stats().installed) {
-    SamplingEngine::SetBacktrace(backtrace);
+    SamplingEngine::SetBacktrace(backtrace != nullptr ? backtrace
+                                                      : NativeWalker());
   }
 }
 
@@ -169,6 +218,7 @@ nlohmann::ordered_json SamplingCapture::Report() {
   j["installed"] = st.installed;
   j["sessions"] = st.generation;
   j["lg_sample"] = st.lg_sample;
+  j["unwinder"] = NativeWalkerName();
   j["samples"] = st.samples;
   j["sampled_bytes"] = st.sampled_bytes;
   j["samples_no_stack"] = st.samples_no_stack;

@@ -22,10 +22,14 @@
 // - Dump first repatches (objects loaded since, slots that lost their
 //   hook), then writes the profile to `path`.tmp and renames it: a reader
 //   never sees half a snapshot.
-// - Stacks: the backtrace given (java_stacks' hook over
-//   FramePointerBacktrace), or FramePointerBacktrace alone; the engine cuts
-//   the frames of this object, so a stack starts at the allocating
-//   function.
+// - Stacks: the backtrace given (java_stacks' hook over NativeWalker()),
+//   or NativeWalker() alone; the engine cuts the frames of this object, so
+//   a stack starts at the allocating function. NativeWalker() is
+//   libunwind's unw_backtrace when libunwind.so.8 loads (next to the agent,
+//   where `jleak install` puts it, or the system's), the walker of the
+//   jemalloc engine, so both engines name the same frames; otherwise the
+//   frame-pointer walk (sampling/libunwind_backtrace.h says why and what
+//   that loses). agent.json's engine.unwinder says which.
 // - Limit (kSamplingEngineLimit): memory allocated before the attach is
 //   not seen; the verdict is about growth after it.
 
@@ -54,9 +58,16 @@ class SamplingCapture : public CaptureEngine {
   JemallocStats AllocatorStats() override;
   nlohmann::ordered_json Report() override;
 
+  // NativeWalker: the engine's native stack walker (above), loaded and
+  // chosen at the first call, the same for the life of the process.
+  // NativeWalkerName: "libunwind (/path/libunwind.so.8)" or "frame
+  // pointers (why not libunwind)".
+  static sampling::BacktraceFn NativeWalker();
+  static const std::string& NativeWalkerName();
+
   // set_backtrace: the stack walker of the sessions that start from now,
   // and of the one running (an engine activated at Agent_OnLoad gets Java
-  // frames from VMInit on); null: FramePointerBacktrace.
+  // frames from VMInit on); null: NativeWalker().
   void set_backtrace(sampling::BacktraceFn backtrace);
 
  private:

@@ -13,6 +13,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "agent/control_protocol.h"
+#include "agent/sampling/testdata/no_frame_pointer_chain.h"
 #include "gtest/gtest.h"
 #include "profile/heap_profile.h"
 
@@ -147,6 +149,56 @@ TEST(SamplingCapture, WalkerChangesInsideARunningSession) {
   ASSERT_TRUE(engine.Dump(path).ok());
   EXPECT_NEAR(TaggedBytes(path), 64.0 * kBlock, 0.01 * 64 * kBlock);
   ASSERT_TRUE(engine.Deactivate().ok());
+}
+
+// Allocates through operator new (libstdc++: patched, and itself built
+// without frame pointers) from inside the FP-less chain.
+int KeepFromChain(void* arg) {
+  auto* kept = static_cast<std::vector<std::unique_ptr<char[]>>*>(arg);
+  for (int i = 0; i < 64; ++i) kept->emplace_back(new char[kBlock]);
+  return 1;
+}
+
+// The live bytes whose stack holds `pcs` in this order, consecutively.
+double BytesThrough(const std::string& path, const std::vector<uint64_t>& pcs) {
+  absl::StatusOr<HeapProfile> p = ParseHeapProfile(ReadAll(path), path);
+  EXPECT_TRUE(p.ok()) << p.status();
+  if (!p.ok()) return -1;
+  double bytes = 0;
+  for (const StackSample& s : p->stacks) {
+    auto at =
+        std::search(s.frames.begin(), s.frames.end(), pcs.begin(), pcs.end());
+    if (at != s.frames.end()) {
+      bytes += Unsample(s.sampled, p->sample_period).bytes;
+    }
+  }
+  return bytes;
+}
+
+// The default walker (libunwind on this machine, as ci/setup.sh installs
+// it) names callers inside code built without frame pointers, where a
+// frame-pointer walk stops (sampling/libunwind_backtrace_test.cc).
+TEST(SamplingCapture, DefaultWalkerFollowsCodeWithoutFramePointers) {
+  ASSERT_EQ(SamplingCapture::NativeWalkerName().rfind("libunwind (", 0), 0u)
+      << SamplingCapture::NativeWalkerName();
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  SamplingCapture engine;
+  engine.set_backtrace(nullptr);
+  ASSERT_TRUE(engine.Reset(12).ok());
+  ASSERT_TRUE(engine.Activate().ok());
+  EXPECT_EQ(engine.Report()["unwinder"], SamplingCapture::NativeWalkerName());
+  std::vector<std::unique_ptr<char[]>> kept;
+  kept.reserve(64);
+  sampling::testing::ChainReturns returns;
+  sampling::testing::CallThroughNoFramePointers(&KeepFromChain, &kept,
+                                                &returns);
+  const std::string path = dir + "/chain.heap";
+  ASSERT_TRUE(engine.Dump(path).ok());
+  ASSERT_TRUE(engine.Deactivate().ok());
+  EXPECT_NEAR(
+      BytesThrough(path, {reinterpret_cast<uint64_t>(returns.into_outer),
+                          reinterpret_cast<uint64_t>(returns.into_caller)}),
+      64.0 * kBlock, 0.01 * 64 * kBlock);
 }
 
 TEST(SamplingCapture, NoAllocatorTotals) {

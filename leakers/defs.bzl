@@ -132,6 +132,7 @@ def suite_test(
         expect,
         overrun = 30,
         expected_report = {},
+        engines = ["jemalloc"],
         **kwargs):
     """Declares one row of the suite: a jvm_leak_test of a leaker or control.
 
@@ -152,6 +153,11 @@ def suite_test(
         verdict is met (leakers/report_expect.py): a dotted path with list
         indices, e.g. "memory.threads[0].pattern", whose value must contain
         a match of the (Python) regex; see REPORT_SKIP_WITHOUT.
+      engines: the capture engines the row runs under, each its own test
+        with the same expectations: "jemalloc" is `name`; "sampling"
+        (`jleak run --engine sampling`: glibc's malloc, the agent's GOT
+        hooks) is <row>_sampling_leak_test or <row>_sampling_clean_test,
+        tagged "sampling_engine".
       **kwargs: jvm_leak_test's other attributes: expected_site,
         expected_kind, expected_java_frame, clean_sites,
         expected_app_frame (the leaker's method that forgot to close or
@@ -175,13 +181,20 @@ def suite_test(
         ]
         kwargs["report_check"] = "//leakers:report_expect.py"
         kwargs["report_check_args"] = check_args
-    jvm_leak_test(
-        name = name,
-        jar = jar,
-        main_class = main_class,
-        args = args + ["--duration=%d" % (SUITE_DURATION + overrun)],
-        duration = SUITE_DURATION,
-        expect = expect,
-        tags = ["leaker" if expect == "leak" else "control"],
-        **kwargs
-    )
+    for engine in engines:
+        if engine not in ["jemalloc", "sampling"]:
+            fail("engines are \"jemalloc\" and \"sampling\"", "engines")
+        tags = ["leaker" if expect == "leak" else "control"]
+        if engine != "jemalloc":
+            tags.append(engine + "_engine")
+        jvm_leak_test(
+            name = name if engine == "jemalloc" else name[:-len(suffix)] + "_" + engine + suffix,
+            jar = jar,
+            main_class = main_class,
+            args = args + ["--duration=%d" % (SUITE_DURATION + overrun)],
+            duration = SUITE_DURATION,
+            engine = engine,
+            expect = expect,
+            tags = tags,
+            **kwargs
+        )

@@ -306,6 +306,10 @@ void SamplingEngine::SetBacktrace(BacktraceFn backtrace) {
                      std::memory_order_relaxed);
 }
 
+bool SamplingEngine::ExcludeObjectContaining(const void* address) {
+  return Patcher().ExcludeObjectContaining(address);
+}
+
 int SamplingEngine::Repatch() {
   State* s = g_state.load(std::memory_order_acquire);
   if (s == nullptr || !s->active.load(std::memory_order_relaxed)) return 0;

@@ -128,6 +128,12 @@ class SamplingEngine {
   // installed at Agent_OnLoad, before Java stacks can be walked (VMInit).
   static void SetBacktrace(BacktraceFn backtrace);
 
+  // ExcludeObjectContaining: the object mapped at `address` (the walker's
+  // own library, e.g. libunwind) is never patched, so what it allocates is
+  // neither sampled nor hooked. Before the first Install; false when the
+  // patcher's extra exclusions are all taken.
+  static bool ExcludeObjectContaining(const void* address);
+
   // ListSlots: the import slots of the hooked functions, now (tests,
   // diagnostics). HookFor: the hook that replaces `function`, or null.
   static std::vector<SlotInfo> ListSlots();

@@ -18,6 +18,10 @@
 #             into JFR (`-f x.jfr`), as a leak hunt needs; default stacks
 #             (Java frames through its VM structs walker). Built from its
 #             public source outside this repository: docs/async-profiler.md
+#   alt       (with ALT_AGENT=/path/to/libjleak_agent.so) as sampling, but
+#             `jleak attach --agent ALT_AGENT`: another build of the agent
+#             over the same window, e.g. an older commit's, to compare two
+#             versions of the engine in one interleaved run
 # Two figures per run, from t=8 s to SECONDS-7 s (inside the attach): the
 # rate (rounds/s of wall time, which a shared machine's neighbours move)
 # and the work per CPU second (rounds per second of the JVM's user+system
@@ -37,6 +41,7 @@
 #
 #   ci/bench/bench_sampling_attach.sh [RUNS] [SECONDS]    # defaults: 5, 30
 #   ASPROF=/opt/async-profiler/bin/asprof ci/bench/bench_sampling_attach.sh
+#   ALT_AGENT=/tmp/old/libjleak_agent.so ci/bench/bench_sampling_attach.sh
 # shellcheck source=ci/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs="${1:-5}"; seconds="${2:-30}"
@@ -54,20 +59,21 @@ cpu_s() {  # the process's user + system seconds so far
 
 # one KIND RUN: runs ChurnRate one way; prints "<rounds/s> <rounds per CPU s>".
 one() {
-  local kind="$1" out="${tmp}/$1-$2" env=() attach=no apid="" c1 c2 rate
+  local kind="$1" out="${tmp}/$1-$2" env=() attach=no apid="" c1 c2 rate agent=()
   case "${kind}" in
     glibc) env=(${GLIBC_ENV}) ;;
     sampling) env=(${GLIBC_ENV}); attach=yes ;;
     jemalloc) env=("LD_PRELOAD=${jemalloc}") ;;
     jem-att) env=("${standby[@]}"); attach=yes ;;
     asprof) env=(${GLIBC_ENV}); attach=asprof ;;
+    alt) env=(${GLIBC_ENV}); attach=yes; agent=(--agent "${ALT_AGENT}") ;;
   esac
   env "${env[@]}" "${java}" -Xmx256m -XX:-UsePerfData -cp "${tmp}" jleak.bench.ChurnRate "${seconds}" \
     >"${out}.jvm" 2>&1 &
   pid=$!
   if [[ "${attach}" == yes ]]; then
     (sleep 5
-     "${jleak}" attach --duration "${attach_s}" --no-analyze --out "${out}" "${pid}" \
+     "${jleak}" attach "${agent[@]}" --duration "${attach_s}" --no-analyze --out "${out}" "${pid}" \
        >"${out}.stdout" 2>"${out}.stderr" || echo "${kind} run $2: attach exit $?" >&2) &
     apid=$!
   elif [[ "${attach}" == asprof ]]; then
@@ -91,6 +97,10 @@ kinds=(glibc sampling jemalloc jem-att)
 if [[ -n "${ASPROF:-}" ]]; then
   [[ -x "${ASPROF}" ]] || { echo "ASPROF=${ASPROF} is not an executable" >&2; exit 2; }
   kinds+=(asprof)
+fi
+if [[ -n "${ALT_AGENT:-}" ]]; then
+  [[ -r "${ALT_AGENT}" ]] || { echo "ALT_AGENT=${ALT_AGENT} is not readable" >&2; exit 2; }
+  kinds+=(alt)
 fi
 declare -A rates=() works=()
 for ((i = 1; i <= runs; i++)); do

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/io/json_read.h"
@@ -49,6 +50,23 @@ absl::StatusOr<ManifestInfo> ParseManifest(absl::string_view text,
     auto limit = e->find("limit");
     if (name != e->end() && name->is_string()) info.engine = *name;
     if (limit != e->end() && limit->is_string()) info.engine_limit = *limit;
+  }
+  // The sampling engine's walker, as the agent reported it (agent.json,
+  // copied into the manifest): without libunwind it follows frame pointers,
+  // and the report must say what that can miss.
+  if (auto a = j.find("agent"); a != j.end() && a->is_object()) {
+    auto e = a->find("engine");
+    if (e != a->end() && e->is_object()) {
+      auto u = e->find("unwinder");
+      if (u != e->end() && u->is_string() &&
+          absl::StartsWith(u->get<std::string>(), "frame pointers")) {
+        info.engine_limit = absl::StrCat(
+            info.engine_limit, info.engine_limit.empty() ? "" : "; ",
+            "native frames by ", u->get<std::string>(),
+            ": a caller inside a library built without frame pointers may be "
+            "missing from a stack");
+      }
+    }
   }
   if (auto b = j.find("build_ids"); b != j.end() && b->is_object()) {
     for (auto it = b->begin(); it != b->end(); ++it) {

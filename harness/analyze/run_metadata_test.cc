@@ -37,6 +37,32 @@ TEST(ParseManifestTest, Engine) {
   EXPECT_EQ(ParseManifest(R"({"engine":"jemalloc"})", "m")->engine, "");
 }
 
+// An agent that walked native frames by frame pointers (no libunwind in
+// the JVM's file system) says so in the engine's limit; libunwind adds
+// nothing.
+TEST(ParseManifestTest, FramePointerWalkIsALimit) {
+  constexpr char kFramePointers[] = R"j({
+      "engine": {"name": "sampling", "limit": "after the attach"},
+      "agent": {"engine": {"unwinder": "frame pointers (no libunwind.so.8)"}}
+  })j";
+  absl::StatusOr<ManifestInfo> m = ParseManifest(kFramePointers, "m");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->engine_limit,
+            "after the attach; native frames by frame pointers (no "
+            "libunwind.so.8): a caller inside a library built without frame "
+            "pointers may be missing from a stack");
+  constexpr char kLibunwind[] = R"j({
+      "engine": {"name": "sampling", "limit": "after the attach"},
+      "agent": {"engine": {"unwinder": "libunwind (/lib/libunwind.so.8)"}}
+  })j";
+  m = ParseManifest(kLibunwind, "m");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->engine_limit, "after the attach");
+  m = ParseManifest(R"({"agent":{"engine":{"unwinder":3}}})", "m");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->engine_limit, "");
+}
+
 TEST(ParseManifestTest, NotJsonIsAnError) {
   absl::StatusOr<ManifestInfo> m =
       ParseManifest("{not json", "d/manifest.json");
