@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -171,9 +172,21 @@ namespace {
 
 class HookedMemoryOrigins : public MemoryOrigins {
  public:
-  std::vector<MmapSite> LiveMmapSites() override {
+  std::vector<MmapSite> LiveMmapSites(
+      const std::vector<SmapsEntry>& smaps) override {
+    // The paths as /proc/self/maps prints them (NativeOrigins' FileRange).
+    std::vector<FileRange> files;
+    for (const SmapsEntry& e : smaps) {
+      if (!e.is_file()) continue;
+      files.push_back(
+          {e.start, e.limit, e.deleted ? e.path + " (deleted)" : e.path});
+    }
+    std::sort(files.begin(), files.end(),
+              [](const FileRange& a, const FileRange& b) {
+                return a.start < b.start;
+              });
     std::vector<MmapSite> sites;
-    for (MmapSiteRecord& r : NativeOrigins::LiveMmapSites(nullptr)) {
+    for (MmapSiteRecord& r : NativeOrigins::LiveMmapSites(&files)) {
       MmapSite site;
       site.kind = std::move(r.kind);
       site.path = std::move(r.path);

@@ -211,7 +211,6 @@ absl::StatusOr<std::string> RecordMemory(
   r.map = ClassifyMappings(*entries, facts.hints);
   int64_t anonymous = 0;
   for (const SmapsEntry& e : *entries) anonymous += e.anonymous_bytes;
-  entries->clear();
   r.threads = std::move(facts.threads);
   for (size_t i = 0; i < r.threads.size(); ++i) {
     const int range =
@@ -252,7 +251,7 @@ absl::StatusOr<std::string> RecordMemory(
   }
   r.nmt = nmt;
   if (origins != nullptr) {
-    r.mmap_sites = origins->LiveMmapSites();
+    r.mmap_sites = origins->LiveMmapSites(*entries);
     for (MemoryThread& t : r.threads) {
       if (t.tid > 0) t.started_from = origins->StartedFrom(t.tid);
     }

@@ -48,7 +48,12 @@ class MemoryOrigins {
  public:
   virtual ~MemoryOrigins() = default;
   // The live mappings made through the hooked mmap family, by call stack.
-  virtual std::vector<MmapSite> LiveMmapSites() { return {}; }
+  // `smaps`: this snapshot's parse of /proc/self/smaps, by address, for the
+  // paths of file mappings (so the maps are read once per snapshot).
+  virtual std::vector<MmapSite> LiveMmapSites(
+      const std::vector<SmapsEntry>& smaps) {
+    return {};
+  }
   // The Java frames of the thread that started thread `tid`, innermost
   // first, or empty when not known.
   virtual std::vector<std::string> StartedFrom(int64_t tid) { return {}; }

@@ -30,7 +30,9 @@ nlohmann::json ReadJson(const std::string& path) {
 
 class Origins : public MemoryOrigins {
  public:
-  std::vector<MmapSite> LiveMmapSites() override {
+  std::vector<MmapSite> LiveMmapSites(
+      const std::vector<SmapsEntry>& smaps) override {
+    EXPECT_FALSE(smaps.empty());  // this process's own smaps
     MmapSite s;
     s.kind = "anon";
     s.mappings = 1;
