@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -200,6 +201,14 @@ class HookedMemoryOrigins : public MemoryOrigins {
   }
   std::vector<std::string> StartedFrom(int64_t tid) override {
     return NativeOrigins::StartedFrom(static_cast<pid_t>(tid));
+  }
+  std::map<int64_t, std::vector<std::string>> ThreadStarts(
+      const std::vector<int64_t>&) override {
+    std::map<int64_t, std::vector<std::string>> out;
+    for (ThreadOrigin& t : NativeOrigins::ThreadOrigins()) {
+      if (!t.started_from.empty()) out[t.tid] = std::move(t.started_from);
+    }
+    return out;
   }
 };
 

@@ -252,8 +252,15 @@ absl::StatusOr<std::string> RecordMemory(
   r.nmt = nmt;
   if (origins != nullptr) {
     r.mmap_sites = origins->LiveMmapSites(*entries);
+    std::vector<int64_t> tids;
+    for (const MemoryThread& t : r.threads) {
+      if (t.tid > 0) tids.push_back(t.tid);
+    }
+    std::map<int64_t, std::vector<std::string>> starts =
+        origins->ThreadStarts(tids);
     for (MemoryThread& t : r.threads) {
-      if (t.tid > 0) t.started_from = origins->StartedFrom(t.tid);
+      auto it = t.tid > 0 ? starts.find(t.tid) : starts.end();
+      if (it != starts.end()) t.started_from = std::move(it->second);
     }
   }
   r.mono_ns = NowNanos();
