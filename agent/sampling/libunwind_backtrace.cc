@@ -6,6 +6,7 @@
 #include "agent/sampling/libunwind_backtrace.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <mutex>
@@ -19,6 +20,13 @@ namespace jleak::agent::sampling {
 namespace {
 
 constexpr char kSoname[] = "libunwind.so.8";
+// What libunwind.so.8 needs beyond glibc (Debian's libunwind8: liblzma.so.5,
+// for compressed .gnu_debugdata). A copy beside the agent comes with them
+// (`jleak install`, `jleak attach` into a container); they are opened from
+// there first, since a library's dependencies are searched with its own
+// paths, not the agent's $ORIGIN, and an image without libunwind usually
+// lacks them too. Loaded by soname, they then satisfy libunwind's needs.
+constexpr const char* kBundledDeps[] = {"liblzma.so.5"};
 
 using UnwBacktraceFn = int (*)(void** buffer, int size);
 
@@ -53,8 +61,19 @@ absl::StatusOr<LoadedUnwinder> OpenUnwinder(absl::string_view bundled_dir,
     already = false;
     dlerror();
     if (!bundled_dir.empty()) {
-      handle = Open(absl::StrCat(bundled_dir, "/", name), RTLD_NOW | RTLD_LOCAL,
-                    &tried);
+      const std::string bundled = absl::StrCat(bundled_dir, "/", name);
+      if (access(bundled.c_str(), R_OK) == 0) {
+        for (const char* dep : kBundledDeps) {
+          const std::string path = absl::StrCat(bundled_dir, "/", dep);
+          if (access(path.c_str(), R_OK) == 0) {
+            // Kept open for good, as libunwind is; failure is libunwind's
+            // own error below.
+            if (dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL) == nullptr)
+              dlerror();
+          }
+        }
+      }
+      handle = Open(bundled, RTLD_NOW | RTLD_LOCAL, &tried);
     }
     if (handle == nullptr) handle = Open(name, RTLD_NOW | RTLD_LOCAL, &tried);
   }

@@ -4,7 +4,9 @@
 
 #include "harness/run/agent_client.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -236,8 +239,12 @@ absl::StatusOr<std::string> AgentClient::PrepareAgentCopy(
       !st.ok()) {
     return st;
   }
-  // Found beside the agent through its RUNPATH ($ORIGIN).
-  for (const auto& [soname, path] : SharedLibraryDeps(agent)) {
+  // Found beside the agent through its RUNPATH ($ORIGIN); libunwind, which
+  // the agent opens itself, is looked for beside it too.
+  std::vector<std::pair<std::string, std::string>> libs =
+      SharedLibraryDeps(agent);
+  for (auto& dep : AgentRuntimeLibraries(agent)) libs.push_back(dep);
+  for (const auto& [soname, path] : libs) {
     if (broker_->Exists(path)) continue;
     if (soname.find('/') != std::string::npos || soname.empty()) continue;
     absl::StatusOr<std::string> lib = ReadFileToString(path);
@@ -248,6 +255,32 @@ absl::StatusOr<std::string> AgentClient::PrepareAgentCopy(
     }
   }
   return control_dir_ + "/lib/libjleak_agent.so";
+}
+
+std::vector<std::pair<std::string, std::string>> AgentRuntimeLibraries(
+    const std::string& agent) {
+  constexpr char kUnwinder[] = "libunwind.so.8";
+  std::string path;
+  const size_t slash = agent.rfind('/');
+  const std::string beside =
+      (slash == std::string::npos ? std::string(".") : agent.substr(0, slash)) +
+      "/" + kUnwinder;
+  if (access(beside.c_str(), R_OK) == 0) {
+    path = beside;
+  } else if (void* handle = dlopen(kUnwinder, RTLD_LAZY | RTLD_LOCAL)) {
+    // Where this machine's loader finds it (kept open: it is ours to read).
+    link_map* map = nullptr;
+    if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr &&
+        map->l_name != nullptr && map->l_name[0] == '/') {
+      path = map->l_name;
+    }
+  } else {
+    dlerror();
+  }
+  if (path.empty()) return {};
+  std::vector<std::pair<std::string, std::string>> libs = {{kUnwinder, path}};
+  for (auto& dep : SharedLibraryDeps(path)) libs.push_back(std::move(dep));
+  return libs;
 }
 
 std::vector<std::pair<std::string, std::string>> SharedLibraryDeps(

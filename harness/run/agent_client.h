@@ -113,7 +113,8 @@ class AgentClient {
   TargetBroker& broker() { return *broker_; }
 
   // PrepareAgentCopy puts libjleak_agent.so and the shared libraries it
-  // needs that the target's root does not have into <control>/lib, for a
+  // needs (AgentRuntimeLibraries too) that the target's root does not have
+  // into <control>/lib, for a
   // JVM in another mount namespace; returns the agent's path as the
   // target sees it.
   absl::StatusOr<std::string> PrepareAgentCopy(const std::string& agent);
@@ -133,6 +134,13 @@ class AgentClient {
   int HeapFilesCopied() const;
   std::set<std::string> copied_;  // snapshot files copied so far
 };
+
+// AgentRuntimeLibraries: (soname, path) of what the agent opens at run
+// time, beyond its DT_NEEDED: libunwind.so.8 (the sampling engine's
+// walker), beside `agent` or where this machine's loader finds it, and
+// what it needs in turn (ldd). Empty when this machine has none.
+std::vector<std::pair<std::string, std::string>> AgentRuntimeLibraries(
+    const std::string& agent);
 
 // SharedLibraryDeps: (soname, path) of the libraries `file` needs, as the
 // dynamic loader of this machine resolves them (ldd).

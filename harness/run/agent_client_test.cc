@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <map>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -125,6 +127,37 @@ TEST(AgentClient, FindsSharedLibraryDependencies) {
     if (soname.rfind("libc.so", 0) == 0 && path[0] == '/') libc = true;
   }
   EXPECT_TRUE(libc);
+}
+
+// The agent's libunwind goes with it into a container: the copy beside the
+// agent when there is one (`jleak install`), else this machine's, each with
+// liblzma (what Debian's libunwind8 needs beyond glibc).
+TEST(AgentClient, AgentRuntimeLibrariesAreLibunwindAndItsDeps) {
+  const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/inst";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  auto names = [](const std::vector<std::pair<std::string, std::string>>& v) {
+    std::map<std::string, std::string> m(v.begin(), v.end());
+    return m;
+  };
+  std::map<std::string, std::string> system =
+      names(AgentRuntimeLibraries(dir + "/libjleak_agent.so"));
+  ASSERT_EQ(system.count("libunwind.so.8"), 1u)
+      << "libunwind8 is not installed (ci/setup.sh)";
+  EXPECT_EQ(system["libunwind.so.8"].rfind("/", 0), 0u);
+  EXPECT_NE(system["libunwind.so.8"].find("libunwind.so.8"), std::string::npos);
+  EXPECT_EQ(system.count("liblzma.so.5"), 1u);
+
+  // Beside the agent: that copy.
+  const std::string copy = dir + "/libunwind.so.8";
+  {
+    std::ifstream in(system["libunwind.so.8"], std::ios::binary);
+    std::ofstream out(copy, std::ios::binary);
+    out << in.rdbuf();
+  }
+  std::map<std::string, std::string> beside =
+      names(AgentRuntimeLibraries(dir + "/libjleak_agent.so"));
+  EXPECT_EQ(beside["libunwind.so.8"], copy);
+  EXPECT_EQ(beside.count("liblzma.so.5"), 1u);
 }
 
 }  // namespace
