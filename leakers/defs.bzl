@@ -153,11 +153,15 @@ def suite_test(
         verdict is met (leakers/report_expect.py): a dotted path with list
         indices, e.g. "memory.threads[0].pattern", whose value must contain
         a match of the (Python) regex; see REPORT_SKIP_WITHOUT.
-      engines: the capture engines the row runs under, each its own test
-        with the same expectations: "jemalloc" is `name`; "sampling"
-        (`jleak run --engine sampling`: glibc's malloc, the agent's GOT
-        hooks) is <row>_sampling_leak_test or <row>_sampling_clean_test,
-        tagged "sampling_engine".
+      engines: the capture engines the row runs under in the suite, each
+        its own test with the same expectations: "jemalloc" is `name`;
+        "sampling" (`jleak run --engine sampling`: glibc's malloc, the
+        agent's GOT hooks) is <row>_sampling_leak_test or
+        <row>_sampling_clean_test, tagged "sampling_engine". A row not run
+        under an engine still has that test, tagged "manual" (left out of
+        `//...`, which keeps the suite's time), for the whole sweep:
+        `bazel test --config=ci $(bazel query 'attr(tags, sampling_engine,
+        //leakers:all)')`.
       **kwargs: jvm_leak_test's other attributes: expected_site,
         expected_kind, expected_java_frame, clean_sites,
         expected_app_frame (the leaker's method that forgot to close or
@@ -184,9 +188,14 @@ def suite_test(
     for engine in engines:
         if engine not in ["jemalloc", "sampling"]:
             fail("engines are \"jemalloc\" and \"sampling\"", "engines")
+    for engine in ["jemalloc", "sampling"]:
         tags = ["leaker" if expect == "leak" else "control"]
         if engine != "jemalloc":
             tags.append(engine + "_engine")
+        if engine not in engines:
+            if engine == "jemalloc":
+                continue
+            tags.append("manual")
         jvm_leak_test(
             name = name if engine == "jemalloc" else name[:-len(suffix)] + "_" + engine + suffix,
             jar = jar,
