@@ -71,7 +71,14 @@ attach_test_setup() {
   mkdir -p "${root}"
   cd "${root}"
   exec 9>/tmp/jleak-attach-test.lock
-  flock 9
+  # The attach tests take turns on the machine; the wait counts against the
+  # test's timeout, so a TIMEOUT's log says how long it waited.
+  if ! flock -n 9; then
+    local waited_from="${SECONDS}"
+    echo "waiting for /tmp/jleak-attach-test.lock: another attach test is running on this machine" >&2
+    flock 9
+    echo "waited $((SECONDS - waited_from)) s for /tmp/jleak-attach-test.lock" >&2
+  fi
   pids=()
   trap kill_started_jvms EXIT
 }
