@@ -199,9 +199,6 @@ class HookedMemoryOrigins : public MemoryOrigins {
     }
     return sites;
   }
-  std::vector<std::string> StartedFrom(int64_t tid) override {
-    return NativeOrigins::StartedFrom(static_cast<pid_t>(tid));
-  }
   std::map<int64_t, std::vector<std::string>> ThreadStarts(
       const std::vector<int64_t>&) override {
     std::map<int64_t, std::vector<std::string>> out;

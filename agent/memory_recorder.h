@@ -54,17 +54,13 @@ class MemoryOrigins {
       const std::vector<SmapsEntry>& smaps) {
     return {};
   }
-  // The Java frames of the thread that started thread `tid`, innermost
-  // first, or empty when not known.
-  virtual std::vector<std::string> StartedFrom(int64_t tid) { return {}; }
-  // ThreadStarts: StartedFrom of every thread known, by tid, named in one
-  // go (a JVM with hundreds of threads shares most of the frames). The
-  // default asks StartedFrom for each of `tids`.
+  // ThreadStarts: for the threads of this snapshot (`tids`; more may be
+  // returned), the Java frames of the thread that started each, innermost
+  // first, by tid; a thread not known is left out. One call per snapshot,
+  // so the frames hundreds of threads share are named once.
   virtual std::map<int64_t, std::vector<std::string>> ThreadStarts(
       const std::vector<int64_t>& tids) {
-    std::map<int64_t, std::vector<std::string>> out;
-    for (int64_t tid : tids) out[tid] = StartedFrom(tid);
-    return out;
+    return {};
   }
 };
 

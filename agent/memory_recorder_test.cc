@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -40,8 +41,11 @@ class Origins : public MemoryOrigins {
     s.native_frames = {"Java_Foo_mapAnon"};
     return {s};
   }
-  std::vector<std::string> StartedFrom(int64_t tid) override {
-    return {"com.example.Main.main(Main.java:3)"};
+  std::map<int64_t, std::vector<std::string>> ThreadStarts(
+      const std::vector<int64_t>& tids) override {
+    std::map<int64_t, std::vector<std::string>> out;
+    for (int64_t tid : tids) out[tid] = {"com.example.Main.main(Main.java:3)"};
+    return out;
   }
 };
 

@@ -10,8 +10,8 @@
 //   o.name_java = ...;                         // ids -> "pkg.C.m (C.java:7)"
 //   o.mmap_excluded_objects = {<an address in libjvm>};
 //   NativeOrigins::Install(o);                 // at VMInit
-//   NativeOrigins::LiveMmapSites();            // at each snapshot
-//   NativeOrigins::StartedFrom(tid);           // per live thread
+//   NativeOrigins::LiveMmapSites(&files);      // at each snapshot
+//   NativeOrigins::ThreadOrigins();            // at each snapshot
 //   NativeOrigins::Uninstall();                // at VM death
 //
 // ---------------------------------------------------------------- what
